@@ -1,0 +1,11 @@
+# Project targets call zerolm_project_warnings(); third-party headers are SYSTEM, so
+# -Werror applies to our code only.
+function(zerolm_project_warnings target)
+  target_compile_options(${target} PRIVATE
+    $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast
+                              -Wcast-align -Woverloaded-virtual -Wconversion -Wno-sign-conversion
+                              # GCC 12 reports std::string concatenation at -O3 falsely (PR105329).
+                              -Wno-restrict
+                              $<$<BOOL:${ZEROLM_WERROR}>:-Werror>>
+    $<$<COMPILE_LANGUAGE:CUDA>:-Xcompiler=-Wall,-Wextra $<$<BOOL:${ZEROLM_WERROR}>:-Werror=all-warnings>>)
+endfunction()

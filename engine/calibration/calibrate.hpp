@@ -1,0 +1,54 @@
+// Choosing ZeroLM's alpha. Two strategies (docs/CALIBRATION.md):
+//   sample    : maximise Kendall tau on K trained architectures of a benchmark file;
+//   heuristic : data-free; the alpha at which the combined score correlates equally
+//               (Spearman) with S_attn and with S_ffn over random architectures.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "proxies/proxy.hpp"
+#include "search_spaces/search_space.hpp"
+
+namespace zerolm {
+
+// Per architecture: attention and FFN capacities, and what else the options add.
+struct ModuleCapacities {
+  std::vector<double> attention;
+  std::vector<double> ffn;
+  std::vector<double> extra;
+
+  std::size_t size() const { return attention.size(); }
+  std::vector<double> combine(double alpha) const;
+  std::vector<double> combine(double alpha, std::span<const std::size_t> subset) const;
+};
+
+ModuleCapacities module_capacities(std::span<const ProxyBreakdown> breakdowns, const ProxyOptions& options);
+
+// -1.5, -1.4, ..., 1.5 (the sample strategy's grid).
+std::vector<double> calibration_grid();
+
+struct SampleCalibration {
+  double alpha = 0.5;
+  double kendall = 0.0;  // on the calibration subset
+};
+// Best alpha on the grid by Kendall tau over `subset`; ties go to the alpha nearest
+// 0.5 (equal weight), so a flat optimum does not drift to the grid's edge.
+SampleCalibration calibrate_by_sample(const ModuleCapacities& capacities, std::span<const double> truth,
+                                      std::span<const std::size_t> subset);
+
+struct HeuristicCalibration {
+  double alpha = 0.5;
+  double spearman_attention = 0.0;  // of the combined score with S_attn, at alpha
+  double spearman_ffn = 0.0;
+  std::size_t architectures = 0;
+};
+HeuristicCalibration calibrate_by_heuristic(const ModuleCapacities& capacities);
+HeuristicCalibration calibrate_by_heuristic(const SearchSpace& space, const ProxyOptions& options,
+                                            std::size_t architectures = 1000, std::uint64_t seed = 0);
+
+// K distinct indices of [0, n) drawn with `seed` (partial Fisher-Yates).
+std::vector<std::size_t> draw_subset(std::size_t n, std::size_t k, std::uint64_t seed);
+
+}  // namespace zerolm

@@ -1,0 +1,106 @@
+// zerolm bench: proxy throughput per space, mode and thread count.
+#include <fmt/format.h>
+#include <tbb/global_control.h>
+#include <tbb/info.h>
+
+#include <chrono>
+#include <memory>
+
+#include "engine/cli/commands.hpp"
+#include "engine/scoring/evaluate.hpp"
+#include "proxies/zerolm_proxy.hpp"
+
+namespace zerolm::cli {
+
+namespace {
+struct BenchOptions {
+  double seconds = 2.0;  // per configuration
+  std::size_t threads = 0;  // 0: all
+  bool json = false;
+};
+
+struct Measurement {
+  std::size_t architectures = 0;
+  double weights = 0.0;  // weight-matrix elements the proxy reads or draws
+  double seconds = 0.0;
+};
+
+// Elements the ZeroLM proxy reads per architecture (its attention and FFN matrices).
+double counted_weights(const SearchSpace& space, const ZeroLmProxy& proxy, const Architecture& a) {
+  ModelSpec spec;
+  space.lower(a, spec);
+  double n = 0.0;
+  for (const auto& t : spec.tensors) {
+    if (proxy.counts(t)) n += static_cast<double>(t.numel());
+  }
+  return n;
+}
+
+Measurement measure(const SearchSpace& space, ProxyMode mode, std::size_t threads, double budget) {
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
+  ProxyOptions options;
+  options.mode = mode;
+  const ZeroLmProxy proxy(options);
+  // Batches of the sizes a search would score; new architectures each batch.
+  const std::size_t batch = mode == ProxyMode::expected ? 65536 : std::max<std::size_t>(threads, 4);
+  Measurement m;
+  std::uint64_t seed = 1;
+  while (m.seconds < budget) {
+    const auto sample = sample_architectures(space, batch, seed++);
+    for (const auto& a : sample) m.weights += counted_weights(space, proxy, a);
+    const auto started = std::chrono::steady_clock::now();
+    const auto scores = evaluate(space, proxy, sample);
+    m.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    m.architectures += scores.size();
+  }
+  return m;
+}
+
+int run_bench(const BenchOptions& o) {
+  const std::size_t all = o.threads > 0 ? o.threads : static_cast<std::size_t>(tbb::info::default_concurrency());
+  nlohmann::json rows = nlohmann::json::array();
+  if (!o.json) {
+    fmt::print("zerolm bench: lower + score with the ZeroLM proxy (CPU backend), {:.1f} s per row\n", o.seconds);
+    fmt::print("{:<10} {:<8} {:<9} {:>7} {:>14} {:>16} {:>16} {:>16}\n", "space", "protocol", "mode", "threads",
+               "archs/s", "archs/s/core", "weights/s", "weights/s/core");
+  }
+  const std::pair<const char*, const char*> spaces[] = {{"flexibert", "trained"}, {"gpt2", "lts"}};
+  for (const auto& [space_name, protocol] : spaces) {
+    SpaceOptions so;
+    so.protocol = protocol;
+    const auto space = make_search_space(space_name, so);
+    for (ProxyMode mode : {ProxyMode::expected, ProxyMode::sampled}) {
+      for (std::size_t threads : {std::size_t{1}, all}) {
+        if (threads == 1 && all == 1 && rows.size() % 2 == 1) continue;
+        const Measurement m = measure(*space, mode, threads, o.seconds);
+        const double archs = static_cast<double>(m.architectures) / m.seconds;
+        const double weights = m.weights / m.seconds;
+        const auto per_core = static_cast<double>(threads);
+        rows.push_back({{"space", space_name}, {"protocol", protocol}, {"mode", proxy_mode_name(mode)},
+                        {"threads", threads}, {"architectures", m.architectures}, {"seconds", m.seconds},
+                        {"architectures_per_second", archs}, {"weights_per_second", weights},
+                        {"architectures_per_second_per_core", archs / per_core},
+                        {"weights_per_second_per_core", weights / per_core}});
+        if (!o.json) {
+          fmt::print("{:<10} {:<8} {:<9} {:>7} {:>14.4g} {:>16.4g} {:>16.4g} {:>16.4g}\n", space_name, protocol,
+                     proxy_mode_name(mode), threads, archs, archs / per_core, weights, weights / per_core);
+          std::fflush(stdout);
+        }
+      }
+    }
+  }
+  if (o.json) fmt::print("{}\n", rows.dump(2));
+  return 0;
+}
+}  // namespace
+
+Command add_bench_command(CLI::App& app) {
+  auto o = std::make_shared<BenchOptions>();
+  CLI::App* sub = app.add_subcommand("bench", "Measure proxy throughput (architectures/s, weights/s) per mode and thread count");
+  sub->add_option("--seconds", o->seconds, "Measuring time per row")->capture_default_str();
+  sub->add_option("--threads", o->threads, "Threads for the parallel rows (0: all cores)")->capture_default_str();
+  sub->add_flag("--json", o->json, "Print the rows as JSON");
+  return {sub, [o] { return run_bench(*o); }};
+}
+
+}  // namespace zerolm::cli

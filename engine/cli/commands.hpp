@@ -1,0 +1,30 @@
+// Subcommands of the single `zerolm` binary. Each adds itself to the CLI11 app and
+// returns the function that runs it after parsing.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace zerolm::cli {
+
+using Runner = std::function<int()>;
+struct Command {
+  CLI::App* app;
+  Runner run;
+};
+
+Command add_score_command(CLI::App& app);
+Command add_rank_command(CLI::App& app);
+Command add_params_command(CLI::App& app);
+Command add_calibrate_command(CLI::App& app);
+Command add_bench_command(CLI::App& app);
+Command add_info_command(CLI::App& app);
+
+// "--alpha": a number, or "heuristic" for the data-free choice.
+struct AlphaOption {
+  std::string text = "heuristic";
+  bool heuristic() const { return text == "heuristic"; }
+  double value() const;
+};
+
+}  // namespace zerolm::cli

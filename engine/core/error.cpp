@@ -1,0 +1,35 @@
+#include "engine/core/error.hpp"
+
+#include <string_view>
+
+namespace zerolm {
+
+namespace {
+// Keep the origin short and stable: the path below the project root.
+std::string project_relative(const char* path) {
+  std::string_view view(path);
+  for (std::string_view top : {"/engine/", "/kernels/", "/search_spaces/", "/proxies/", "/tests/"}) {
+    if (auto pos = view.rfind(top); pos != std::string_view::npos) return std::string(view.substr(pos + 1));
+  }
+  return std::string(view);
+}
+}  // namespace
+
+Error::Error(std::string message, const char* source_file, int source_line)
+    : std::runtime_error(message),
+      message_(std::move(message)),
+      origin_(fmt::format("{}:{}", project_relative(source_file), source_line)) {}
+
+Error Error::with_context(const std::string& prefix) const {
+  Error copy(prefix + ": " + message_, "", 0);
+  copy.origin_ = origin_;
+  return copy;
+}
+
+namespace detail {
+void throw_error(const char* source_file, int source_line, std::string message) {
+  throw Error(std::move(message), source_file, source_line);
+}
+}  // namespace detail
+
+}  // namespace zerolm

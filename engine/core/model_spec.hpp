@@ -1,0 +1,74 @@
+// A model spec lists every parameter tensor of a network: what proxies, kernels,
+// latency models and exporters consume. None of them knows a search space.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace zerolm {
+
+enum class Role : std::uint8_t { attention, ffn, embedding, norm, other };
+inline constexpr int kNumRoles = 5;
+std::string_view role_name(Role role);
+Role parse_role(std::string_view text);
+
+enum class InitKind : std::uint8_t { normal, truncated_normal, zeros, ones };
+std::string_view init_kind_name(InitKind kind);
+
+struct Init {
+  InitKind kind = InitKind::zeros;
+  double std = 0.0;         // of the untruncated normal
+  double truncation = 2.0;  // truncated_normal: cut at +-truncation * std
+
+  static Init normal(double std) { return {InitKind::normal, std, 0.0}; }
+  static Init truncated_normal(double std, double at = 2.0) { return {InitKind::truncated_normal, std, at}; }
+  static Init zeros() { return {InitKind::zeros, 0.0, 0.0}; }
+  static Init ones() { return {InitKind::ones, 0.0, 0.0}; }
+
+  // Per-element mean and variance of the initial value (exact, closed form).
+  double mean() const;
+  double variance() const;
+};
+
+struct TensorSpec {
+  // Static name below its layer ("attention.query.weight"); lowering must not
+  // allocate, so names are string literals.
+  std::string_view name;
+  Role role = Role::other;
+  std::int32_t layer = -1;            // -1: not inside a numbered layer
+  std::array<std::int64_t, 2> shape{};  // rank 1 uses shape[0]; rank 2 is rows x cols
+  std::uint8_t rank = 1;
+  Init init;
+
+  std::int64_t rows() const { return shape[0]; }
+  std::int64_t cols() const { return rank == 2 ? shape[1] : 1; }
+  std::int64_t numel() const { return rank == 2 ? shape[0] * shape[1] : shape[0]; }
+  bool is_matrix() const { return rank == 2; }
+};
+
+struct ModelSpec {
+  std::string_view layer_prefix;  // e.g. "encoder.layer" or "h"
+  std::int32_t num_layers = 0;
+  std::uint64_t architecture_hash = 0;
+  std::vector<TensorSpec> tensors;
+
+  void clear() {
+    tensors.clear();
+    num_layers = 0;
+    architecture_hash = 0;
+  }
+  // Dense weight `in -> out` stored as an in x out matrix, plus its bias.
+  void add_matrix(std::string_view name, Role role, std::int32_t layer, std::int64_t rows, std::int64_t cols,
+                  Init init);
+  void add_vector(std::string_view name, Role role, std::int32_t layer, std::int64_t size, Init init);
+
+  // "encoder.layer.3.attention.query.weight"
+  std::string full_name(std::size_t tensor_index) const;
+  std::int64_t total_parameters() const;
+  std::int64_t parameters_with_role(Role role) const;
+};
+
+}  // namespace zerolm

@@ -1,0 +1,23 @@
+// Lower a list of architectures to model specs and score them with a proxy, in
+// batches so memory stays bounded for large samples.
+#pragma once
+
+#include <span>
+#include <vector>
+
+#include "proxies/proxy.hpp"
+#include "search_spaces/search_space.hpp"
+
+namespace zerolm {
+
+std::vector<ProxyBreakdown> evaluate(const SearchSpace& space, const Proxy& proxy,
+                                     std::span<const Architecture> architectures, std::size_t batch_size = 4096);
+
+// Total parameter count of each architecture.
+std::vector<double> parameter_counts(const SearchSpace& space, std::span<const Architecture> architectures);
+
+// A seeded sample: architecture i comes from stream i of the seed, so the sample
+// does not depend on the thread count.
+std::vector<Architecture> sample_architectures(const SearchSpace& space, std::size_t count, std::uint64_t seed);
+
+}  // namespace zerolm

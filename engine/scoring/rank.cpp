@@ -1,0 +1,160 @@
+#include "engine/scoring/rank.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <set>
+
+#include "engine/benchmarks/benchmark_file.hpp"
+#include "engine/calibration/calibrate.hpp"
+#include "engine/core/error.hpp"
+#include "engine/scoring/evaluate.hpp"
+#include "engine/stats/rank_statistics.hpp"
+
+namespace zerolm {
+
+namespace {
+
+std::vector<Architecture> architectures_of(const Benchmark& b) {
+  std::vector<Architecture> out;
+  for (const auto& r : b.records) out.push_back(r.architecture);
+  return out;
+}
+
+std::vector<double> truth_of(const Benchmark& b) {
+  std::vector<double> out;
+  for (const auto& r : b.records) out.push_back(r.ground_truth);
+  return out;
+}
+
+std::vector<double> pick(const std::vector<double>& values, const std::vector<std::size_t>& rows) {
+  std::vector<double> out;
+  out.reserve(rows.size());
+  for (std::size_t i : rows) out.push_back(values[i]);
+  return out;
+}
+
+Correlations correlate(const std::vector<double>& score, const std::vector<double>& truth,
+                       const std::vector<double>& parameters) {
+  return {stats::spearman(score, truth), stats::kendall_tau_b(score, truth), stats::pearson(score, truth),
+          stats::kendall_tau_b_similar_size(score, truth, parameters)};
+}
+
+bool same_file(const std::string& a, const std::string& b) {
+  std::error_code ec_a, ec_b;
+  const auto ca = std::filesystem::weakly_canonical(a, ec_a);
+  const auto cb = std::filesystem::weakly_canonical(b, ec_b);
+  return !ec_a && !ec_b ? ca == cb : a == b;
+}
+
+}  // namespace
+
+RankReport rank_benchmark(const RankRequest& request) {
+  const Benchmark benchmark = load_benchmark(request.benchmark, request.protocol);
+  const SearchSpace& space = *benchmark.space;
+  const auto architectures = architectures_of(benchmark);
+  const auto truth = truth_of(benchmark);
+  const auto parameters = parameter_counts(space, architectures);
+  const bool zerolm = request.proxy == "zerolm";
+  ZEROLM_CHECK(zerolm || !request.calibration, "--calibrate-on applies to the zerolm proxy only, not '{}'", request.proxy);
+
+  RankReport report;
+  report.benchmark = request.benchmark;
+  report.protocol = std::string(space.protocol());
+  report.proxy = request.proxy;
+  report.mode = std::string(proxy_mode_name(request.options.mode));
+  report.ground_truth = benchmark.ground_truth_name;
+
+  ProxyOptions options = request.options;
+  if (zerolm && request.heuristic_alpha && !request.calibration) {
+    options.alpha = calibrate_by_heuristic(space, options, 1000, options.seed).alpha;
+  }
+  const auto proxy = make_proxy(request.proxy, options);
+  const auto started = std::chrono::steady_clock::now();
+  const auto breakdowns = evaluate(space, *proxy, architectures);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  report.seconds_per_arch = seconds / static_cast<double>(architectures.size());
+
+  // Each evaluation: (alpha, rows). Without calibration, one over every row.
+  struct Evaluation {
+    double alpha;
+    std::vector<std::size_t> rows;
+  };
+  std::vector<Evaluation> evaluations;
+  const ModuleCapacities capacities = module_capacities(breakdowns, options);
+  std::vector<double> proxy_scores;
+  for (const auto& b : breakdowns) proxy_scores.push_back(b.score);
+
+  if (request.calibration) {
+    const CalibrationRequest& c = *request.calibration;
+    ZEROLM_CHECK(c.repeats >= 1, "--repeats: value {} must be at least 1", c.repeats);
+    const bool same = same_file(c.file, request.benchmark);
+    std::optional<Benchmark> other;
+    ModuleCapacities calibration_capacities = capacities;
+    std::vector<double> calibration_truth = truth;
+    const Benchmark* source = &benchmark;
+    if (!same) {
+      other = load_benchmark(c.file, std::string(space.protocol()));
+      ZEROLM_CHECK(other->space->name() == space.name(), "{}: records of space {} cannot calibrate space {}", c.file,
+                   other->space->name(), space.name());
+      calibration_capacities = module_capacities(evaluate(*other->space, *proxy, architectures_of(*other)), options);
+      calibration_truth = truth_of(*other);
+      source = &*other;
+    }
+    ZEROLM_CHECK(c.sample >= 2 && c.sample <= source->records.size(), "--sample: value {} is not in 2..{} ({})", c.sample,
+                 source->records.size(), c.file);
+    for (std::size_t r = 0; r < c.repeats; ++r) {
+      const auto subset = draw_subset(source->records.size(), c.sample, options.seed + r);
+      const double alpha = calibrate_by_sample(calibration_capacities, calibration_truth, subset).alpha;
+      std::vector<std::size_t> rows;
+      const std::set<std::size_t> excluded(subset.begin(), subset.end());
+      for (std::size_t i = 0; i < architectures.size(); ++i) {
+        if (!same || !excluded.count(i)) rows.push_back(i);
+      }
+      evaluations.push_back({alpha, std::move(rows)});
+    }
+    report.repeats = c.repeats;
+  } else {
+    std::vector<std::size_t> rows(architectures.size());
+    for (std::size_t i = 0; i < rows.size(); ++i) rows[i] = i;
+    evaluations.push_back({options.alpha, std::move(rows)});
+  }
+
+  std::vector<double> spearmans, kendalls, pearsons, kendalls_10, alphas;
+  std::map<std::string, std::vector<Correlations>> baseline_runs;
+  for (const auto& e : evaluations) {
+    const auto scores = zerolm ? pick(capacities.combine(e.alpha), e.rows) : pick(proxy_scores, e.rows);
+    const auto t = pick(truth, e.rows);
+    const auto p = pick(parameters, e.rows);
+    const Correlations c = correlate(scores, t, p);
+    spearmans.push_back(c.spearman);
+    kendalls.push_back(c.kendall);
+    pearsons.push_back(c.pearson);
+    kendalls_10.push_back(c.kendall_10pct);
+    alphas.push_back(e.alpha);
+    for (const auto& name : benchmark.baseline_names) {
+      std::vector<double> published;
+      for (std::size_t i : e.rows) published.push_back(benchmark.records[i].baselines.at(name));
+      baseline_runs[name].push_back(correlate(published, t, p));
+    }
+  }
+  report.n = evaluations.front().rows.size();
+  const auto s = stats::mean_sd(spearmans), k = stats::mean_sd(kendalls), a = stats::mean_sd(alphas);
+  report.proxy_correlations = {s.mean, k.mean, stats::mean_sd(pearsons).mean, stats::mean_sd(kendalls_10).mean};
+  report.spearman_sd = s.sd;
+  report.kendall_sd = k.sd;
+  report.alpha = zerolm ? a.mean : 0.0;
+  report.alpha_sd = zerolm ? a.sd : 0.0;
+  for (const auto& [name, runs] : baseline_runs) {
+    Correlations mean;
+    for (const auto& c : runs) {
+      mean.spearman += c.spearman / static_cast<double>(runs.size());
+      mean.kendall += c.kendall / static_cast<double>(runs.size());
+      mean.pearson += c.pearson / static_cast<double>(runs.size());
+      mean.kendall_10pct += c.kendall_10pct / static_cast<double>(runs.size());
+    }
+    report.baselines[name] = mean;
+  }
+  return report;
+}
+
+}  // namespace zerolm

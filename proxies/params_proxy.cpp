@@ -1,0 +1,25 @@
+#include "proxies/params_proxy.hpp"
+
+#include <tbb/parallel_for.h>
+
+namespace zerolm {
+
+void count_parameters(const ModelSpec& spec, ProxyBreakdown& out) {
+  out.reset(spec.num_layers);
+  double total = 0.0;
+  for (const auto& t : spec.tensors) {
+    const auto n = static_cast<double>(t.numel());
+    out.at(t.layer, t.role) += n;
+    total += n;
+  }
+  out.score = total;
+}
+
+void ParamsProxy::score(std::span<const ModelSpec> specs, std::span<ProxyBreakdown> out) const {
+  tbb::parallel_for(std::size_t{0}, specs.size(), [&](std::size_t i) {
+    count_parameters(specs[i], out[i]);
+    if (options_.count == ParameterCount::non_embedding) out[i].score -= out[i].module_total(Role::embedding);
+  });
+}
+
+}  // namespace zerolm

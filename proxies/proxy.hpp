@@ -1,0 +1,60 @@
+// Proxies score a batch of model specs and return, per architecture, the score and
+// its per-layer, per-module breakdown (fp64).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/core/model_spec.hpp"
+
+namespace zerolm {
+
+enum class ProxyMode { expected, sampled };
+ProxyMode parse_proxy_mode(std::string_view text);
+std::string_view proxy_mode_name(ProxyMode mode);
+
+enum class ParameterCount { total, non_embedding };
+
+struct ProxyOptions {
+  ProxyMode mode = ProxyMode::expected;
+  double alpha = 0.5;          // zerolm: weight of the attention capacity
+  std::uint64_t seed = 0;      // sampled mode: weights are keyed by (seed, architecture hash)
+  bool include_embeddings = false;  // zerolm: add embedding matrices' capacity (unit weight)
+  bool include_norms = false;       // zerolm: add LayerNorm vectors' capacity (unit weight)
+  ParameterCount count = ParameterCount::total;  // params: what the score counts
+};
+
+struct ProxyBreakdown {
+  double score = 0.0;
+  std::int32_t num_layers = 0;
+  // Per-layer module values, index layer * kNumRoles + role.
+  std::vector<double> per_layer;
+  // Tensors outside numbered layers (embeddings, final norms), by role.
+  std::array<double, kNumRoles> outside_layers{};
+
+  void reset(std::int32_t layers);
+  double& at(std::int32_t layer, Role role);
+  double layer_value(std::int32_t layer, Role role) const;
+  // Sum over layers and outside them.
+  double module_total(Role role) const;
+};
+
+class Proxy {
+ public:
+  virtual ~Proxy() = default;
+  virtual std::string_view name() const = 0;
+  virtual void score(std::span<const ModelSpec> specs, std::span<ProxyBreakdown> out) const = 0;
+};
+
+std::unique_ptr<Proxy> make_proxy(const std::string& name, const ProxyOptions& options);
+std::vector<std::string> proxy_names();
+
+// The ZeroLM combination of a breakdown's module capacities.
+double zerolm_combine(const ProxyBreakdown& breakdown, double alpha, const ProxyOptions& options);
+
+}  // namespace zerolm

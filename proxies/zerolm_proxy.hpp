@@ -1,0 +1,34 @@
+// The ZeroLM proxy (arXiv 2503.18646): per weight matrix W (n x m) the capacity
+// S = ||W||_F^2 / min(n, m); score = sum over layers of
+// alpha * S_attn + (1 - alpha) * S_ffn. Breakdown: capacities per layer and module.
+#pragma once
+
+#include "proxies/proxy.hpp"
+
+namespace zerolm {
+
+namespace kernels {
+class WeightStatisticsBackend;
+}
+
+class ZeroLmProxy final : public Proxy {
+ public:
+  explicit ZeroLmProxy(ProxyOptions options);
+  std::string_view name() const override { return "zerolm"; }
+  void score(std::span<const ModelSpec> specs, std::span<ProxyBreakdown> out) const override;
+
+  // Whether a tensor contributes to the score under these options.
+  bool counts(const TensorSpec& tensor) const;
+
+ private:
+  void score_expected(std::span<const ModelSpec> specs, std::span<ProxyBreakdown> out) const;
+  void score_sampled(std::span<const ModelSpec> specs, std::span<ProxyBreakdown> out) const;
+
+  ProxyOptions options_;
+  const kernels::WeightStatisticsBackend* backend_;
+};
+
+// Philox key of an architecture's weights under a seed.
+void weight_key(std::uint64_t seed, std::uint64_t architecture_hash, std::uint32_t& key0, std::uint32_t& key1);
+
+}  // namespace zerolm

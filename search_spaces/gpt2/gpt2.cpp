@@ -1,0 +1,426 @@
+#include "search_spaces/gpt2/gpt2.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "engine/core/error.hpp"
+
+namespace zerolm {
+
+namespace {
+
+std::int64_t json_integer(const nlohmann::json& object, const char* key, const std::string& where) {
+  ZEROLM_CHECK(object.is_object() && object.contains(key), "field '{}{}' is missing", where, key);
+  const auto& v = object[key];
+  ZEROLM_CHECK(v.is_number_integer() || (v.is_number_float() && std::floor(v.get<double>()) == v.get<double>()),
+               "field '{}{}': value {} is not an integer", where, key, v.dump());
+  return v.is_number_integer() ? v.get<std::int64_t>() : static_cast<std::int64_t>(v.get<double>());
+}
+
+std::vector<std::int64_t> json_integer_list(const nlohmann::json& object, const char* key, const std::string& where) {
+  ZEROLM_CHECK(object.contains(key) && object[key].is_array(), "field '{}{}' is missing or not a list", where, key);
+  std::vector<std::int64_t> values;
+  const auto& list = object[key];
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    ZEROLM_CHECK(list[i].is_number_integer(), "field '{}{}[{}]': value {} is not an integer", where, key, i,
+                 list[i].dump());
+    values.push_back(list[i].get<std::int64_t>());
+  }
+  return values;
+}
+
+bool json_bool(const nlohmann::json& object, const char* key, bool fallback) {
+  if (!object.contains(key)) return fallback;
+  ZEROLM_CHECK(object[key].is_boolean(), "field '{}': value {} is not true|false", key, object[key].dump());
+  return object[key].get<bool>();
+}
+
+std::string join_ints(const std::vector<int>& values) {
+  std::string text;
+  for (int v : values) text += (text.empty() ? "" : "|") + std::to_string(v);
+  return text;
+}
+
+}  // namespace
+
+std::vector<std::int64_t> AdaptiveEmbedding::clean_cutoffs(std::vector<std::int64_t> cutoffs, std::int64_t n_token) {
+  if (cutoffs.empty()) return {n_token};
+  std::size_t keep = 1;
+  while (keep < cutoffs.size() && cutoffs[keep] <= n_token) ++keep;
+  cutoffs.resize(keep);
+  cutoffs.back() = std::min(cutoffs.back(), n_token);
+  if (cutoffs.back() < n_token) cutoffs.push_back(n_token);
+  return cutoffs;
+}
+
+Gpt2Protocol parse_gpt2_protocol(const std::string& text) {
+  if (text == "lts" || text.empty()) return Gpt2Protocol::lts;
+  if (text == "hwgpt") return Gpt2Protocol::hwgpt;
+  if (text == "gpt2") return Gpt2Protocol::gpt2;
+  ZEROLM_FAIL("unknown protocol '{}' for space gpt2 (expected lts|hwgpt|gpt2)", text);
+}
+
+std::unique_ptr<SearchSpace> make_gpt2_space(const SpaceOptions& options) {
+  return std::make_unique<Gpt2Space>(parse_gpt2_protocol(options.protocol));
+}
+
+Gpt2Choices Gpt2Choices::for_protocol(Gpt2Protocol protocol) {
+  Gpt2Choices c;
+  if (protocol == Gpt2Protocol::lts) return c;  // LiteTransformerSearch's space
+  // HW-GPT-Bench's GPT-S space.
+  c.min_layers = 10;
+  c.max_layers = 12;
+  c.d_models = {192, 384, 768};
+  c.n_heads = {4, 8, 12};
+  c.mlp_ratios = {2, 3, 4};
+  c.biases = {false, true};
+  c.adaptive = false;
+  c.vocab_size = protocol == Gpt2Protocol::hwgpt ? 50254 : 50257;
+  return c;
+}
+
+Gpt2Space::Gpt2Space(Gpt2Protocol protocol) : Gpt2Space(protocol, Gpt2Choices::for_protocol(protocol)) {}
+Gpt2Space::Gpt2Space(Gpt2Protocol protocol, Gpt2Choices choices) : protocol_(protocol), choices_(std::move(choices)) {}
+
+std::string_view Gpt2Space::protocol() const {
+  switch (protocol_) {
+    case Gpt2Protocol::lts: return "lts";
+    case Gpt2Protocol::hwgpt: return "hwgpt";
+    case Gpt2Protocol::gpt2: return "gpt2";
+  }
+  return "lts";
+}
+
+std::vector<Dimension> Gpt2Space::dimensions() const {
+  auto texts = [](const auto& values) {
+    std::vector<std::string> out;
+    for (auto v : values) out.push_back(std::to_string(v));
+    return out;
+  };
+  std::vector<Dimension> dims{
+      {"n_layer", {fmt::format("{}..{}", choices_.min_layers, choices_.max_layers)}, "decoder layers"},
+      {"d_model", texts(choices_.d_models), "model width D"},
+      {"n_head[]", texts(choices_.n_heads), "attention heads, per layer"},
+  };
+  if (choices_.mlp_ratios.empty()) {
+    dims.push_back({"d_inner[]", {fmt::format("{}..{}", choices_.min_d_inner, choices_.max_d_inner)}, "FFN width, per layer"});
+  } else {
+    dims.push_back({"mlp_ratio[]", texts(choices_.mlp_ratios), "FFN width = mlp_ratio * d_model, per layer"});
+  }
+  if (choices_.adaptive) {
+    dims.push_back({"d_embed", texts(choices_.d_embeds), "adaptive embedding width"});
+    dims.push_back({"div_val", texts(choices_.div_vals), "adaptive embedding width divisor per cluster"});
+  }
+  std::vector<std::string> biases;
+  for (bool b : choices_.biases) biases.push_back(b ? "true" : "false");
+  dims.push_back({"bias", biases, "biases in linear layers"});
+  return dims;
+}
+
+void Gpt2Space::validate(const Gpt2Architecture& a) const {
+  const int n = static_cast<int>(a.layers.size());
+  ZEROLM_CHECK(n >= 1, "field 'n_layer': value {} must be at least 1", n);
+  ZEROLM_CHECK(a.d_model >= 1, "field 'd_model': value {} must be positive", a.d_model);
+  for (int i = 0; i < n; ++i) {
+    const Gpt2Layer& l = a.layers[static_cast<std::size_t>(i)];
+    ZEROLM_CHECK(l.n_head >= 1, "field 'n_head[{}]': value {} must be positive", i, l.n_head);
+    if (protocol_ != Gpt2Protocol::hwgpt) {
+      ZEROLM_CHECK(a.d_model % l.n_head == 0, "field 'n_head[{}]': value {} does not divide d_model {}", i, l.n_head,
+                   a.d_model);
+    }
+    ZEROLM_CHECK(l.d_inner >= 1, "field 'd_inner[{}]': value {} must be positive", i, l.d_inner);
+  }
+  if (a.adaptive) {
+    const AdaptiveEmbedding& e = a.adaptive_embedding;
+    ZEROLM_CHECK(e.n_token >= 1, "field 'embedding.n_token': value {} must be positive", e.n_token);
+    ZEROLM_CHECK(e.div_val >= 1, "field 'embedding.div_val': value {} must be positive", e.div_val);
+    ZEROLM_CHECK(e.tgt_len >= 0, "field 'embedding.tgt_len': value {} must not be negative", e.tgt_len);
+    ZEROLM_CHECK(!e.cutoffs.empty() && e.cutoffs.back() == e.n_token,
+                 "field 'embedding.cutoffs': the last cutoff must equal n_token {}", e.n_token);
+    std::int64_t previous = 0;
+    for (std::size_t i = 0; i < e.cutoffs.size(); ++i) {
+      ZEROLM_CHECK(e.cutoffs[i] > previous, "field 'embedding.cutoffs[{}]': value {} is not above {}", i, e.cutoffs[i],
+                   previous);
+      previous = e.cutoffs[i];
+    }
+    double width = e.d_embed;
+    for (std::size_t i = 1; i < e.cutoffs.size(); ++i) width /= e.div_val;
+    ZEROLM_CHECK(e.d_embed >= 1 && width >= 1.0,
+                 "field 'embedding.d_embed': value {} leaves no width for the last cluster with div_val {}", e.d_embed,
+                 e.div_val);
+  } else {
+    ZEROLM_CHECK(a.vocab_size >= 1, "field 'embedding.vocab_size': value {} must be positive", a.vocab_size);
+  }
+}
+
+Architecture Gpt2Space::encode(const Gpt2Architecture& a) const {
+  validate(a);
+  std::vector<std::int64_t> g{static_cast<std::int64_t>(a.layers.size()), a.d_model, a.bias ? 1 : 0, a.adaptive ? 1 : 0};
+  if (a.adaptive) {
+    const AdaptiveEmbedding& e = a.adaptive_embedding;
+    g.insert(g.end(), {e.d_embed, e.div_val, e.n_token, e.tgt_len, static_cast<std::int64_t>(e.cutoffs.size())});
+    g.insert(g.end(), e.cutoffs.begin(), e.cutoffs.end());
+  } else {
+    g.push_back(a.vocab_size);
+  }
+  for (const auto& l : a.layers) g.insert(g.end(), {l.n_head, l.d_inner});
+  return Architecture(name(), std::move(g));
+}
+
+Gpt2Architecture Gpt2Space::decode(const Architecture& architecture) const {
+  check_space(architecture);
+  const auto& g = architecture.genes();
+  Gpt2Architecture a;
+  const auto n = static_cast<std::size_t>(g[0]);
+  a.d_model = static_cast<int>(g[1]);
+  a.bias = g[2] != 0;
+  a.adaptive = g[3] != 0;
+  std::size_t at = 4;
+  if (a.adaptive) {
+    AdaptiveEmbedding& e = a.adaptive_embedding;
+    e.d_embed = static_cast<int>(g[at]);
+    e.div_val = static_cast<int>(g[at + 1]);
+    e.n_token = g[at + 2];
+    e.tgt_len = static_cast<int>(g[at + 3]);
+    const auto clusters = static_cast<std::size_t>(g[at + 4]);
+    at += 5;
+    e.cutoffs.assign(g.begin() + static_cast<std::ptrdiff_t>(at), g.begin() + static_cast<std::ptrdiff_t>(at + clusters));
+    at += clusters;
+  } else {
+    a.vocab_size = g[at++];
+  }
+  a.layers.resize(n);
+  for (std::size_t i = 0; i < n; ++i, at += 2) a.layers[i] = {static_cast<int>(g[at]), static_cast<int>(g[at + 1])};
+  return a;
+}
+
+Architecture Gpt2Space::sample(CounterRng& rng) const {
+  auto pick = [&rng](const auto& values) { return values[rng.below(values.size())]; };
+  Gpt2Architecture a;
+  const int n = choices_.min_layers + static_cast<int>(rng.below(static_cast<std::uint64_t>(choices_.max_layers - choices_.min_layers + 1)));
+  a.d_model = pick(choices_.d_models);
+  a.bias = pick(choices_.biases);
+  std::vector<int> heads;
+  for (int h : choices_.n_heads) {
+    if (protocol_ == Gpt2Protocol::hwgpt || a.d_model % h == 0) heads.push_back(h);
+  }
+  ZEROLM_CHECK(!heads.empty(), "no head count of {} divides d_model {}", join_ints(choices_.n_heads), a.d_model);
+  for (int i = 0; i < n; ++i) {
+    Gpt2Layer l;
+    l.n_head = pick(heads);
+    l.d_inner = choices_.mlp_ratios.empty()
+                    ? choices_.min_d_inner +
+                          static_cast<int>(rng.below(static_cast<std::uint64_t>(choices_.max_d_inner - choices_.min_d_inner + 1)))
+                    : pick(choices_.mlp_ratios) * a.d_model;
+    a.layers.push_back(l);
+  }
+  a.adaptive = choices_.adaptive;
+  if (a.adaptive) {
+    a.adaptive_embedding.d_embed = pick(choices_.d_embeds);
+    a.adaptive_embedding.div_val = pick(choices_.div_vals);
+    a.adaptive_embedding.n_token = 50264;
+    a.adaptive_embedding.cutoffs = AdaptiveEmbedding::clean_cutoffs({19997, 39997, 199997, 50264}, 50264);
+  } else {
+    a.vocab_size = choices_.vocab_size;
+  }
+  return encode(a);
+}
+
+nlohmann::json Gpt2Space::to_json(const Architecture& architecture) const {
+  const Gpt2Architecture a = decode(architecture);
+  nlohmann::json heads = nlohmann::json::array(), inner = nlohmann::json::array();
+  for (const auto& l : a.layers) {
+    heads.push_back(l.n_head);
+    inner.push_back(l.d_inner);
+  }
+  nlohmann::json embedding;
+  if (a.adaptive) {
+    const auto& e = a.adaptive_embedding;
+    embedding = {{"kind", "adaptive"}, {"d_embed", e.d_embed}, {"div_val", e.div_val}, {"n_token", e.n_token},
+                 {"cutoffs", e.cutoffs}, {"tgt_len", e.tgt_len}};
+  } else {
+    embedding = {{"kind", "plain"}, {"vocab_size", a.vocab_size}};
+  }
+  return {{"n_layer", a.layers.size()}, {"d_model", a.d_model}, {"n_head", heads}, {"d_inner", inner},
+          {"bias", a.bias}, {"embedding", embedding}};
+}
+
+Architecture Gpt2Space::from_json(const nlohmann::json& v) const {
+  ZEROLM_CHECK(v.is_object(), "a gpt2 architecture must be a JSON object, got {}", v.type_name());
+  for (const auto& [key, item] : v.items()) {
+    static const char* kKeys[] = {"n_layer", "d_model", "n_head", "d_inner", "bias", "embedding"};
+    ZEROLM_CHECK(std::find_if(std::begin(kKeys), std::end(kKeys), [&](const char* k) { return key == k; }) != std::end(kKeys),
+                 "field '{}' is not a gpt2 field (expected n_layer, d_model, n_head, d_inner, bias, embedding)", key);
+  }
+  Gpt2Architecture a;
+  const std::int64_t n = json_integer(v, "n_layer", "");
+  ZEROLM_CHECK(n >= 1 && n <= 4096, "field 'n_layer': value {} is not in 1..4096", n);
+  a.d_model = static_cast<int>(json_integer(v, "d_model", ""));
+  const auto heads = json_integer_list(v, "n_head", "");
+  const auto inner = json_integer_list(v, "d_inner", "");
+  ZEROLM_CHECK(heads.size() == static_cast<std::size_t>(n), "field 'n_head': {} entries for n_layer {}", heads.size(), n);
+  ZEROLM_CHECK(inner.size() == static_cast<std::size_t>(n), "field 'd_inner': {} entries for n_layer {}", inner.size(), n);
+  for (std::size_t i = 0; i < heads.size(); ++i) a.layers.push_back({static_cast<int>(heads[i]), static_cast<int>(inner[i])});
+  a.bias = json_bool(v, "bias", true);
+  ZEROLM_CHECK(v.contains("embedding") && v["embedding"].is_object(), "field 'embedding' is missing or not an object");
+  const auto& e = v["embedding"];
+  ZEROLM_CHECK(e.contains("kind") && e["kind"].is_string(), "field 'embedding.kind' is missing (adaptive|plain)");
+  const std::string kind = e["kind"].get<std::string>();
+  if (kind == "adaptive") {
+    a.adaptive = true;
+    auto& ae = a.adaptive_embedding;
+    ae.d_embed = static_cast<int>(json_integer(e, "d_embed", "embedding."));
+    ae.div_val = static_cast<int>(json_integer(e, "div_val", "embedding."));
+    ae.n_token = json_integer(e, "n_token", "embedding.");
+    ae.tgt_len = e.contains("tgt_len") ? static_cast<int>(json_integer(e, "tgt_len", "embedding.")) : 192;
+    ae.cutoffs = json_integer_list(e, "cutoffs", "embedding.");
+  } else if (kind == "plain") {
+    a.adaptive = false;
+    a.vocab_size = json_integer(e, "vocab_size", "embedding.");
+  } else {
+    ZEROLM_FAIL("field 'embedding.kind': value '{}' is not one of adaptive|plain", kind);
+  }
+  return encode(a);
+}
+
+Architecture Gpt2Space::from_record(const nlohmann::json& record) const {
+  ZEROLM_CHECK(record.is_object(), "a gpt2 record must be an object, got {}", record.type_name());
+  Gpt2Architecture a;
+  if (record.contains("config")) {  // LiteTransformerSearch (archai) record
+    const auto& c = record["config"];
+    const std::int64_t n = json_integer(c, "n_layer", "config.");
+    ZEROLM_CHECK(n >= 1 && n <= 4096, "field 'config.n_layer': value {} is not in 1..4096", n);
+    a.d_model = static_cast<int>(json_integer(c, "d_model", "config."));
+    const auto heads = json_integer_list(c, "n_head", "config.");
+    const auto inner = json_integer_list(c, "d_inner", "config.");
+    ZEROLM_CHECK(heads.size() >= static_cast<std::size_t>(n), "field 'config.n_head': {} entries for n_layer {}",
+                 heads.size(), n);
+    ZEROLM_CHECK(inner.size() >= static_cast<std::size_t>(n), "field 'config.d_inner': {} entries for n_layer {}",
+                 inner.size(), n);
+    for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i) {
+      a.layers.push_back({static_cast<int>(heads[i]), static_cast<int>(inner[i])});
+    }
+    a.bias = true;
+    a.adaptive = json_bool(c, "adaptive", true);
+    auto& e = a.adaptive_embedding;
+    e.n_token = json_integer(c, "n_token", "config.");
+    if (a.adaptive) {
+      e.d_embed = static_cast<int>(json_integer(c, "d_embed", "config."));
+      e.div_val = static_cast<int>(json_integer(c, "div_val", "config."));
+      e.tgt_len = c.contains("tgt_len") ? static_cast<int>(json_integer(c, "tgt_len", "config.")) : 192;
+      e.cutoffs = AdaptiveEmbedding::clean_cutoffs(json_integer_list(c, "cutoffs", "config."), e.n_token);
+    } else {
+      a.vocab_size = e.n_token;
+    }
+  } else if (record.contains("embed_dim")) {  // HW-GPT-Bench record
+    a.d_model = static_cast<int>(json_integer(record, "embed_dim", ""));
+    const std::int64_t n = json_integer(record, "n_layer", "");
+    ZEROLM_CHECK(n >= 1 && n <= 4096, "field 'n_layer': value {} is not in 1..4096", n);
+    const auto heads = json_integer_list(record, "n_head", "");
+    const auto ratios = json_integer_list(record, "mlp_ratio", "");
+    ZEROLM_CHECK(heads.size() == static_cast<std::size_t>(n), "field 'n_head': {} entries for n_layer {}", heads.size(), n);
+    ZEROLM_CHECK(ratios.size() == static_cast<std::size_t>(n), "field 'mlp_ratio': {} entries for n_layer {}",
+                 ratios.size(), n);
+    for (std::size_t i = 0; i < heads.size(); ++i) {
+      a.layers.push_back({static_cast<int>(heads[i]), static_cast<int>(ratios[i] * a.d_model)});
+    }
+    a.bias = json_bool(record, "bias", true);
+    a.adaptive = false;
+    a.vocab_size = choices_.adaptive ? Gpt2Choices::for_protocol(Gpt2Protocol::hwgpt).vocab_size : choices_.vocab_size;
+  } else {
+    ZEROLM_FAIL("record is neither an LTS record (field 'config') nor an HW-GPT-Bench record (field 'embed_dim')");
+  }
+  return encode(a);
+}
+
+void Gpt2Space::lower_embeddings(const Gpt2Architecture& a, ModelSpec& out) const {
+  const std::int64_t D = a.d_model;
+  const Init w = Init::normal(kInitStd);
+  if (!a.adaptive) {
+    out.add_matrix("wte.weight", Role::embedding, -1, a.vocab_size, D, w);
+    if (protocol_ == Gpt2Protocol::gpt2) out.add_matrix("wpe.weight", Role::embedding, -1, kGpt2Positions, D, w);
+    // HW-GPT-Bench's head is untied (and it uses rotary positions); GPT-2's is tied.
+    if (protocol_ == Gpt2Protocol::hwgpt) out.add_matrix("lm_head.weight", Role::embedding, -1, D, a.vocab_size, w);
+    return;
+  }
+  // archai's AdaptiveEmbedding + ProjectedAdaptiveLogSoftmax with tied weights and
+  // every projection but the first tied.
+  static constexpr std::string_view kEmbNames[] = {"word_emb.emb_layers.0.weight", "word_emb.emb_layers.1.weight",
+                                                   "word_emb.emb_layers.2.weight", "word_emb.emb_layers.3.weight",
+                                                   "word_emb.emb_layers.4.weight", "word_emb.emb_layers.5.weight"};
+  static constexpr std::string_view kProjNames[] = {"word_emb.emb_projs.0", "word_emb.emb_projs.1", "word_emb.emb_projs.2",
+                                                    "word_emb.emb_projs.3", "word_emb.emb_projs.4", "word_emb.emb_projs.5"};
+  const auto& e = a.adaptive_embedding;
+  const std::size_t clusters = e.cutoffs.size();
+  ZEROLM_CHECK(clusters <= std::size(kEmbNames), "field 'embedding.cutoffs': {} clusters, at most {} supported", clusters,
+               std::size(kEmbNames));
+  const Init projection = Init::normal(kProjectionInitStd);
+  std::int64_t first_projection_cols = 0;
+  if (e.div_val == 1) {
+    out.add_matrix(kEmbNames[0], Role::embedding, -1, e.n_token, e.d_embed, w);
+    if (e.d_embed != D) {
+      out.add_matrix(kProjNames[0], Role::embedding, -1, D, e.d_embed, projection);
+      first_projection_cols = e.d_embed;
+    }
+  } else {
+    std::int64_t start = 0, width = e.d_embed;
+    for (std::size_t i = 0; i < clusters; ++i) {
+      out.add_matrix(kEmbNames[i], Role::embedding, -1, e.cutoffs[i] - start, width, w);
+      out.add_matrix(kProjNames[i], Role::embedding, -1, D, width, projection);
+      if (i == 0) first_projection_cols = width;
+      start = e.cutoffs[i];
+      width /= e.div_val;
+    }
+  }
+  out.add_matrix("wpe.weight", Role::embedding, -1, e.tgt_len, D, w);
+  // Adaptive softmax: output biases, cluster logits, and the untied first projection.
+  out.add_vector("crit.out_layers.bias", Role::embedding, -1, e.n_token, Init::zeros());
+  const auto tail_clusters = static_cast<std::int64_t>(clusters) - 1;
+  if (tail_clusters > 0) {
+    out.add_matrix("crit.cluster_weight", Role::embedding, -1, tail_clusters, e.d_embed, w);
+    out.add_vector("crit.cluster_bias", Role::embedding, -1, tail_clusters, Init::zeros());
+  }
+  if (first_projection_cols > 0) out.add_matrix("crit.out_projs.0", Role::embedding, -1, D, first_projection_cols, projection);
+}
+
+void Gpt2Space::lower(const Architecture& architecture, ModelSpec& out) const {
+  const Gpt2Architecture a = decode(architecture);
+  out.clear();
+  out.layer_prefix = "h";
+  out.architecture_hash = architecture.hash();
+  const int n = static_cast<int>(a.layers.size());
+  out.num_layers = n;
+  lower_embeddings(a, out);
+
+  const std::int64_t D = a.d_model;
+  const Init w = Init::normal(kInitStd);
+  // GPT-2 scales the residual output projections by 1/sqrt(2 n_layer).
+  const Init residual = Init::normal(kInitStd / std::sqrt(2.0 * n));
+  const Init zero = Init::zeros();
+  const bool hwgpt = protocol_ == Gpt2Protocol::hwgpt;
+  for (int i = 0; i < n; ++i) {
+    const Gpt2Layer& l = a.layers[static_cast<std::size_t>(i)];
+    out.add_vector("ln_1.weight", Role::norm, i, D, Init::ones());
+    out.add_vector("ln_1.bias", Role::norm, i, D, zero);
+    const std::int64_t width = hwgpt ? static_cast<std::int64_t>(l.n_head) * kHwGptHeadSize : D;
+    out.add_matrix("attn.c_attn.weight", Role::attention, i, D, 3 * width, w);
+    if (a.bias) out.add_vector("attn.c_attn.bias", Role::attention, i, 3 * width, zero);
+    out.add_matrix("attn.c_proj.weight", Role::attention, i, width, D, residual);
+    if (a.bias) out.add_vector("attn.c_proj.bias", Role::attention, i, D, zero);
+    out.add_vector("ln_2.weight", Role::norm, i, D, Init::ones());
+    out.add_vector("ln_2.bias", Role::norm, i, D, zero);
+    const std::int64_t F = l.d_inner;
+    out.add_matrix("mlp.c_fc.weight", Role::ffn, i, D, F, w);
+    if (a.bias) out.add_vector("mlp.c_fc.bias", Role::ffn, i, F, zero);
+    if (hwgpt) {  // LLaMA MLP: a second (gate) input matrix
+      out.add_matrix("mlp.c_fc2.weight", Role::ffn, i, D, F, w);
+      if (a.bias) out.add_vector("mlp.c_fc2.bias", Role::ffn, i, F, zero);
+    }
+    out.add_matrix("mlp.c_proj.weight", Role::ffn, i, F, D, residual);
+    if (a.bias) out.add_vector("mlp.c_proj.bias", Role::ffn, i, D, zero);
+  }
+  out.add_vector("ln_f.weight", Role::norm, -1, D, Init::ones());
+  out.add_vector("ln_f.bias", Role::norm, -1, D, zero);
+}
+
+}  // namespace zerolm

@@ -1,0 +1,96 @@
+// GPT-2-style decoders with per-layer heads and FFN widths. Three protocols name
+// the network family a benchmark measured (see docs/SEARCH_SPACES.md):
+//   lts   : archai's HfGPT2Flex of LiteTransformerSearch (WikiText-103 benchmark)
+//   hwgpt : HW-GPT-Bench's GPT (rotary, head size 64, LLaMA MLP, untied head)
+//   gpt2  : plain Hugging Face GPT-2 (learned positions, tied head, GELU MLP)
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "search_spaces/search_space.hpp"
+
+namespace zerolm {
+
+enum class Gpt2Protocol { lts, hwgpt, gpt2 };
+
+struct Gpt2Layer {
+  int n_head = 2;
+  int d_inner = 512;
+  friend bool operator==(const Gpt2Layer&, const Gpt2Layer&) = default;
+};
+
+// Transformer-XL adaptive input embedding (and the adaptive softmax tied to it).
+struct AdaptiveEmbedding {
+  int d_embed = 256;
+  int div_val = 1;
+  std::int64_t n_token = 50264;
+  std::vector<std::int64_t> cutoffs;  // cleaned: increasing, last == n_token
+  int tgt_len = 192;                  // learned positions
+  friend bool operator==(const AdaptiveEmbedding&, const AdaptiveEmbedding&) = default;
+
+  // archai's rule: cut at the first cutoff beyond n_token, clamp, end at n_token.
+  static std::vector<std::int64_t> clean_cutoffs(std::vector<std::int64_t> cutoffs, std::int64_t n_token);
+};
+
+struct Gpt2Architecture {
+  int d_model = 128;
+  std::vector<Gpt2Layer> layers;
+  bool bias = true;
+  bool adaptive = true;              // adaptive embedding, else a plain token table
+  AdaptiveEmbedding adaptive_embedding;
+  std::int64_t vocab_size = 50257;   // plain embedding
+  friend bool operator==(const Gpt2Architecture&, const Gpt2Architecture&) = default;
+};
+
+struct Gpt2Choices {
+  int min_layers = 2, max_layers = 16;
+  std::vector<int> d_models{64, 128, 256, 512};
+  std::vector<int> n_heads{2, 4, 8};
+  int min_d_inner = 512, max_d_inner = 2048;
+  std::vector<int> mlp_ratios;  // when set, d_inner = ratio * d_model instead of the range
+  std::vector<int> d_embeds{128, 256, 512};
+  std::vector<int> div_vals{1, 2, 4};
+  std::vector<bool> biases{true};
+  bool adaptive = true;
+  std::int64_t vocab_size = 50257;
+  static Gpt2Choices for_protocol(Gpt2Protocol protocol);
+};
+
+class Gpt2Space final : public SearchSpace {
+ public:
+  static constexpr double kInitStd = 0.02;
+  static constexpr double kProjectionInitStd = 0.01;  // adaptive embedding projections
+  static constexpr int kHwGptHeadSize = 64;
+  static constexpr int kGpt2Positions = 1024;
+
+  explicit Gpt2Space(Gpt2Protocol protocol);
+  Gpt2Space(Gpt2Protocol protocol, Gpt2Choices choices);
+
+  std::string_view name() const override { return "gpt2"; }
+  std::string_view protocol() const override;
+  std::vector<Dimension> dimensions() const override;
+  Architecture sample(CounterRng& rng) const override;
+  std::optional<std::uint64_t> size() const override { return std::nullopt; }
+  nlohmann::json to_json(const Architecture& architecture) const override;
+  Architecture from_json(const nlohmann::json& value) const override;
+  // LTS records (with `config`) and HW-GPT-Bench records (with `embed_dim`).
+  Architecture from_record(const nlohmann::json& record) const override;
+  void lower(const Architecture& architecture, ModelSpec& out) const override;
+
+  Gpt2Architecture decode(const Architecture& architecture) const;
+  Architecture encode(const Gpt2Architecture& typed) const;
+
+ private:
+  void validate(const Gpt2Architecture& typed) const;
+  void lower_embeddings(const Gpt2Architecture& a, ModelSpec& out) const;
+
+  Gpt2Protocol protocol_;
+  Gpt2Choices choices_;
+};
+
+Gpt2Protocol parse_gpt2_protocol(const std::string& text);
+std::unique_ptr<SearchSpace> make_gpt2_space(const SpaceOptions& options);
+
+}  // namespace zerolm

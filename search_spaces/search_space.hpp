@@ -1,0 +1,72 @@
+// A search space: its dimensions, uniform seeded sampling, its size where finite,
+// (de)serialisation with validation, and lowering to a model spec.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/core/architecture.hpp"
+#include "engine/core/model_spec.hpp"
+#include "engine/core/random.hpp"
+
+namespace zerolm {
+
+struct Dimension {
+  std::string name;                 // e.g. "layers[].token_mixer"
+  std::vector<std::string> values;  // the choices, as text
+  std::string description;
+};
+
+// Options every space accepts from the CLI or a config.
+struct SpaceOptions {
+  std::string protocol;  // empty: the space's default
+};
+
+class SearchSpace {
+ public:
+  virtual ~SearchSpace() = default;
+
+  virtual std::string_view name() const = 0;
+  virtual std::string_view protocol() const = 0;
+  virtual std::vector<Dimension> dimensions() const = 0;
+
+  // Uniform over the space's points (each dimension uniform, as NAS papers sample).
+  virtual Architecture sample(CounterRng& rng) const = 0;
+  // Number of architectures when finite.
+  virtual std::optional<std::uint64_t> size() const = 0;
+  // Calls `visit` on every architecture of a finite space; throws otherwise.
+  virtual void enumerate(const std::function<void(const Architecture&)>& visit) const;
+
+  // Canonical JSON; from_json validates and names the offending field and value.
+  virtual nlohmann::json to_json(const Architecture& architecture) const = 0;
+  virtual Architecture from_json(const nlohmann::json& value) const = 0;
+  // A benchmark record of a format this space reads (the fields beside the
+  // architecture, such as scores, are ignored).
+  virtual Architecture from_record(const nlohmann::json& record) const = 0;
+
+  // Writes every parameter tensor into `out` (cleared first). Allocation-free when
+  // `out` already has capacity: this runs once per architecture in the hot loop.
+  virtual void lower(const Architecture& architecture, ModelSpec& out) const = 0;
+
+  std::string to_yaml(const Architecture& architecture) const;
+  Architecture from_yaml(const std::string& text) const;
+
+ protected:
+  void check_space(const Architecture& architecture) const;
+};
+
+using SearchSpaceFactory = std::function<std::unique_ptr<SearchSpace>(const SpaceOptions&)>;
+
+// Registry by name; the built-in spaces are registered on first use.
+void register_search_space(const std::string& name, SearchSpaceFactory factory);
+std::unique_ptr<SearchSpace> make_search_space(const std::string& name, const SpaceOptions& options = {});
+std::vector<std::string> search_space_names();
+
+}  // namespace zerolm
