@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# The CLI on bad input: exit code exactly 2 and exactly one line on stderr that
+# starts with "zerolm: error:" (naming the file for file errors). Also --help.
+# Usage: ZEROLM=path/to/zerolm bash tests/cli_errors.sh
+set -euo pipefail
+export LC_ALL=C
+
+if [[ -z "${ZEROLM:-}" || ! -x "${ZEROLM}" ]]; then
+  echo "cli_errors: set ZEROLM to the zerolm binary (got '${ZEROLM:-}')" >&2
+  exit 1
+fi
+
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/zerolm_cli_errors.XXXXXX")"
+trap 'rm -rf -- "$tmp"' EXIT
+
+checks=0
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+# expect_error NAME NEEDLE -- ARGS...: exit 2, one stderr line "zerolm: error: ..."
+# containing NEEDLE (an empty NEEDLE checks nothing more).
+expect_error() {
+  local name="$1" needle="$2"
+  shift 3
+  local rc=0
+  "$ZEROLM" "$@" >"$tmp/stdout" 2>"$tmp/stderr" </dev/null || rc=$?
+  local err
+  err="$(<"$tmp/stderr")"
+  local bytes
+  bytes="$(wc -c <"$tmp/stderr")"
+  [[ "$rc" -eq 2 ]] || fail "$name: exit code $rc, expected 2 (zerolm $*); stderr: $err"
+  # Exactly one line: one newline, at the very end, and nothing else around it.
+  [[ "$(wc -l <"$tmp/stderr")" -eq 1 && "$bytes" -eq $((${#err} + 1)) && "$err" != *$'\n'* ]] ||
+    fail "$name: stderr is not exactly one line (zerolm $*):"$'\n'"$(cat "$tmp/stderr")"
+  [[ "$err" == "zerolm: error:"* ]] || fail "$name: stderr does not start with 'zerolm: error:': $err"
+  if [[ -n "$needle" && "$err" != *"$needle"* ]]; then
+    fail "$name: stderr does not mention '$needle': $err"
+  fi
+  checks=$((checks + 1))
+  echo "ok $checks - $name: $err"
+}
+
+# expect_help NAME NEEDLE -- ARGS...: exit 0, nothing on stderr, stdout mentions NEEDLE.
+expect_help() {
+  local name="$1" needle="$2"
+  shift 3
+  local rc=0
+  "$ZEROLM" "$@" >"$tmp/stdout" 2>"$tmp/stderr" </dev/null || rc=$?
+  [[ "$rc" -eq 0 ]] || fail "$name: exit code $rc, expected 0 (zerolm $*); stderr: $(<"$tmp/stderr")"
+  [[ ! -s "$tmp/stderr" ]] || fail "$name: help wrote to stderr: $(<"$tmp/stderr")"
+  grep -q -e "$needle" "$tmp/stdout" || fail "$name: help does not mention '$needle':"$'\n'"$(<"$tmp/stdout")"
+  checks=$((checks + 1))
+  echo "ok $checks - $name mentions '$needle'"
+}
+
+# Inputs.
+missing="$tmp/no_such_benchmark.json"
+malformed="$tmp/malformed_benchmark.json"
+printf '[{"id": 0, "hidden_size": 128,' >"$malformed"
+valid="$tmp/valid_benchmark.json"
+cat >"$valid" <<'EOF'
+[
+ {"id": "a", "hidden_size": 128,
+  "encoder_layers": [
+   {"operation_type": "SA", "operation_parameter": "SDP", "num_operation_heads": 2,
+    "feed_forward_dimension": 512, "num_feed_forward": 1},
+   {"operation_type": "LT", "operation_parameter": "DCT", "num_operation_heads": 4,
+    "feed_forward_dimension": 1024, "num_feed_forward": 3}],
+  "scores": {"glue": 70.5}},
+ {"id": "b", "hidden_size": 256,
+  "encoder_layers": [
+   {"operation_type": "DSC", "operation_parameter": 9, "num_operation_heads": 4,
+    "feed_forward_dimension": 512, "num_feed_forward": 1},
+   {"operation_type": "SA", "operation_parameter": "WMA", "num_operation_heads": 2,
+    "feed_forward_dimension": 512, "num_feed_forward": 3}],
+  "scores": {"glue": 80.25}}
+]
+EOF
+violating="$tmp/violating_benchmark.json"
+cat >"$violating" <<'EOF'
+[
+ {"id": "too-wide", "hidden_size": 300,
+  "encoder_layers": [
+   {"operation_type": "SA", "operation_parameter": "SDP", "num_operation_heads": 2,
+    "feed_forward_dimension": 512, "num_feed_forward": 1},
+   {"operation_type": "SA", "operation_parameter": "SDP", "num_operation_heads": 2,
+    "feed_forward_dimension": 512, "num_feed_forward": 1}],
+  "scores": {"glue": 70.5}}
+]
+EOF
+
+# Sanity: the valid file is accepted, so the errors below come from what each check changes.
+"$ZEROLM" params --benchmark "$valid" >"$tmp/stdout" 2>"$tmp/stderr" ||
+  fail "params on a valid file failed: $(<"$tmp/stderr")"
+checks=$((checks + 1))
+echo "ok $checks - params accepts a valid file"
+
+# File errors name the file.
+expect_error "rank: missing --benchmark file" "$missing" -- rank --benchmark "$missing"
+expect_error "params: missing --benchmark file" "$missing" -- params --benchmark "$missing"
+expect_error "rank: malformed JSON" "$malformed" -- rank --benchmark "$malformed"
+expect_error "params: malformed JSON" "$malformed" -- params --benchmark "$malformed"
+expect_error "calibrate: malformed JSON" "$malformed" -- calibrate --strategy sample --benchmark "$malformed"
+expect_error "params: record violating the space" "$violating" -- params --benchmark "$violating"
+expect_error "params: record violating the space names the record" "too-wide" -- params --benchmark "$violating"
+expect_error "params: record violating the space names the field" "hidden_size" -- params --benchmark "$violating"
+expect_error "rank: unknown --protocol for the file" "$valid" -- rank --benchmark "$valid" --protocol nope
+expect_error "params: unknown --protocol for the file" "'nope'" -- params --benchmark "$valid" --protocol nope
+
+# Bad option values.
+expect_error "score: unknown --proxy" "'nope'" -- score --sample 10 --proxy nope
+expect_error "rank: unknown --proxy" "'nope'" -- rank --benchmark "$valid" --proxy nope
+expect_error "score: unknown --protocol" "'nope'" -- score --sample 10 --protocol nope
+expect_error "score: unknown --mode" "'nope'" -- score --sample 10 --mode nope
+expect_error "rank: unknown --mode" "'nope'" -- rank --benchmark "$valid" --mode nope
+expect_error "score: non-numeric --alpha" "'abc'" -- score --sample 10 --alpha abc
+expect_error "rank: non-numeric --alpha" "'abc'" -- rank --benchmark "$valid" --alpha abc
+expect_error "score: unknown --space" "'nope'" -- score --space nope --sample 10
+expect_error "calibrate: unknown --strategy" "'nope'" -- calibrate --strategy nope
+expect_error "calibrate: --strategy sample without --benchmark" "--benchmark" -- calibrate --strategy sample
+
+# Command-line errors (CLI11).
+expect_error "rank: missing required --benchmark" "--benchmark" -- rank
+expect_error "params: missing required --benchmark" "--benchmark" -- params
+expect_error "score: non-numeric --sample" "" -- score --sample many
+expect_error "unknown subcommand" "" -- frobnicate
+expect_error "no subcommand" "" --
+
+# Help.
+# The top-level help lists the subcommands only (CLI11 prints no subcommand options
+# there), so it is checked for the rank subcommand and benchmark files; the options
+# themselves are in each subcommand's help.
+expect_help "zerolm --help" "rank" -- --help
+expect_help "zerolm --help" "benchmark" -- --help
+expect_help "zerolm rank --help" "--benchmark" -- rank --help
+expect_help "zerolm params --help" "--benchmark" -- params --help
+expect_help "zerolm calibrate --help" "--benchmark" -- calibrate --help
+
+echo "cli_errors: all $checks checks passed"

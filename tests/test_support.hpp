@@ -1,0 +1,23 @@
+// Helpers shared by the tests: where the benchmark files are, and skipping when
+// they are absent (CI sets ZEROLM_BENCHMARKS and fails if the folder is missing).
+#pragma once
+
+#include <catch2/catch.hpp>
+#include <optional>
+#include <string>
+
+namespace zerolm::testing {
+
+// Path of a file under the benchmarks folder, or nullopt when it is absent.
+std::optional<std::string> benchmark_file(const std::string& relative);
+
+}  // namespace zerolm::testing
+
+// Skips the rest of a test case (with a message) when the benchmark file is absent.
+#define ZEROLM_REQUIRE_BENCHMARK(variable, relative)                                                   \
+  const auto variable##_optional = ::zerolm::testing::benchmark_file(relative);                        \
+  if (!variable##_optional) {                                                                          \
+    WARN("skipped: benchmark file " << relative << " not found (set ZEROLM_BENCHMARKS)");              \
+    return;                                                                                            \
+  }                                                                                                    \
+  const std::string variable = *variable##_optional
