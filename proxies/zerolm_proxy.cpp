@@ -31,17 +31,6 @@ void weight_key(std::uint64_t seed, std::uint64_t architecture_hash, std::uint32
 
 ZeroLmProxy::ZeroLmProxy(ProxyOptions options) : options_(options), backend_(&kernels::cpu_backend()) {}
 
-bool ZeroLmProxy::counts(const TensorSpec& t) const {
-  switch (t.role) {
-    case Role::attention:
-    case Role::ffn: return t.is_matrix();
-    case Role::embedding: return options_.include_embeddings && t.is_matrix();
-    case Role::norm: return options_.include_norms;
-    case Role::other: return false;
-  }
-  return false;
-}
-
 void ZeroLmProxy::score(std::span<const ModelSpec> specs, std::span<ProxyBreakdown> out) const {
   if (options_.mode == ProxyMode::expected) {
     score_expected(specs, out);

@@ -18,7 +18,16 @@ class ZeroLmProxy final : public Proxy {
   void score(std::span<const ModelSpec> specs, std::span<ProxyBreakdown> out) const override;
 
   // Whether a tensor contributes to the score under these options.
-  bool counts(const TensorSpec& tensor) const;
+  bool counts(const TensorSpec& t) const {
+    switch (t.role) {
+      case Role::attention:
+      case Role::ffn: return t.is_matrix();
+      case Role::embedding: return options_.include_embeddings && t.is_matrix();
+      case Role::norm: return options_.include_norms;
+      case Role::other: return false;
+    }
+    return false;
+  }
 
  private:
   void score_expected(std::span<const ModelSpec> specs, std::span<ProxyBreakdown> out) const;

@@ -35,31 +35,15 @@ std::string_view init_kind_name(InitKind kind) {
   return "zeros";
 }
 
-double Init::mean() const { return kind == InitKind::ones ? 1.0 : 0.0; }
-
-double Init::variance() const {
-  switch (kind) {
-    case InitKind::normal: return std * std;
-    case InitKind::truncated_normal: {
-      // Var of N(0,1) truncated to [-a, a] is 1 - 2 a phi(a) / (2 Phi(a) - 1).
-      const double a = truncation;
-      const double phi = std::exp(-0.5 * a * a) / std::sqrt(2.0 * std::numbers::pi);
-      const double mass = std::erf(a / std::numbers::sqrt2);
-      return std * std * (1.0 - 2.0 * a * phi / mass);
-    }
-    case InitKind::zeros:
-    case InitKind::ones: return 0.0;
-  }
-  return 0.0;
-}
-
-void ModelSpec::add_matrix(std::string_view name, Role role, std::int32_t layer, std::int64_t rows,
-                           std::int64_t cols, Init init) {
-  tensors.push_back(TensorSpec{name, role, layer, {rows, cols}, 2, init});
-}
-
-void ModelSpec::add_vector(std::string_view name, Role role, std::int32_t layer, std::int64_t size, Init init) {
-  tensors.push_back(TensorSpec{name, role, layer, {size, 1}, 1, init});
+double truncated_normal_variance_factor(double a) {
+  // Lowering calls this per layer; the default cut of 2 is computed once.
+  static const double at_two = [] {
+    const double phi = std::exp(-2.0) / std::sqrt(2.0 * std::numbers::pi);
+    return 1.0 - 4.0 * phi / std::erf(2.0 / std::numbers::sqrt2);
+  }();
+  if (a == 2.0) return at_two;
+  const double phi = std::exp(-0.5 * a * a) / std::sqrt(2.0 * std::numbers::pi);
+  return 1.0 - 2.0 * a * phi / std::erf(a / std::numbers::sqrt2);
 }
 
 std::string ModelSpec::full_name(std::size_t tensor_index) const {

@@ -18,19 +18,25 @@ Role parse_role(std::string_view text);
 enum class InitKind : std::uint8_t { normal, truncated_normal, zeros, ones };
 std::string_view init_kind_name(InitKind kind);
 
+// Variance of N(0, 1) truncated to [-a, a]: 1 - 2 a phi(a) / (2 Phi(a) - 1).
+double truncated_normal_variance_factor(double a);
+
 struct Init {
   InitKind kind = InitKind::zeros;
   double std = 0.0;         // of the untruncated normal
-  double truncation = 2.0;  // truncated_normal: cut at +-truncation * std
+  double truncation = 0.0;  // truncated_normal: cut at +-truncation * std
+  double var = 0.0;         // per-element variance, computed once here (not per tensor)
 
-  static Init normal(double std) { return {InitKind::normal, std, 0.0}; }
-  static Init truncated_normal(double std, double at = 2.0) { return {InitKind::truncated_normal, std, at}; }
-  static Init zeros() { return {InitKind::zeros, 0.0, 0.0}; }
-  static Init ones() { return {InitKind::ones, 0.0, 0.0}; }
+  static Init normal(double std) { return {InitKind::normal, std, 0.0, std * std}; }
+  static Init truncated_normal(double std, double at = 2.0) {
+    return {InitKind::truncated_normal, std, at, std * std * truncated_normal_variance_factor(at)};
+  }
+  static Init zeros() { return {InitKind::zeros, 0.0, 0.0, 0.0}; }
+  static Init ones() { return {InitKind::ones, 0.0, 0.0, 0.0}; }
 
   // Per-element mean and variance of the initial value (exact, closed form).
-  double mean() const;
-  double variance() const;
+  double mean() const { return kind == InitKind::ones ? 1.0 : 0.0; }
+  double variance() const { return var; }
 };
 
 struct TensorSpec {
@@ -61,9 +67,14 @@ struct ModelSpec {
     architecture_hash = 0;
   }
   // Dense weight `in -> out` stored as an in x out matrix, plus its bias.
+  // Inline: lowering calls these ~50 times per architecture in the hot loop.
   void add_matrix(std::string_view name, Role role, std::int32_t layer, std::int64_t rows, std::int64_t cols,
-                  Init init);
-  void add_vector(std::string_view name, Role role, std::int32_t layer, std::int64_t size, Init init);
+                  const Init& init) {
+    tensors.push_back(TensorSpec{name, role, layer, {rows, cols}, 2, init});
+  }
+  void add_vector(std::string_view name, Role role, std::int32_t layer, std::int64_t size, const Init& init) {
+    tensors.push_back(TensorSpec{name, role, layer, {size, 1}, 1, init});
+  }
 
   // "encoder.layer.3.attention.query.weight"
   std::string full_name(std::size_t tensor_index) const;

@@ -1,5 +1,7 @@
 #include "engine/scoring/evaluate.hpp"
 
+#include <tbb/blocked_range.h>
+#include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
@@ -9,12 +11,19 @@ namespace zerolm {
 std::vector<ProxyBreakdown> evaluate(const SearchSpace& space, const Proxy& proxy,
                                      std::span<const Architecture> architectures, std::size_t batch_size) {
   std::vector<ProxyBreakdown> out(architectures.size());
-  std::vector<ModelSpec> specs(std::min(batch_size, architectures.size()));
-  for (std::size_t begin = 0; begin < architectures.size(); begin += batch_size) {
-    const std::size_t n = std::min(batch_size, architectures.size() - begin);
-    tbb::parallel_for(std::size_t{0}, n, [&](std::size_t i) { space.lower(architectures[begin + i], specs[i]); });
-    proxy.score(std::span<const ModelSpec>(specs.data(), n), std::span<ProxyBreakdown>(out.data() + begin, n));
-  }
+  // Lower and score a batch while its specs are still in cache: a spec is a few KiB,
+  // and lowering a whole population first would stream it through memory twice.
+  tbb::enumerable_thread_specific<std::vector<ModelSpec>> buffers;
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, architectures.size(), batch_size),
+                    [&](const tbb::blocked_range<std::size_t>& range) {
+                      std::vector<ModelSpec>& specs = buffers.local();
+                      if (specs.size() < range.size()) specs.resize(range.size());
+                      for (std::size_t i = range.begin(); i < range.end(); ++i) {
+                        space.lower(architectures[i], specs[i - range.begin()]);
+                      }
+                      proxy.score(std::span<const ModelSpec>(specs.data(), range.size()),
+                                  std::span<ProxyBreakdown>(out.data() + range.begin(), range.size()));
+                    });
   return out;
 }
 

@@ -1,5 +1,6 @@
 // Lower a list of architectures to model specs and score them with a proxy, in
-// batches so memory stays bounded for large samples.
+// parallel batches of at most `batch_size` architectures (grain of the parallel
+// loop; memory stays bounded for any sample size).
 #pragma once
 
 #include <span>
@@ -11,7 +12,7 @@
 namespace zerolm {
 
 std::vector<ProxyBreakdown> evaluate(const SearchSpace& space, const Proxy& proxy,
-                                     std::span<const Architecture> architectures, std::size_t batch_size = 4096);
+                                     std::span<const Architecture> architectures, std::size_t batch_size = 64);
 
 // Total parameter count of each architecture.
 std::vector<double> parameter_counts(const SearchSpace& space, std::span<const Architecture> architectures);

@@ -333,7 +333,31 @@ Architecture Gpt2Space::from_record(const nlohmann::json& record) const {
   return encode(a);
 }
 
-void Gpt2Space::lower_embeddings(const Gpt2Architecture& a, ModelSpec& out) const {
+Gpt2Space::GeneView Gpt2Space::view(const Architecture& architecture) const {
+  check_space(architecture);
+  const auto& g = architecture.genes();
+  GeneView v{};
+  v.n_layer = static_cast<int>(g[0]);
+  v.d_model = static_cast<int>(g[1]);
+  v.bias = g[2] != 0;
+  v.adaptive = g[3] != 0;
+  std::size_t at = 4;
+  if (v.adaptive) {
+    v.d_embed = static_cast<int>(g[at]);
+    v.div_val = static_cast<int>(g[at + 1]);
+    v.n_token = g[at + 2];
+    v.tgt_len = static_cast<int>(g[at + 3]);
+    const auto clusters = static_cast<std::size_t>(g[at + 4]);
+    v.cutoffs = std::span<const std::int64_t>(g.data() + at + 5, clusters);
+    at += 5 + clusters;
+  } else {
+    v.vocab_size = g[at++];
+  }
+  v.layers = g.data() + at;
+  return v;
+}
+
+void Gpt2Space::lower_embeddings(const GeneView& a, ModelSpec& out) const {
   const std::int64_t D = a.d_model;
   const Init w = Init::normal(kInitStd);
   if (!a.adaptive) {
@@ -350,7 +374,7 @@ void Gpt2Space::lower_embeddings(const Gpt2Architecture& a, ModelSpec& out) cons
                                                    "word_emb.emb_layers.4.weight", "word_emb.emb_layers.5.weight"};
   static constexpr std::string_view kProjNames[] = {"word_emb.emb_projs.0", "word_emb.emb_projs.1", "word_emb.emb_projs.2",
                                                     "word_emb.emb_projs.3", "word_emb.emb_projs.4", "word_emb.emb_projs.5"};
-  const auto& e = a.adaptive_embedding;
+  const GeneView& e = a;
   const std::size_t clusters = e.cutoffs.size();
   ZEROLM_CHECK(clusters <= std::size(kEmbNames), "field 'embedding.cutoffs': {} clusters, at most {} supported", clusters,
                std::size(kEmbNames));
@@ -384,11 +408,11 @@ void Gpt2Space::lower_embeddings(const Gpt2Architecture& a, ModelSpec& out) cons
 }
 
 void Gpt2Space::lower(const Architecture& architecture, ModelSpec& out) const {
-  const Gpt2Architecture a = decode(architecture);
+  const GeneView a = view(architecture);
   out.clear();
   out.layer_prefix = "h";
   out.architecture_hash = architecture.hash();
-  const int n = static_cast<int>(a.layers.size());
+  const int n = a.n_layer;
   out.num_layers = n;
   lower_embeddings(a, out);
 
@@ -399,7 +423,7 @@ void Gpt2Space::lower(const Architecture& architecture, ModelSpec& out) const {
   const Init zero = Init::zeros();
   const bool hwgpt = protocol_ == Gpt2Protocol::hwgpt;
   for (int i = 0; i < n; ++i) {
-    const Gpt2Layer& l = a.layers[static_cast<std::size_t>(i)];
+    const Gpt2Layer l{static_cast<int>(a.layers[2 * i]), static_cast<int>(a.layers[2 * i + 1])};
     out.add_vector("ln_1.weight", Role::norm, i, D, Init::ones());
     out.add_vector("ln_1.bias", Role::norm, i, D, zero);
     const std::int64_t width = hwgpt ? static_cast<std::int64_t>(l.n_head) * kHwGptHeadSize : D;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -83,8 +84,19 @@ class Gpt2Space final : public SearchSpace {
   Architecture encode(const Gpt2Architecture& typed) const;
 
  private:
+  // An allocation-free view of the genes, for lowering in the hot loop.
+  struct GeneView {
+    int n_layer, d_model;
+    bool bias, adaptive;
+    std::int64_t vocab_size;
+    int d_embed, div_val, tgt_len;
+    std::int64_t n_token;
+    std::span<const std::int64_t> cutoffs;
+    const std::int64_t* layers;  // n_head, d_inner pairs
+  };
+  GeneView view(const Architecture& architecture) const;
   void validate(const Gpt2Architecture& typed) const;
-  void lower_embeddings(const Gpt2Architecture& a, ModelSpec& out) const;
+  void lower_embeddings(const GeneView& a, ModelSpec& out) const;
 
   Gpt2Protocol protocol_;
   Gpt2Choices choices_;
