@@ -13,6 +13,8 @@ void SearchSpace::enumerate(const std::function<void(const Architecture&)>&) con
   ZEROLM_FAIL("search space '{}' is not finite and cannot be enumerated", name());
 }
 
+std::string SearchSpace::summary(const Architecture& architecture) const { return to_json(architecture).dump(); }
+
 std::string SearchSpace::to_yaml(const Architecture& architecture) const {
   return dump_yaml(to_json(architecture));
 }

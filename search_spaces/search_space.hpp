@@ -55,6 +55,9 @@ class SearchSpace {
   // `out` already has capacity: this runs once per architecture in the hot loop.
   virtual void lower(const Architecture& architecture, ModelSpec& out) const = 0;
 
+  // One short line for people (tables, progress); JSON stays the exact form.
+  virtual std::string summary(const Architecture& architecture) const;
+
   std::string to_yaml(const Architecture& architecture) const;
   Architecture from_yaml(const std::string& text) const;
 

@@ -27,6 +27,8 @@ struct RankOptions {
   bool include_embeddings = false;
   bool include_norms = false;
   bool json = false;
+  bool sample_given = false;
+  bool repeats_given = false;
 };
 
 nlohmann::json number(double v) { return std::isnan(v) ? nlohmann::json(nullptr) : nlohmann::json(v); }
@@ -42,7 +44,10 @@ int run_rank(const RankOptions& o) {
   request.options.include_norms = o.include_norms;
   ZEROLM_CHECK(o.count == "total" || o.count == "non_embedding", "--count: value '{}' is not total|non_embedding", o.count);
   request.options.count = o.count == "total" ? ParameterCount::total : ParameterCount::non_embedding;
+  ZEROLM_CHECK(!o.calibrate_on.empty() || (!o.sample_given && !o.repeats_given),
+               "--sample and --repeats choose calibration records: they need --calibrate-on FILE");
   if (!o.calibrate_on.empty()) {
+    ZEROLM_CHECK(o.alpha.text == "heuristic", "--alpha {} and --calibrate-on exclude each other", o.alpha.text);
     request.calibration = CalibrationRequest{o.calibrate_on, o.sample, o.repeats};
   } else if (o.alpha.heuristic()) {
     request.heuristic_alpha = true;
@@ -120,7 +125,11 @@ Command add_rank_command(CLI::App& app) {
   sub->add_flag("--include-embeddings", o->include_embeddings, "Add embedding matrices' capacity to the ZeroLM score");
   sub->add_flag("--include-norms", o->include_norms, "Add LayerNorm weights' capacity to the ZeroLM score");
   sub->add_flag("--json", o->json, "Print one JSON object");
-  return {sub, [o] { return run_rank(*o); }};
+  return {sub, [o, sub] {
+            o->sample_given = sub->get_option("--sample")->count() > 0;
+            o->repeats_given = sub->get_option("--repeats")->count() > 0;
+            return run_rank(*o);
+          }};
 }
 
 }  // namespace zerolm::cli

@@ -80,6 +80,7 @@ int run_score(const ScoreOptions& o) {
                    {"parameters", total},
                    {"non_embedding_parameters", total - spec.parameters_with_role(Role::embedding)},
                    {"hash", fmt::format("{:016x}", sample[i].hash())},
+                   {"summary", space->summary(sample[i])},
                    {"architecture", space->to_json(sample[i])}});
   }
   if (o.json) {
@@ -92,12 +93,13 @@ int run_score(const ScoreOptions& o) {
   }
   fmt::print("space {} (protocol {}), proxy {} ({} mode", o.space, space->protocol(), o.proxy, o.mode);
   if (o.proxy == "zerolm") fmt::print(", alpha {:.3f} from {}", options.alpha, alpha_source);
-  fmt::print("), {} sampled architectures (seed {}) in {:.2f} s\n\n", o.sample, o.seed, seconds);
+  fmt::print("), {} sampled architectures (seed {}) in {:.2f} s\n", o.sample, o.seed, seconds);
+  fmt::print("(--json prints each architecture's full JSON)\n\n");
   fmt::print("{:>4}  {:>14}  {:>12}  {:>14}  {}\n", "rank", "score", "parameters", "non-embedding", "architecture");
   for (const auto& row : top) {
     fmt::print("{:>4}  {:>14.6g}  {:>12}  {:>14}  {}\n", row["rank"].get<int>(), row["score"].get<double>(),
                row["parameters"].get<std::int64_t>(), row["non_embedding_parameters"].get<std::int64_t>(),
-               row["architecture"].dump());
+               row["summary"].get<std::string>());
   }
   return 0;
 }

@@ -216,6 +216,16 @@ void FlexiBertSpace::enumerate(const std::function<void(const Architecture&)>& v
   }
 }
 
+std::string FlexiBertSpace::summary(const Architecture& architecture) const {
+  // "H256 | SA-SDP h4 F1024x3 | DSC-5 h2 F512x1"
+  const FlexiBertArchitecture a = decode(architecture);
+  std::string text = fmt::format("H{}", a.hidden_size);
+  for (const auto& l : a.layers) {
+    text += fmt::format(" | {} h{} F{}x{}", l.mixer.label(), l.heads, l.ffn_width, l.ffn_layers);
+  }
+  return text;
+}
+
 nlohmann::json FlexiBertSpace::to_json(const Architecture& architecture) const {
   const FlexiBertArchitecture a = decode(architecture);
   nlohmann::json layers = nlohmann::json::array();

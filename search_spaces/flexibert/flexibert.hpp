@@ -72,6 +72,7 @@ class FlexiBertSpace final : public SearchSpace {
   Architecture from_json(const nlohmann::json& value) const override;
   Architecture from_record(const nlohmann::json& record) const override;
   void lower(const Architecture& architecture, ModelSpec& out) const override;
+  std::string summary(const Architecture& architecture) const override;
 
   // Typed view and its inverse; encode validates.
   FlexiBertArchitecture decode(const Architecture& architecture) const;

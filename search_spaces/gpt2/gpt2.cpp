@@ -226,6 +226,21 @@ Architecture Gpt2Space::sample(CounterRng& rng) const {
   return encode(a);
 }
 
+std::string Gpt2Space::summary(const Architecture& architecture) const {
+  // "L4 D256 | h 2,4,8,8 | d_inner 512,...| adaptive E256/4"
+  const Gpt2Architecture a = decode(architecture);
+  std::string heads, inner;
+  for (const auto& l : a.layers) {
+    heads += (heads.empty() ? "" : ",") + std::to_string(l.n_head);
+    inner += (inner.empty() ? "" : ",") + std::to_string(l.d_inner);
+  }
+  const std::string embedding =
+      a.adaptive ? fmt::format("adaptive E{}/{}", a.adaptive_embedding.d_embed, a.adaptive_embedding.div_val)
+                 : fmt::format("vocab {}", a.vocab_size);
+  return fmt::format("L{} D{} | heads {} | d_inner {} | {}{}", a.layers.size(), a.d_model, heads, inner, embedding,
+                     a.bias ? "" : " | no bias");
+}
+
 nlohmann::json Gpt2Space::to_json(const Architecture& architecture) const {
   const Gpt2Architecture a = decode(architecture);
   nlohmann::json heads = nlohmann::json::array(), inner = nlohmann::json::array();

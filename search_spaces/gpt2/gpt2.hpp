@@ -79,6 +79,7 @@ class Gpt2Space final : public SearchSpace {
   // LTS records (with `config`) and HW-GPT-Bench records (with `embed_dim`).
   Architecture from_record(const nlohmann::json& record) const override;
   void lower(const Architecture& architecture, ModelSpec& out) const override;
+  std::string summary(const Architecture& architecture) const override;
 
   Gpt2Architecture decode(const Architecture& architecture) const;
   Architecture encode(const Gpt2Architecture& typed) const;
