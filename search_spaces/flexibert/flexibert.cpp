@@ -3,25 +3,16 @@
 #include <algorithm>
 
 #include "engine/core/error.hpp"
+#include "search_spaces/json_fields.hpp"
 
 namespace zerolm {
 
 namespace {
 
-std::string join_ints(const std::vector<int>& values) {
-  std::string text;
-  for (int v : values) text += (text.empty() ? "" : "|") + std::to_string(v);
-  return text;
-}
-
 bool contains(const std::vector<int>& values, int v) { return std::find(values.begin(), values.end(), v) != values.end(); }
 
 int json_int(const nlohmann::json& object, const char* key, const std::string& where) {
-  ZEROLM_CHECK(object.contains(key), "field '{}{}' is missing", where, key);
-  const auto& v = object[key];
-  ZEROLM_CHECK(v.is_number_integer() || (v.is_number_float() && v.get<double>() == static_cast<int>(v.get<double>())),
-               "field '{}{}': value {} is not an integer", where, key, v.dump());
-  return v.is_number_integer() ? v.get<int>() : static_cast<int>(v.get<double>());
+  return static_cast<int>(json_fields::integer(object, key, where));
 }
 
 // Names per extra FFN dense layer; lowering must not allocate.
@@ -105,25 +96,25 @@ std::vector<Dimension> FlexiBertSpace::dimensions() const {
 
 void FlexiBertSpace::validate(const FlexiBertArchitecture& a) const {
   ZEROLM_CHECK(contains(choices_.hidden_sizes, a.hidden_size), "field 'hidden_size': value {} is not one of {}",
-               a.hidden_size, join_ints(choices_.hidden_sizes));
+               a.hidden_size, json_fields::join(choices_.hidden_sizes));
   const int n = static_cast<int>(a.layers.size());
   ZEROLM_CHECK(contains(choices_.layer_counts, n), "field 'encoder_layers': {} layers is not one of {}", n,
-               join_ints(choices_.layer_counts));
+               json_fields::join(choices_.layer_counts));
   for (int i = 0; i < n; ++i) {
     const FlexiBertLayer& l = a.layers[static_cast<std::size_t>(i)];
     ZEROLM_CHECK(std::find(choices_.mixers.begin(), choices_.mixers.end(), l.mixer) != choices_.mixers.end(),
                  "field 'encoder_layers[{}].operation': value {} is not a choice of this space", i, l.mixer.label());
     ZEROLM_CHECK(contains(choices_.heads, l.heads), "field 'encoder_layers[{}].num_operation_heads': value {} is not one of {}",
-                 i, l.heads, join_ints(choices_.heads));
+                 i, l.heads, json_fields::join(choices_.heads));
     ZEROLM_CHECK(a.hidden_size % l.heads == 0,
                  "field 'encoder_layers[{}].num_operation_heads': value {} does not divide hidden_size {}", i, l.heads,
                  a.hidden_size);
     ZEROLM_CHECK(contains(choices_.ffn_widths, l.ffn_width),
                  "field 'encoder_layers[{}].feed_forward_dimension': value {} is not one of {}", i, l.ffn_width,
-                 join_ints(choices_.ffn_widths));
+                 json_fields::join(choices_.ffn_widths));
     ZEROLM_CHECK(contains(choices_.ffn_layer_counts, l.ffn_layers) && l.ffn_layers <= kMaxFfnLayers,
                  "field 'encoder_layers[{}].num_feed_forward': value {} is not one of {}", i, l.ffn_layers,
-                 join_ints(choices_.ffn_layer_counts));
+                 json_fields::join(choices_.ffn_layer_counts));
   }
 }
 
@@ -168,7 +159,7 @@ Architecture FlexiBertSpace::sample(CounterRng& rng) const {
     for (int h : choices_.heads) {
       if (a.hidden_size % h == 0) heads.push_back(h);
     }
-    ZEROLM_CHECK(!heads.empty(), "no head count of {} divides hidden_size {}", join_ints(choices_.heads), a.hidden_size);
+    ZEROLM_CHECK(!heads.empty(), "no head count of {} divides hidden_size {}", json_fields::join(choices_.heads), a.hidden_size);
     l.heads = pick(heads);
     l.ffn_width = pick(choices_.ffn_widths);
     l.ffn_layers = pick(choices_.ffn_layer_counts);

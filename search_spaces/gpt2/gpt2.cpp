@@ -4,44 +4,11 @@
 #include <cmath>
 
 #include "engine/core/error.hpp"
+#include "search_spaces/json_fields.hpp"
 
 namespace zerolm {
 
-namespace {
-
-std::int64_t json_integer(const nlohmann::json& object, const char* key, const std::string& where) {
-  ZEROLM_CHECK(object.is_object() && object.contains(key), "field '{}{}' is missing", where, key);
-  const auto& v = object[key];
-  ZEROLM_CHECK(v.is_number_integer() || (v.is_number_float() && std::floor(v.get<double>()) == v.get<double>()),
-               "field '{}{}': value {} is not an integer", where, key, v.dump());
-  return v.is_number_integer() ? v.get<std::int64_t>() : static_cast<std::int64_t>(v.get<double>());
-}
-
-std::vector<std::int64_t> json_integer_list(const nlohmann::json& object, const char* key, const std::string& where) {
-  ZEROLM_CHECK(object.contains(key) && object[key].is_array(), "field '{}{}' is missing or not a list", where, key);
-  std::vector<std::int64_t> values;
-  const auto& list = object[key];
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    ZEROLM_CHECK(list[i].is_number_integer(), "field '{}{}[{}]': value {} is not an integer", where, key, i,
-                 list[i].dump());
-    values.push_back(list[i].get<std::int64_t>());
-  }
-  return values;
-}
-
-bool json_bool(const nlohmann::json& object, const char* key, bool fallback) {
-  if (!object.contains(key)) return fallback;
-  ZEROLM_CHECK(object[key].is_boolean(), "field '{}': value {} is not true|false", key, object[key].dump());
-  return object[key].get<bool>();
-}
-
-std::string join_ints(const std::vector<int>& values) {
-  std::string text;
-  for (int v : values) text += (text.empty() ? "" : "|") + std::to_string(v);
-  return text;
-}
-
-}  // namespace
+using json_fields::join;
 
 std::vector<std::int64_t> AdaptiveEmbedding::clean_cutoffs(std::vector<std::int64_t> cutoffs, std::int64_t n_token) {
   if (cutoffs.empty()) return {n_token};
@@ -204,7 +171,7 @@ Architecture Gpt2Space::sample(CounterRng& rng) const {
   for (int h : choices_.n_heads) {
     if (protocol_ == Gpt2Protocol::hwgpt || a.d_model % h == 0) heads.push_back(h);
   }
-  ZEROLM_CHECK(!heads.empty(), "no head count of {} divides d_model {}", join_ints(choices_.n_heads), a.d_model);
+  ZEROLM_CHECK(!heads.empty(), "no head count of {} divides d_model {}", join(choices_.n_heads), a.d_model);
   for (int i = 0; i < n; ++i) {
     Gpt2Layer l;
     l.n_head = pick(heads);
@@ -268,15 +235,15 @@ Architecture Gpt2Space::from_json(const nlohmann::json& v) const {
                  "field '{}' is not a gpt2 field (expected n_layer, d_model, n_head, d_inner, bias, embedding)", key);
   }
   Gpt2Architecture a;
-  const std::int64_t n = json_integer(v, "n_layer", "");
+  const std::int64_t n = json_fields::integer(v, "n_layer", "");
   ZEROLM_CHECK(n >= 1 && n <= 4096, "field 'n_layer': value {} is not in 1..4096", n);
-  a.d_model = static_cast<int>(json_integer(v, "d_model", ""));
-  const auto heads = json_integer_list(v, "n_head", "");
-  const auto inner = json_integer_list(v, "d_inner", "");
+  a.d_model = static_cast<int>(json_fields::integer(v, "d_model", ""));
+  const auto heads = json_fields::integer_list(v, "n_head", "");
+  const auto inner = json_fields::integer_list(v, "d_inner", "");
   ZEROLM_CHECK(heads.size() == static_cast<std::size_t>(n), "field 'n_head': {} entries for n_layer {}", heads.size(), n);
   ZEROLM_CHECK(inner.size() == static_cast<std::size_t>(n), "field 'd_inner': {} entries for n_layer {}", inner.size(), n);
   for (std::size_t i = 0; i < heads.size(); ++i) a.layers.push_back({static_cast<int>(heads[i]), static_cast<int>(inner[i])});
-  a.bias = json_bool(v, "bias", true);
+  a.bias = json_fields::boolean(v, "bias", true);
   ZEROLM_CHECK(v.contains("embedding") && v["embedding"].is_object(), "field 'embedding' is missing or not an object");
   const auto& e = v["embedding"];
   ZEROLM_CHECK(e.contains("kind") && e["kind"].is_string(), "field 'embedding.kind' is missing (adaptive|plain)");
@@ -284,14 +251,14 @@ Architecture Gpt2Space::from_json(const nlohmann::json& v) const {
   if (kind == "adaptive") {
     a.adaptive = true;
     auto& ae = a.adaptive_embedding;
-    ae.d_embed = static_cast<int>(json_integer(e, "d_embed", "embedding."));
-    ae.div_val = static_cast<int>(json_integer(e, "div_val", "embedding."));
-    ae.n_token = json_integer(e, "n_token", "embedding.");
-    ae.tgt_len = e.contains("tgt_len") ? static_cast<int>(json_integer(e, "tgt_len", "embedding.")) : 192;
-    ae.cutoffs = json_integer_list(e, "cutoffs", "embedding.");
+    ae.d_embed = static_cast<int>(json_fields::integer(e, "d_embed", "embedding."));
+    ae.div_val = static_cast<int>(json_fields::integer(e, "div_val", "embedding."));
+    ae.n_token = json_fields::integer(e, "n_token", "embedding.");
+    ae.tgt_len = e.contains("tgt_len") ? static_cast<int>(json_fields::integer(e, "tgt_len", "embedding.")) : 192;
+    ae.cutoffs = json_fields::integer_list(e, "cutoffs", "embedding.");
   } else if (kind == "plain") {
     a.adaptive = false;
-    a.vocab_size = json_integer(e, "vocab_size", "embedding.");
+    a.vocab_size = json_fields::integer(e, "vocab_size", "embedding.");
   } else {
     ZEROLM_FAIL("field 'embedding.kind': value '{}' is not one of adaptive|plain", kind);
   }
@@ -303,11 +270,11 @@ Architecture Gpt2Space::from_record(const nlohmann::json& record) const {
   Gpt2Architecture a;
   if (record.contains("config")) {  // LiteTransformerSearch (archai) record
     const auto& c = record["config"];
-    const std::int64_t n = json_integer(c, "n_layer", "config.");
+    const std::int64_t n = json_fields::integer(c, "n_layer", "config.");
     ZEROLM_CHECK(n >= 1 && n <= 4096, "field 'config.n_layer': value {} is not in 1..4096", n);
-    a.d_model = static_cast<int>(json_integer(c, "d_model", "config."));
-    const auto heads = json_integer_list(c, "n_head", "config.");
-    const auto inner = json_integer_list(c, "d_inner", "config.");
+    a.d_model = static_cast<int>(json_fields::integer(c, "d_model", "config."));
+    const auto heads = json_fields::integer_list(c, "n_head", "config.");
+    const auto inner = json_fields::integer_list(c, "d_inner", "config.");
     ZEROLM_CHECK(heads.size() >= static_cast<std::size_t>(n), "field 'config.n_head': {} entries for n_layer {}",
                  heads.size(), n);
     ZEROLM_CHECK(inner.size() >= static_cast<std::size_t>(n), "field 'config.d_inner': {} entries for n_layer {}",
@@ -316,30 +283,30 @@ Architecture Gpt2Space::from_record(const nlohmann::json& record) const {
       a.layers.push_back({static_cast<int>(heads[i]), static_cast<int>(inner[i])});
     }
     a.bias = true;
-    a.adaptive = json_bool(c, "adaptive", true);
+    a.adaptive = json_fields::boolean(c, "adaptive", true);
     auto& e = a.adaptive_embedding;
-    e.n_token = json_integer(c, "n_token", "config.");
+    e.n_token = json_fields::integer(c, "n_token", "config.");
     if (a.adaptive) {
-      e.d_embed = static_cast<int>(json_integer(c, "d_embed", "config."));
-      e.div_val = static_cast<int>(json_integer(c, "div_val", "config."));
-      e.tgt_len = c.contains("tgt_len") ? static_cast<int>(json_integer(c, "tgt_len", "config.")) : 192;
-      e.cutoffs = AdaptiveEmbedding::clean_cutoffs(json_integer_list(c, "cutoffs", "config."), e.n_token);
+      e.d_embed = static_cast<int>(json_fields::integer(c, "d_embed", "config."));
+      e.div_val = static_cast<int>(json_fields::integer(c, "div_val", "config."));
+      e.tgt_len = c.contains("tgt_len") ? static_cast<int>(json_fields::integer(c, "tgt_len", "config.")) : 192;
+      e.cutoffs = AdaptiveEmbedding::clean_cutoffs(json_fields::integer_list(c, "cutoffs", "config."), e.n_token);
     } else {
       a.vocab_size = e.n_token;
     }
   } else if (record.contains("embed_dim")) {  // HW-GPT-Bench record
-    a.d_model = static_cast<int>(json_integer(record, "embed_dim", ""));
-    const std::int64_t n = json_integer(record, "n_layer", "");
+    a.d_model = static_cast<int>(json_fields::integer(record, "embed_dim", ""));
+    const std::int64_t n = json_fields::integer(record, "n_layer", "");
     ZEROLM_CHECK(n >= 1 && n <= 4096, "field 'n_layer': value {} is not in 1..4096", n);
-    const auto heads = json_integer_list(record, "n_head", "");
-    const auto ratios = json_integer_list(record, "mlp_ratio", "");
+    const auto heads = json_fields::integer_list(record, "n_head", "");
+    const auto ratios = json_fields::integer_list(record, "mlp_ratio", "");
     ZEROLM_CHECK(heads.size() == static_cast<std::size_t>(n), "field 'n_head': {} entries for n_layer {}", heads.size(), n);
     ZEROLM_CHECK(ratios.size() == static_cast<std::size_t>(n), "field 'mlp_ratio': {} entries for n_layer {}",
                  ratios.size(), n);
     for (std::size_t i = 0; i < heads.size(); ++i) {
       a.layers.push_back({static_cast<int>(heads[i]), static_cast<int>(ratios[i] * a.d_model)});
     }
-    a.bias = json_bool(record, "bias", true);
+    a.bias = json_fields::boolean(record, "bias", true);
     a.adaptive = false;
     a.vocab_size = choices_.adaptive ? Gpt2Choices::for_protocol(Gpt2Protocol::hwgpt).vocab_size : choices_.vocab_size;
   } else {

@@ -1,0 +1,42 @@
+#include "search_spaces/json_fields.hpp"
+
+#include <cmath>
+
+#include "engine/core/error.hpp"
+
+namespace zerolm::json_fields {
+
+std::int64_t integer(const nlohmann::json& object, const char* key, const std::string& where) {
+  ZEROLM_CHECK(object.is_object() && object.contains(key), "field '{}{}' is missing", where, key);
+  const auto& v = object[key];
+  ZEROLM_CHECK(v.is_number_integer() || (v.is_number_float() && std::floor(v.get<double>()) == v.get<double>()),
+               "field '{}{}': value {} is not an integer", where, key, v.dump());
+  return v.is_number_integer() ? v.get<std::int64_t>() : static_cast<std::int64_t>(v.get<double>());
+}
+
+std::vector<std::int64_t> integer_list(const nlohmann::json& object, const char* key, const std::string& where) {
+  ZEROLM_CHECK(object.is_object() && object.contains(key) && object[key].is_array(),
+               "field '{}{}' is missing or not a list", where, key);
+  std::vector<std::int64_t> values;
+  const auto& list = object[key];
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    ZEROLM_CHECK(list[i].is_number_integer(), "field '{}{}[{}]': value {} is not an integer", where, key, i,
+                 list[i].dump());
+    values.push_back(list[i].get<std::int64_t>());
+  }
+  return values;
+}
+
+bool boolean(const nlohmann::json& object, const char* key, bool fallback) {
+  if (!object.contains(key)) return fallback;
+  ZEROLM_CHECK(object[key].is_boolean(), "field '{}': value {} is not true|false", key, object[key].dump());
+  return object[key].get<bool>();
+}
+
+std::string join(const std::vector<int>& values) {
+  std::string text;
+  for (int v : values) text += (text.empty() ? "" : "|") + std::to_string(v);
+  return text;
+}
+
+}  // namespace zerolm::json_fields

@@ -1,0 +1,21 @@
+// Reading typed fields of architecture JSON with errors that name the field and
+// value; shared by the search spaces.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace zerolm::json_fields {
+
+// object[key] as an integer (a float with an integral value is accepted);
+// `where` prefixes the field name in errors, e.g. "config.".
+std::int64_t integer(const nlohmann::json& object, const char* key, const std::string& where);
+std::vector<std::int64_t> integer_list(const nlohmann::json& object, const char* key, const std::string& where);
+bool boolean(const nlohmann::json& object, const char* key, bool fallback);
+
+// "128|256"
+std::string join(const std::vector<int>& values);
+
+}  // namespace zerolm::json_fields
