@@ -7,7 +7,7 @@ namespace zerolm {
 void count_parameters(const ModelSpec& spec, ProxyBreakdown& out) {
   out.reset(spec.num_layers);
   double total = 0.0;
-  for (const auto& t : spec.tensors) {
+  for (const auto& t : spec.tensors()) {
     const auto n = static_cast<double>(t.numel());
     out.at(t.layer, t.role) += n;
     total += n;

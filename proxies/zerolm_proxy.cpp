@@ -2,6 +2,7 @@
 
 #include <tbb/parallel_for.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "engine/core/hashing.hpp"
@@ -45,12 +46,12 @@ void ZeroLmProxy::score_expected(std::span<const ModelSpec> specs, std::span<Pro
     const ModelSpec& spec = specs[i];
     ProxyBreakdown& b = out[i];
     b.reset(spec.num_layers);
-    for (const auto& t : spec.tensors) {
+    for (const auto& t : spec.tensors()) {
       if (!counts(t)) continue;
-      // E ||W||_F^2 = n m (Var + mean^2); truncation shrinks Var (Init::variance).
+      // E ||W||_F^2 / min(n, m) = n m (Var + mean^2) / min(n, m) = max(n, m) (Var + mean^2);
+      // truncation shrinks Var (Init::variance).
       const double mean = t.init.mean();
-      const double expected_sum_squares = static_cast<double>(t.numel()) * (t.init.variance() + mean * mean);
-      b.at(t.layer, t.role) += kernels::capacity(expected_sum_squares, t.rows(), t.cols());
+      b.at(t.layer, t.role) += static_cast<double>(std::max(t.rows(), t.cols())) * (t.init.variance() + mean * mean);
     }
   });
 }
@@ -60,8 +61,8 @@ void ZeroLmProxy::score_sampled(std::span<const ModelSpec> specs, std::span<Prox
   for (std::size_t i = 0; i < specs.size(); ++i) {
     std::uint32_t key0 = 0, key1 = 0;
     weight_key(options_.seed, specs[i].architecture_hash, key0, key1);
-    for (std::size_t t = 0; t < specs[i].tensors.size(); ++t) {
-      const TensorSpec& tensor = specs[i].tensors[t];
+    for (std::size_t t = 0; t < specs[i].tensors().size(); ++t) {
+      const TensorSpec& tensor = specs[i].tensors()[t];
       if (!counts(tensor)) continue;
       segments.push_back({static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(t), tensor.rows(), tensor.cols(),
                           distribution_of(tensor.init.kind), static_cast<float>(tensor.init.std),
@@ -73,7 +74,7 @@ void ZeroLmProxy::score_sampled(std::span<const ModelSpec> specs, std::span<Prox
   for (std::size_t i = 0; i < specs.size(); ++i) out[i].reset(specs[i].num_layers);
   for (std::size_t s = 0; s < segments.size(); ++s) {
     const auto& segment = segments[s];
-    const TensorSpec& t = specs[segment.architecture].tensors[segment.tensor];
+    const TensorSpec& t = specs[segment.architecture].tensors()[segment.tensor];
     out[segment.architecture].at(t.layer, t.role) += kernels::capacity(moments[s].sum_squares, t.rows(), t.cols());
   }
 }

@@ -90,12 +90,12 @@ TEST_CASE("model spec names, roles and shapes", "[architecture]") {
   CHECK(spec.num_layers == 2);
   CHECK(spec.architecture_hash == a.hash());
   bool found_query = false;
-  for (std::size_t i = 0; i < spec.tensors.size(); ++i) {
+  for (std::size_t i = 0; i < spec.tensors().size(); ++i) {
     if (spec.full_name(i) == "encoder.layer.0.attention.self.query.weight") {
       found_query = true;
-      CHECK(spec.tensors[i].role == Role::attention);
-      CHECK(spec.tensors[i].rows() == 256);
-      CHECK(spec.tensors[i].cols() == 256);
+      CHECK(spec.tensors()[i].role == Role::attention);
+      CHECK(spec.tensors()[i].rows() == 256);
+      CHECK(spec.tensors()[i].cols() == 256);
     }
   }
   CHECK(found_query);

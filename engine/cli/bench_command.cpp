@@ -30,7 +30,7 @@ double counted_weights(const SearchSpace& space, const ZeroLmProxy& proxy, const
   ModelSpec spec;
   space.lower(a, spec);
   double n = 0.0;
-  for (const auto& t : spec.tensors) {
+  for (const auto& t : spec.tensors()) {
     if (proxy.counts(t)) n += static_cast<double>(t.numel());
   }
   return n;
@@ -82,8 +82,11 @@ int run_bench(const BenchOptions& o) {
                         {"architectures_per_second_per_core", archs / per_core},
                         {"weights_per_second_per_core", weights / per_core}});
         if (!o.json) {
-          fmt::print("{:<10} {:<8} {:<9} {:>7} {:>14.4g} {:>16.4g} {:>16.4g} {:>16.4g}\n", space_name, protocol,
-                     proxy_mode_name(mode), threads, archs, archs / per_core, weights, weights / per_core);
+          // The expected mode reads shapes, not weights: no weight rate to show.
+          const bool drawn = mode == ProxyMode::sampled;
+          fmt::print("{:<10} {:<8} {:<9} {:>7} {:>14.4g} {:>16.4g} {:>16} {:>16}\n", space_name, protocol,
+                     proxy_mode_name(mode), threads, archs, archs / per_core,
+                     drawn ? fmt::format("{:.4g}", weights) : "-", drawn ? fmt::format("{:.4g}", weights / per_core) : "-");
           std::fflush(stdout);
         }
       }

@@ -46,21 +46,24 @@ double truncated_normal_variance_factor(double a) {
   return 1.0 - 2.0 * a * phi / std::erf(a / std::numbers::sqrt2);
 }
 
+void ModelSpec::grow() { storage_.resize(storage_.empty() ? 64 : 2 * storage_.size()); }
+
 std::string ModelSpec::full_name(std::size_t tensor_index) const {
-  const TensorSpec& t = tensors.at(tensor_index);
+  ZEROLM_CHECK(tensor_index < count_, "tensor {} of a model spec with {}", tensor_index, count_);
+  const TensorSpec& t = storage_[tensor_index];
   if (t.layer < 0) return std::string(t.name);
   return fmt::format("{}.{}.{}", layer_prefix, t.layer, t.name);
 }
 
 std::int64_t ModelSpec::total_parameters() const {
   std::int64_t total = 0;
-  for (const auto& t : tensors) total += t.numel();
+  for (const auto& t : tensors()) total += t.numel();
   return total;
 }
 
 std::int64_t ModelSpec::parameters_with_role(Role role) const {
   std::int64_t total = 0;
-  for (const auto& t : tensors) {
+  for (const auto& t : tensors()) {
     if (t.role == role) total += t.numel();
   }
   return total;

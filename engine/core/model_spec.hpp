@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <span>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -55,31 +56,44 @@ struct TensorSpec {
   bool is_matrix() const { return rank == 2; }
 };
 
-struct ModelSpec {
+class ModelSpec {
+ public:
   std::string_view layer_prefix;  // e.g. "encoder.layer" or "h"
   std::int32_t num_layers = 0;
   std::uint64_t architecture_hash = 0;
-  std::vector<TensorSpec> tensors;
 
+  std::span<const TensorSpec> tensors() const { return {storage_.data(), count_}; }
+
+  // Keeps the storage: lowering into a reused spec allocates nothing.
   void clear() {
-    tensors.clear();
+    count_ = 0;
     num_layers = 0;
     architecture_hash = 0;
   }
-  // Dense weight `in -> out` stored as an in x out matrix, plus its bias.
-  // Inline: lowering calls these ~50 times per architecture in the hot loop.
+  // Dense weight `in -> out` stored as an in x out matrix. Inline: lowering calls
+  // these ~50-150 times per architecture in the hot loop.
   void add_matrix(std::string_view name, Role role, std::int32_t layer, std::int64_t rows, std::int64_t cols,
                   const Init& init) {
-    tensors.push_back(TensorSpec{name, role, layer, {rows, cols}, 2, init});
+    append() = TensorSpec{name, role, layer, {rows, cols}, 2, init};
   }
   void add_vector(std::string_view name, Role role, std::int32_t layer, std::int64_t size, const Init& init) {
-    tensors.push_back(TensorSpec{name, role, layer, {size, 1}, 1, init});
+    append() = TensorSpec{name, role, layer, {size, 1}, 1, init};
   }
 
   // "encoder.layer.3.attention.query.weight"
   std::string full_name(std::size_t tensor_index) const;
   std::int64_t total_parameters() const;
   std::int64_t parameters_with_role(Role role) const;
+
+ private:
+  TensorSpec& append() {
+    if (count_ == storage_.size()) grow();
+    return storage_[count_++];
+  }
+  void grow();
+
+  std::vector<TensorSpec> storage_;  // [0, count_) in use
+  std::size_t count_ = 0;
 };
 
 }  // namespace zerolm

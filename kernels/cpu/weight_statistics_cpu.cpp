@@ -23,9 +23,10 @@ constexpr int kGroupBlocks = 16;
 constexpr int kGroupElements = 4 * kGroupBlocks;
 
 // Standard normals of blocks first_block .. first_block + 15 (attempt 0), in element
-// order. Compiled for AVX2 and for baseline x86-64; the loader picks.
+// order. Compiled for AVX-512 (x86-64-v4), AVX2 and baseline x86-64; the loader
+// picks. With -ffp-contract=off all three compute the same floats.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("avx2", "default")))
+__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 #endif
 void normal_group(std::uint64_t first_block, std::uint32_t tensor, std::uint32_t key0, std::uint32_t key1,
                   float* out) {
@@ -54,14 +55,14 @@ void normal_group(std::uint64_t first_block, std::uint32_t tensor, std::uint32_t
   }
 }
 
-// Moments of 64 consecutive weights, with eight partial sums (fixed order: the
-// result does not depend on how the work is spread).
+// Moments of `count` (a multiple of 8) consecutive weights into eight partial
+// sums (a fixed order: the result does not depend on how the work is spread).
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("avx2", "default")))
+__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 #endif
-void accumulate_group(const float* values, double* sum_squares, double* sum, double* sum_abs,
-                      std::uint32_t* max_abs_bits) {
-  for (int i = 0; i < kGroupElements; i += 8) {
+void accumulate_values(const float* values, int count, double* sum_squares, double* sum, double* sum_abs,
+                       std::uint32_t* max_abs_bits) {
+  for (int i = 0; i < count; i += 8) {
     for (int k = 0; k < 8; ++k) {
       const float v = values[i + k];
       const double d = v;
@@ -79,7 +80,7 @@ void accumulate_group(const float* values, double* sum_squares, double* sum, dou
 // Second draws of truncated elements that fell outside the cut: one lane per
 // element, vectorised over the batch.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("avx2", "default")))
+__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 #endif
 void redraw_batch(const std::uint64_t* elements, int count, std::uint32_t tensor, std::uint32_t key0,
                   std::uint32_t key1, float* out) {
@@ -127,7 +128,7 @@ TensorMoments chunk_moments(const WeightSegment& s, std::int64_t begin, std::int
       }
     }
     for (float& v : values) v *= s.std;
-    for (int g = 0; g < kBatch; g += kGroupElements) accumulate_group(values + g, sq, su, ab, mx);
+    accumulate_values(values, kBatch, sq, su, ab, mx);
   }
   for (int k = 0; k < 8; ++k) merge(m, TensorMoments{sq[k], su[k], ab[k], __builtin_bit_cast(float, mx[k])});
   for (; e < end; ++e) {
