@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs zerolm's build dependencies from Debian 12 / Ubuntu packages.
 set -euo pipefail
-packages=(cmake ninja-build g++ python3
+packages=(cmake ninja-build g++
           libtorch-dev libtbb-dev libyaml-cpp-dev catch2 libcli11-dev libfmt-dev
           nlohmann-json3-dev libsqlite3-dev libbenchmark-dev)
 run() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
