@@ -1,15 +1,52 @@
 #include "kernels/weight_statistics.hpp"
 
+#include "engine/core/error.hpp"
+
 #if ZEROLM_HAVE_CUDA
 #include "kernels/cuda/cuda_runtime_info.hpp"
+#include "kernels/cuda/weight_statistics_cuda.hpp"
 #endif
 
 namespace zerolm::kernels {
 
 const WeightStatisticsBackend* cuda_backend() {
-  // The population kernels arrive with the CUDA backend; until then the GPU is
-  // only detected, never used.
+#if ZEROLM_HAVE_CUDA
+  return cuda::device_count() > 0 ? &cuda::backend() : nullptr;
+#else
   return nullptr;
+#endif
+}
+
+const WeightStatisticsBackend& select_backend(std::string_view device, std::string* picked) {
+  auto say = [&](const std::string& line) {
+    if (picked != nullptr) *picked = line;
+  };
+  if (device == "cpu") {
+    say("device: cpu (requested)");
+    return cpu_backend();
+  }
+  ZEROLM_CHECK(device == "auto" || device == "cuda", "--device: value '{}' is not auto|cpu|cuda", device);
+  const WeightStatisticsBackend* gpu = cuda_backend();
+  if (gpu != nullptr) {
+    say("device: cuda, " + cuda_device_summary());
+    return *gpu;
+  }
+  const std::string why = cuda_built() ? cuda_device_summary() : "zerolm was built without CUDA";
+  ZEROLM_CHECK(device != "cuda", "--device cuda: no usable GPU ({})", why);
+  say("device: cpu (" + why + ")");
+  return cpu_backend();
+}
+
+void finish_statistics(const SegmentTable& table, PopulationStatistics& out) {
+  const auto n = table.segments.size();
+  out.capacity.resize(n);
+  out.modules.assign(table.modules, 0.0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const WeightSegment& s = table.segments[i];
+    out.capacity[i] = s.numel() == 0 ? 0.0 : capacity(out.tensors[i].sum_squares, s.rows, s.cols);
+    ZEROLM_CHECK(s.module < table.modules, "segment {}: module slot {} of {}", i, s.module, table.modules);
+    out.modules[s.module] += out.capacity[i];
+  }
 }
 
 bool cuda_built() { return ZEROLM_HAVE_CUDA != 0; }

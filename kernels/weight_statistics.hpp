@@ -1,16 +1,26 @@
-// The weight-statistics backends: per weight tensor of a whole population, the
-// moments (sum w^2, sum w, sum |w|, max |w|) of its initial values. The CPU twin
-// runs everywhere; the CUDA backend plugs into the same table.
+// The weight-statistics backends: "send a population to the device, get every
+// sub-module's weight statistics back in one pass". Input: a flat segment table
+// (one row per weight tensor of every architecture); output: per tensor the
+// moments (sum w^2, sum w, sum |w|, max |w|) and its ZeroLM capacity, and per
+// (architecture, layer, module) the sum of capacities. The CPU twin runs
+// everywhere; the CUDA backend fills the same table when a GPU is present.
 #pragma once
 
 #include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "kernels/weight_math.hpp"
 
 namespace zerolm::kernels {
+
+// Where the weights come from.
+enum class WeightSource : std::uint8_t {
+  sampled,  // drawn from Philox in registers, never stored
+  given,    // read from memory (`WeightSegment::given`: host memory on the CPU, device memory on the GPU)
+};
 
 // One tensor of one architecture, as the kernels see it.
 struct WeightSegment {
@@ -20,11 +30,25 @@ struct WeightSegment {
   std::int64_t cols = 1;
   Distribution distribution = Distribution::zeros;
   float std = 0.0f;
-  float cut = 0.0f;       // truncation in standard deviations
+  float cut = 0.0f;        // truncation in standard deviations
   std::uint32_t key0 = 0;  // Philox key, from (seed, architecture hash)
   std::uint32_t key1 = 0;
+  std::uint32_t module = 0;        // output slot: which (architecture, layer, module) sum it joins
+  const float* given = nullptr;    // given weights, row-major rows x cols
 
   std::int64_t numel() const { return rows * cols; }
+};
+
+// A population's segments and the number of module slots their sums go to.
+struct SegmentTable {
+  std::vector<WeightSegment> segments;
+  std::uint32_t modules = 0;
+};
+
+struct PopulationStatistics {
+  std::vector<TensorMoments> tensors;  // per segment
+  std::vector<double> capacity;        // per segment: sum w^2 / min(rows, cols)
+  std::vector<double> modules;         // per module slot: sum of its segments' capacities, in segment order
 };
 
 enum class DeviceKind { cpu, cuda };
@@ -33,23 +57,31 @@ class WeightStatisticsBackend {
  public:
   virtual ~WeightStatisticsBackend() = default;
   virtual std::string_view name() const = 0;
-  // Moments of the sampled initial values of every segment. The result does not
-  // depend on thread count or device: each segment is cut into fixed chunks whose
-  // partial moments are merged in order.
-  virtual void sampled_moments(std::span<const WeightSegment> segments, std::span<TensorMoments> out) const = 0;
+  // The result does not depend on thread count or device: each segment is cut
+  // into fixed chunks whose partial moments are merged in order, and module sums
+  // add capacities in segment order.
+  virtual PopulationStatistics compute(const SegmentTable& table, WeightSource source) const = 0;
 };
 
-// Elements per partial sum; a multiple of 4 so chunks hold whole Philox blocks.
+// Elements per partial sum; a multiple of 512 so chunks hold whole CPU batches
+// and Philox blocks.
 inline constexpr std::int64_t kChunkElements = 1 << 16;
 
-// The backend table: the CPU twin always, CUDA when built and a device is present
-// (nullptr otherwise).
+// The backend table: the CPU twin always; CUDA when built and a device is present.
 const WeightStatisticsBackend& cpu_backend();
-const WeightStatisticsBackend* cuda_backend();
+const WeightStatisticsBackend* cuda_backend();  // nullptr when unavailable
+
+// Picks a backend: `cpu`, `cuda` (an Error when no GPU), or `auto` (CUDA when a
+// device is present). `picked` receives one line saying which and why.
+const WeightStatisticsBackend& select_backend(std::string_view device, std::string* picked = nullptr);
 
 // What the CUDA runtime sees; "not built" or "no device" otherwise.
 bool cuda_built();
 int cuda_device_count();
 std::string cuda_device_summary();
+
+// Shared by the backends: per-segment capacities and the module sums from the
+// per-segment moments, in segment order.
+void finish_statistics(const SegmentTable& table, PopulationStatistics& out);
 
 }  // namespace zerolm::kernels

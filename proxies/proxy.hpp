@@ -20,6 +20,10 @@ std::string_view proxy_mode_name(ProxyMode mode);
 
 enum class ParameterCount { total, non_embedding };
 
+namespace kernels {
+class WeightStatisticsBackend;
+}
+
 struct ProxyOptions {
   ProxyMode mode = ProxyMode::expected;
   double alpha = 0.5;          // zerolm: weight of the attention capacity
@@ -27,6 +31,8 @@ struct ProxyOptions {
   bool include_embeddings = false;  // zerolm: add embedding matrices' capacity (unit weight)
   bool include_norms = false;       // zerolm: add LayerNorm vectors' capacity (unit weight)
   ParameterCount count = ParameterCount::total;  // params: what the score counts
+  // sampled mode: where the weights are drawn (nullptr: the CPU twin).
+  const kernels::WeightStatisticsBackend* backend = nullptr;
 };
 
 struct ProxyBreakdown {

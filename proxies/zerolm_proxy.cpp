@@ -30,7 +30,8 @@ void weight_key(std::uint64_t seed, std::uint64_t architecture_hash, std::uint32
   key1 = static_cast<std::uint32_t>(key >> 32);
 }
 
-ZeroLmProxy::ZeroLmProxy(ProxyOptions options) : options_(options), backend_(&kernels::cpu_backend()) {}
+ZeroLmProxy::ZeroLmProxy(ProxyOptions options)
+    : options_(options), backend_(options.backend != nullptr ? options.backend : &kernels::cpu_backend()) {}
 
 void ZeroLmProxy::score(std::span<const ModelSpec> specs, std::span<ProxyBreakdown> out) const {
   if (options_.mode == ProxyMode::expected) {
@@ -56,26 +57,52 @@ void ZeroLmProxy::score_expected(std::span<const ModelSpec> specs, std::span<Pro
   });
 }
 
-void ZeroLmProxy::score_sampled(std::span<const ModelSpec> specs, std::span<ProxyBreakdown> out) const {
-  std::vector<kernels::WeightSegment> segments;
+kernels::SegmentTable ZeroLmProxy::segment_table(std::span<const ModelSpec> specs,
+                                                  std::vector<std::uint32_t>& module_base) const {
+  kernels::SegmentTable table;
+  module_base.assign(specs.size(), 0);
+  std::uint32_t slots = 0;
   for (std::size_t i = 0; i < specs.size(); ++i) {
+    module_base[i] = slots;
+    slots += static_cast<std::uint32_t>(specs[i].num_layers + 1) * kNumRoles;
     std::uint32_t key0 = 0, key1 = 0;
     weight_key(options_.seed, specs[i].architecture_hash, key0, key1);
-    for (std::size_t t = 0; t < specs[i].tensors().size(); ++t) {
-      const TensorSpec& tensor = specs[i].tensors()[t];
+    const auto tensors = specs[i].tensors();
+    for (std::size_t t = 0; t < tensors.size(); ++t) {
+      const TensorSpec& tensor = tensors[t];
       if (!counts(tensor)) continue;
-      segments.push_back({static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(t), tensor.rows(), tensor.cols(),
-                          distribution_of(tensor.init.kind), static_cast<float>(tensor.init.std),
-                          static_cast<float>(tensor.init.truncation), key0, key1});
+      kernels::WeightSegment s;
+      s.architecture = static_cast<std::uint32_t>(i);
+      s.tensor = static_cast<std::uint32_t>(t);
+      s.rows = tensor.rows();
+      s.cols = tensor.cols();
+      s.distribution = distribution_of(tensor.init.kind);
+      s.std = static_cast<float>(tensor.init.std);
+      s.cut = static_cast<float>(tensor.init.truncation);
+      s.key0 = key0;
+      s.key1 = key1;
+      s.module = module_base[i] + static_cast<std::uint32_t>(tensor.layer + 1) * kNumRoles +
+                 static_cast<std::uint32_t>(tensor.role);
+      table.segments.push_back(s);
     }
   }
-  std::vector<kernels::TensorMoments> moments(segments.size());
-  backend_->sampled_moments(segments, moments);
-  for (std::size_t i = 0; i < specs.size(); ++i) out[i].reset(specs[i].num_layers);
-  for (std::size_t s = 0; s < segments.size(); ++s) {
-    const auto& segment = segments[s];
-    const TensorSpec& t = specs[segment.architecture].tensors()[segment.tensor];
-    out[segment.architecture].at(t.layer, t.role) += kernels::capacity(moments[s].sum_squares, t.rows(), t.cols());
+  table.modules = slots;
+  return table;
+}
+
+void ZeroLmProxy::score_sampled(std::span<const ModelSpec> specs, std::span<ProxyBreakdown> out) const {
+  std::vector<std::uint32_t> module_base;
+  const kernels::SegmentTable table = segment_table(specs, module_base);
+  const kernels::PopulationStatistics statistics = backend_->compute(table, kernels::WeightSource::sampled);
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    ProxyBreakdown& b = out[i];
+    b.reset(specs[i].num_layers);
+    for (std::int32_t layer = -1; layer < specs[i].num_layers; ++layer) {
+      for (int role = 0; role < kNumRoles; ++role) {
+        b.at(layer, static_cast<Role>(role)) =
+            statistics.modules[module_base[i] + static_cast<std::uint32_t>(layer + 1) * kNumRoles + static_cast<std::uint32_t>(role)];
+      }
+    }
   }
 }
 

@@ -3,12 +3,14 @@
 // alpha * S_attn + (1 - alpha) * S_ffn. Breakdown: capacities per layer and module.
 #pragma once
 
+#include <vector>
+
 #include "proxies/proxy.hpp"
 
 namespace zerolm {
 
 namespace kernels {
-class WeightStatisticsBackend;
+struct SegmentTable;
 }
 
 class ZeroLmProxy final : public Proxy {
@@ -16,6 +18,10 @@ class ZeroLmProxy final : public Proxy {
   explicit ZeroLmProxy(ProxyOptions options);
   std::string_view name() const override { return "zerolm"; }
   void score(std::span<const ModelSpec> specs, std::span<ProxyBreakdown> out) const override;
+
+  // The kernels' view of the counted tensors of a population. Module slot of
+  // tensor (architecture a, layer l, role r): module_base[a] + (l + 1) * kNumRoles + r.
+  kernels::SegmentTable segment_table(std::span<const ModelSpec> specs, std::vector<std::uint32_t>& module_base) const;
 
   // Whether a tensor contributes to the score under these options.
   bool counts(const TensorSpec& t) const {

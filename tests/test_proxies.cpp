@@ -7,6 +7,7 @@
 #include "engine/calibration/calibrate.hpp"
 #include "engine/scoring/evaluate.hpp"
 #include "engine/stats/rank_statistics.hpp"
+#include "kernels/weight_statistics.hpp"
 #include "proxies/zerolm_proxy.hpp"
 #include "tests/test_support.hpp"
 
@@ -118,4 +119,29 @@ TEST_CASE("sampled and expected modes rank alike on the shared files", "[proxy][
   check_modes_agree("nas-bench-bert/architectures.json", "pytorch");
   check_modes_agree("nas-bench-bert/architectures.json", "trained");
   check_modes_agree("lts-gpt2/wt103.json", "lts");
+}
+
+TEST_CASE("the segment table maps every counted tensor to its architecture, layer and module", "[proxy]") {
+  const auto space = make_search_space("gpt2");
+  const auto sample = sample_architectures(*space, 5, 9);
+  std::vector<ModelSpec> specs(sample.size());
+  for (std::size_t i = 0; i < sample.size(); ++i) space->lower(sample[i], specs[i]);
+  ProxyOptions o;
+  o.mode = ProxyMode::sampled;
+  const ZeroLmProxy proxy(o);
+  std::vector<std::uint32_t> base;
+  const auto table = proxy.segment_table(specs, base);
+  std::uint32_t slots = 0;
+  for (const auto& spec : specs) slots += static_cast<std::uint32_t>(spec.num_layers + 1) * kNumRoles;
+  CHECK(table.modules == slots);
+  std::size_t counted = 0;
+  for (const auto& spec : specs) {
+    for (const auto& t : spec.tensors()) counted += proxy.counts(t) ? 1 : 0;
+  }
+  REQUIRE(table.segments.size() == counted);
+  for (const auto& s : table.segments) {
+    const TensorSpec& t = specs[s.architecture].tensors()[s.tensor];
+    CHECK(s.rows == t.rows());
+    CHECK(s.module == base[s.architecture] + static_cast<std::uint32_t>(t.layer + 1) * kNumRoles + static_cast<std::uint32_t>(t.role));
+  }
 }

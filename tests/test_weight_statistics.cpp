@@ -43,8 +43,9 @@ TEST_CASE("the CPU twin's batched loops equal the per-element definition", "[wei
       segments.push_back({0, tensor++, rows, cols, d, 0.02f, 2.0f, 0xabcdu, 0x1234u});
     }
   }
-  std::vector<TensorMoments> fast(segments.size());
-  cpu_backend().sampled_moments(segments, fast);
+  SegmentTable table{segments, static_cast<std::uint32_t>(segments.size())};
+  for (std::size_t i = 0; i < segments.size(); ++i) table.segments[i].module = static_cast<std::uint32_t>(i);
+  const std::vector<TensorMoments> fast = cpu_backend().compute(table, WeightSource::sampled).tensors;
   for (std::size_t i = 0; i < segments.size(); ++i) {
     const TensorMoments ref = reference_moments(segments[i]);
     INFO("segment " << i << ": " << segments[i].rows << " x " << segments[i].cols);
@@ -59,10 +60,41 @@ TEST_CASE("the CPU twin's batched loops equal the per-element definition", "[wei
 TEST_CASE("truncated weights never exceed the cut, and empty segments are zero", "[weight_math]") {
   std::vector<WeightSegment> segments{{0, 0, 2000, 300, Distribution::truncated_normal, 0.5f, 2.0f, 7u, 8u},
                                       {0, 1, 0, 10, Distribution::normal, 0.02f, 0.0f, 7u, 8u}};
-  std::vector<TensorMoments> out(2);
-  cpu_backend().sampled_moments(segments, out);
+  const std::vector<TensorMoments> out = cpu_backend().compute(SegmentTable{segments, 1}, WeightSource::sampled).tensors;
   CHECK(out[0].max_abs <= 1.0f);
   CHECK(out[0].max_abs > 0.99f);
   CHECK(out[1].sum_squares == 0.0);
   CHECK(out[1].max_abs == 0.0f);
+}
+
+TEST_CASE("given weights: the twin reads memory and matches the sampled draws it was filled with", "[weight_math]") {
+  std::vector<std::vector<float>> storage;
+  std::vector<WeightSegment> segments;
+  const std::pair<std::int64_t, std::int64_t> shapes[] = {{7, 3}, {256, 300}, {1, 70001}};
+  std::uint32_t tensor = 0;
+  for (auto [rows, cols] : shapes) {
+    WeightSegment s{0, tensor++, rows, cols, Distribution::truncated_normal, 0.05f, 2.0f, 5u, 6u};
+    std::vector<float> values(static_cast<std::size_t>(rows * cols));
+    for (std::size_t e = 0; e < values.size(); ++e) values[e] = weight_element(s.distribution, s.std, s.cut, e, s.tensor, s.key0, s.key1);
+    storage.push_back(std::move(values));
+    segments.push_back(s);
+  }
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    segments[i].given = storage[i].data();
+    segments[i].module = 0;  // one module: the sum of all three capacities
+  }
+  const SegmentTable table{segments, 1};
+  const auto given = cpu_backend().compute(table, WeightSource::given);
+  const auto sampled = cpu_backend().compute(table, WeightSource::sampled);
+  double capacity_sum = 0;
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    CHECK(given.tensors[i].sum_squares == Approx(sampled.tensors[i].sum_squares).epsilon(1e-12));
+    CHECK(given.tensors[i].max_abs == sampled.tensors[i].max_abs);
+    CHECK(given.capacity[i] == Approx(given.tensors[i].sum_squares / static_cast<double>(std::min(segments[i].rows, segments[i].cols))));
+    capacity_sum += given.capacity[i];
+  }
+  CHECK(given.modules[0] == Approx(capacity_sum).epsilon(1e-15));
+  WeightSegment missing = segments[0];
+  missing.given = nullptr;
+  CHECK_THROWS(cpu_backend().compute(SegmentTable{{missing}, 1}, WeightSource::given));
 }

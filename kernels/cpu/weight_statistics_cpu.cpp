@@ -5,6 +5,7 @@
 #include <cmath>
 #include <vector>
 
+#include "engine/core/error.hpp"
 #include "kernels/weight_statistics.hpp"
 
 namespace zerolm::kernels {
@@ -137,16 +138,32 @@ TensorMoments chunk_moments(const WeightSegment& s, std::int64_t begin, std::int
   return m;
 }
 
+// Moments of given weights (host memory), in the same eight-lane order.
+TensorMoments chunk_moments_given(const WeightSegment& s, std::int64_t begin, std::int64_t end) {
+  double sq[8] = {}, su[8] = {}, ab[8] = {};
+  std::uint32_t mx[8] = {};
+  std::int64_t e = begin;
+  for (; e + 8 <= end; e += 8) accumulate_values(s.given + e, 8, sq, su, ab, mx);
+  TensorMoments m;
+  for (int k = 0; k < 8; ++k) merge(m, TensorMoments{sq[k], su[k], ab[k], __builtin_bit_cast(float, mx[k])});
+  for (; e < end; ++e) accumulate(m, s.given[e]);
+  return m;
+}
+
 class CpuBackend final : public WeightStatisticsBackend {
  public:
   std::string_view name() const override { return "cpu"; }
 
-  void sampled_moments(std::span<const WeightSegment> segments, std::span<TensorMoments> out) const override {
+  PopulationStatistics compute(const SegmentTable& table, WeightSource source) const override {
+    const auto& segments = table.segments;
     std::vector<Chunk> chunks;
     std::vector<std::size_t> first_chunk(segments.size() + 1, 0);
     for (std::size_t i = 0; i < segments.size(); ++i) {
       first_chunk[i] = chunks.size();
       const std::int64_t n = segments[i].numel();
+      ZEROLM_CHECK(source != WeightSource::given || n == 0 || segments[i].given != nullptr,
+                   "given weights: segment {} (architecture {}, tensor {}) has no data", i, segments[i].architecture,
+                   segments[i].tensor);
       for (std::int64_t begin = 0; begin < n; begin += kChunkElements) {
         chunks.push_back({i, begin, std::min(n, begin + kChunkElements)});
       }
@@ -154,13 +171,19 @@ class CpuBackend final : public WeightStatisticsBackend {
     first_chunk[segments.size()] = chunks.size();
     std::vector<TensorMoments> partial(chunks.size());
     tbb::parallel_for(std::size_t{0}, chunks.size(), [&](std::size_t c) {
-      partial[c] = chunk_moments(segments[chunks[c].segment], chunks[c].begin, chunks[c].end);
+      const WeightSegment& s = segments[chunks[c].segment];
+      partial[c] = source == WeightSource::sampled ? chunk_moments(s, chunks[c].begin, chunks[c].end)
+                                                   : chunk_moments_given(s, chunks[c].begin, chunks[c].end);
     });
+    PopulationStatistics out;
+    out.tensors.resize(segments.size());
     for (std::size_t i = 0; i < segments.size(); ++i) {
       TensorMoments total;
       for (std::size_t c = first_chunk[i]; c < first_chunk[i + 1]; ++c) merge(total, partial[c]);
-      out[i] = total;
+      out.tensors[i] = total;
     }
+    finish_statistics(table, out);
+    return out;
   }
 };
 
