@@ -120,6 +120,12 @@ expect_error "rank: non-numeric --alpha" "'abc'" -- rank --benchmark "$valid" --
 expect_error "score: unknown --space" "'nope'" -- score --space nope --sample 10
 expect_error "calibrate: unknown --strategy" "'nope'" -- calibrate --strategy nope
 expect_error "calibrate: --strategy sample without --benchmark" "--benchmark" -- calibrate --strategy sample
+expect_error "score: unknown --device" "'tpu'" -- score --sample 10 --device tpu
+if ! command -v nvidia-smi >/dev/null 2>&1 || ! nvidia-smi -L >/dev/null 2>&1; then
+  expect_error "score: --device cuda without a GPU" "--device cuda" -- score --sample 10 --device cuda
+  expect_error "rank: --device cuda without a GPU" "--device cuda" -- rank --benchmark "$valid" --device cuda --mode sampled
+fi
+expect_help "zerolm rank --help" "--device" -- rank --help
 
 # Command-line errors (CLI11).
 expect_error "rank: missing required --benchmark" "--benchmark" -- rank

@@ -18,6 +18,7 @@ struct CalibrateOptions {
   std::string space = "flexibert";
   std::string protocol;
   std::string mode = "expected";
+  std::string device = "auto";
   std::size_t sample = 50;
   std::size_t architectures = 1000;
   std::uint64_t seed = 0;
@@ -27,6 +28,7 @@ struct CalibrateOptions {
 int run_calibrate(const CalibrateOptions& o) {
   ProxyOptions options;
   options.mode = parse_proxy_mode(o.mode);
+  options.backend = resolve_device(o.device, options.mode == ProxyMode::sampled);
   options.seed = o.seed;
   nlohmann::json out{{"strategy", o.strategy}, {"mode", o.mode}, {"seed", o.seed}};
   if (o.strategy == "sample") {
@@ -84,6 +86,7 @@ Command add_calibrate_command(CLI::App& app) {
   sub->add_option("--sample", o->sample, "sample: records drawn (K)")->capture_default_str();
   sub->add_option("--architectures", o->architectures, "heuristic: random architectures")->capture_default_str();
   sub->add_option("--seed", o->seed, "Seed")->capture_default_str();
+  sub->add_option("--device", o->device, kDeviceHelp)->capture_default_str();
   sub->add_flag("--json", o->json, "Print one JSON object");
   return {sub, [o] { return run_calibrate(*o); }};
 }

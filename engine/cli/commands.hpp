@@ -4,6 +4,11 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <string>
+
+namespace zerolm::kernels {
+class WeightStatisticsBackend;
+}
 
 namespace zerolm::cli {
 
@@ -27,5 +32,10 @@ struct AlphaOption {
   bool heuristic() const { return text == "heuristic"; }
   double value() const;
 };
+
+// "--device auto|cpu|cuda": the backend for sampled weights. Prints which device
+// was picked to stderr when the mode uses one; `cuda` without a GPU is an Error.
+const kernels::WeightStatisticsBackend* resolve_device(const std::string& device, bool uses_device);
+inline constexpr const char* kDeviceHelp = "Where sampled weights are drawn: auto (GPU when present), cpu, cuda";
 
 }  // namespace zerolm::cli

@@ -21,6 +21,7 @@ struct ModesOptions {
   std::vector<double> alphas{0.5};
   std::size_t limit = 0;  // 0: every record
   std::uint64_t seed = 0;
+  std::string device = "auto";
   bool json = false;
 };
 
@@ -34,6 +35,7 @@ int run_modes(const ModesOptions& o) {
   ProxyOptions expected, sampled;
   sampled.mode = ProxyMode::sampled;
   sampled.seed = o.seed;
+  sampled.backend = resolve_device(o.device, true);
   auto timed = [&](const ProxyOptions& options, double& seconds) {
     const auto started = std::chrono::steady_clock::now();
     auto capacities = module_capacities(evaluate(*b.space, *make_proxy("zerolm", options), archs), options);
@@ -74,6 +76,7 @@ Command add_modes_command(CLI::App& app) {
   sub->add_option("--alpha", o->alphas, "ZeroLM alphas to compare at")->capture_default_str();
   sub->add_option("--limit", o->limit, "Use only the first N records (0: all)")->capture_default_str();
   sub->add_option("--seed", o->seed, "Seed of the sampled weights")->capture_default_str();
+  sub->add_option("--device", o->device, kDeviceHelp)->capture_default_str();
   sub->add_flag("--json", o->json, "Print one JSON object");
   return {sub, [o] { return run_modes(*o); }};
 }

@@ -18,6 +18,7 @@ struct RankOptions {
   std::string protocol;
   std::string proxy = "zerolm";
   std::string mode = "expected";
+  std::string device = "auto";
   AlphaOption alpha;
   std::string calibrate_on;
   std::size_t sample = 50;
@@ -39,6 +40,7 @@ int run_rank(const RankOptions& o) {
   request.protocol = o.protocol;
   request.proxy = o.proxy;
   request.options.mode = parse_proxy_mode(o.mode);
+  request.options.backend = resolve_device(o.device, request.options.mode == ProxyMode::sampled);
   request.options.seed = o.seed;
   request.options.include_embeddings = o.include_embeddings;
   request.options.include_norms = o.include_norms;
@@ -124,6 +126,7 @@ Command add_rank_command(CLI::App& app) {
   sub->add_option("--count", o->count, "params proxy: total|non_embedding")->capture_default_str();
   sub->add_flag("--include-embeddings", o->include_embeddings, "Add embedding matrices' capacity to the ZeroLM score");
   sub->add_flag("--include-norms", o->include_norms, "Add LayerNorm weights' capacity to the ZeroLM score");
+  sub->add_option("--device", o->device, kDeviceHelp)->capture_default_str();
   sub->add_flag("--json", o->json, "Print one JSON object");
   return {sub, [o, sub] {
             o->sample_given = sub->get_option("--sample")->count() > 0;

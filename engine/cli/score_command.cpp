@@ -20,6 +20,7 @@ struct ScoreOptions {
   std::string protocol;
   std::string proxy = "zerolm";
   std::string mode = "expected";
+  std::string device = "auto";
   AlphaOption alpha;
   std::size_t sample = 100000;
   std::uint64_t seed = 0;
@@ -36,13 +37,17 @@ int run_score(const ScoreOptions& o) {
   const auto space = make_search_space(o.space, space_options);
   ProxyOptions options;
   options.mode = parse_proxy_mode(o.mode);
+  options.backend = resolve_device(o.device, options.mode == ProxyMode::sampled);
   options.seed = o.seed;
   options.include_embeddings = o.include_embeddings;
   options.include_norms = o.include_norms;
   std::string alpha_source = "--alpha";
   if (o.proxy == "zerolm") {
     if (o.alpha.heuristic()) {
-      options.alpha = calibrate_by_heuristic(*space, options, 1000, o.seed).alpha;
+      // Module scales are a property of the shapes: the closed form finds them, fast.
+      ProxyOptions closed_form = options;
+      closed_form.mode = ProxyMode::expected;
+      options.alpha = calibrate_by_heuristic(*space, closed_form, 1000, o.seed).alpha;
       alpha_source = "heuristic";
     } else {
       options.alpha = o.alpha.value();
@@ -119,6 +124,7 @@ Command add_score_command(CLI::App& app) {
   sub->add_option("--top", o->top, "How many of the best to print")->capture_default_str();
   sub->add_flag("--include-embeddings", o->include_embeddings, "Add embedding matrices' capacity to the ZeroLM score");
   sub->add_flag("--include-norms", o->include_norms, "Add LayerNorm weights' capacity to the ZeroLM score");
+  sub->add_option("--device", o->device, kDeviceHelp)->capture_default_str();
   sub->add_flag("--json", o->json, "Print one JSON object");
   return {sub, [o] { return run_score(*o); }};
 }

@@ -267,7 +267,27 @@ __global__ void generate_and_sum_kernel(std::uint64_t blocks, std::uint32_t key0
   if (threadIdx.x == 0) sums[blockIdx.x] = m.sum_squares;
 }
 
+__global__ void draw_elements_kernel(WeightSegment s, const std::uint64_t* elements, std::size_t count, float* out) {
+  const std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
+  if (i < count) {
+    float values[4];
+    weight_block(s.distribution, s.std, s.cut, elements[i] / 4, s.tensor, s.key0, s.key1, values);
+    out[i] = values[elements[i] % 4];
+  }
+}
+
 }  // namespace
+
+std::vector<float> draw_elements(const WeightSegment& segment, const std::vector<std::uint64_t>& elements) {
+  if (elements.empty()) return {};
+  const DeviceArray<std::uint64_t> d_elements(elements, "element indices", 1);
+  const DeviceArray<float> d_out(elements.size(), "drawn elements", 1);
+  const auto blocks = static_cast<unsigned int>((elements.size() + kThreads - 1) / kThreads);
+  draw_elements_kernel<<<blocks, kThreads>>>(segment, d_elements.get(), elements.size(), d_out.get());
+  ZEROLM_CUDA_CHECK(cudaGetLastError(), "launching draw_elements_kernel ({} elements)", elements.size());
+  ZEROLM_CUDA_CHECK(cudaDeviceSynchronize(), "running draw_elements_kernel ({} elements)", elements.size());
+  return d_out.to_host("drawn elements", 1);
+}
 
 const WeightStatisticsBackend& backend() {
   static const CudaBackend instance;

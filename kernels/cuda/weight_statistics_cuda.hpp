@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "kernels/weight_statistics.hpp"
 
@@ -14,5 +15,9 @@ const WeightStatisticsBackend& backend();
 // The practical limit of the sampled mode: a kernel that only draws Philox
 // normals and sums their squares. Returns normals per second over `count` draws.
 double generate_and_sum_rate(std::uint64_t count);
+
+// The sampled values of the given elements of one segment, drawn on the GPU by the
+// same per-element code as the population kernel (for cross-backend tests).
+std::vector<float> draw_elements(const WeightSegment& segment, const std::vector<std::uint64_t>& elements);
 
 }  // namespace zerolm::kernels::cuda
