@@ -1,0 +1,41 @@
+// The LibTorch reference: what a PyTorch user does today. Every architecture's
+// parameters are instantiated as LibTorch tensors (registered in a torch::nn::Module,
+// initialised as the model spec says with torch's own generators) and the ZeroLM
+// capacities are computed with tensor ops, on the CPU or a CUDA device. This header
+// includes no LibTorch: only engine/reference/torch_reference.cpp does.
+#pragma once
+
+#include <span>
+#include <string>
+#include <vector>
+
+#include "engine/core/model_spec.hpp"
+#include "proxies/proxy.hpp"
+
+namespace zerolm::reference {
+
+bool torch_available();
+// Whether LibTorch sees a CUDA device.
+bool torch_cuda_available();
+
+struct TorchRun {
+  std::vector<ProxyBreakdown> breakdowns;
+  double seconds = 0.0;  // instantiation + initialisation + proxy, synchronised
+};
+
+// ZeroLM by tensor ops on freshly initialised LibTorch networks. `device` is
+// "cpu" or "cuda".
+TorchRun torch_zerolm(std::span<const ModelSpec> specs, const ProxyOptions& options, const std::string& device,
+                      std::uint64_t seed);
+
+// The `given` mode check: instantiate one network with LibTorch, then score the
+// same tensors twice, by tensor ops and by the weight-statistics kernels reading
+// the tensors' memory (the CPU twin on "cpu", the CUDA backend on "cuda").
+struct GivenComparison {
+  ProxyBreakdown torch;
+  ProxyBreakdown kernels;
+};
+GivenComparison compare_given(const ModelSpec& spec, const ProxyOptions& options, const std::string& device,
+                              std::uint64_t seed);
+
+}  // namespace zerolm::reference
