@@ -6,7 +6,9 @@
 #include <chrono>
 #include <memory>
 
+#include "engine/cli/bench_suites.hpp"
 #include "engine/cli/commands.hpp"
+#include "engine/core/error.hpp"
 #include "engine/scoring/evaluate.hpp"
 #include "proxies/zerolm_proxy.hpp"
 
@@ -14,6 +16,8 @@ namespace zerolm::cli {
 
 namespace {
 struct BenchOptions {
+  std::string suite = "proxy";
+  std::vector<std::size_t> populations{256, 4096, 65536};
   double seconds = 2.0;  // per configuration
   std::size_t threads = 0;  // 0: all
   bool json = false;
@@ -57,6 +61,8 @@ Measurement measure(const SearchSpace& space, ProxyMode mode, std::size_t thread
 }
 
 int run_bench(const BenchOptions& o) {
+  ZEROLM_CHECK(o.suite == "proxy" || o.suite == "kernels", "--suite: value '{}' is not proxy|kernels", o.suite);
+  if (o.suite == "kernels") return run_kernel_bench({o.populations, o.seconds, o.threads});
   const std::size_t all = o.threads > 0 ? o.threads : static_cast<std::size_t>(tbb::info::default_concurrency());
   nlohmann::json rows = nlohmann::json::array();
   if (!o.json) {
@@ -100,7 +106,12 @@ int run_bench(const BenchOptions& o) {
 Command add_bench_command(CLI::App& app) {
   auto o = std::make_shared<BenchOptions>();
   CLI::App* sub = app.add_subcommand("bench", "Measure proxy throughput (architectures/s, weights/s) per mode and thread count");
-  sub->add_option("--seconds", o->seconds, "Measuring time per row")->capture_default_str();
+  sub->add_option("--suite", o->suite,
+                  "proxy: lower + score per space, mode and thread count; kernels: whole populations on every backend, "
+                  "LibTorch and the hardware limits")
+      ->capture_default_str();
+  sub->add_option("--populations", o->populations, "kernels suite: population sizes")->capture_default_str();
+  sub->add_option("--seconds", o->seconds, "Measuring time per row (kernels: per CPU or LibTorch row)")->capture_default_str();
   sub->add_option("--threads", o->threads, "Threads for the parallel rows (0: all cores)")->capture_default_str();
   sub->add_flag("--json", o->json, "Print the rows as JSON");
   return {sub, [o] { return run_bench(*o); }};

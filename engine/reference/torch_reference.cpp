@@ -133,3 +133,9 @@ GivenComparison compare_given(const ModelSpec& spec, const ProxyOptions& options
 }
 
 }  // namespace zerolm::reference
+
+extern "C" const zerolm::reference::TorchReferenceApi* zerolm_torch_reference_api() {
+  static const zerolm::reference::TorchReferenceApi api{&zerolm::reference::torch_cuda_available,
+                                                        &zerolm::reference::torch_zerolm};
+  return &api;
+}

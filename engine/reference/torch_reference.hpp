@@ -2,7 +2,9 @@
 // parameters are instantiated as LibTorch tensors (registered in a torch::nn::Module,
 // initialised as the model spec says with torch's own generators) and the ZeroLM
 // capacities are computed with tensor ops, on the CPU or a CUDA device. This header
-// includes no LibTorch: only engine/reference/torch_reference.cpp does.
+// includes no LibTorch: only engine/reference/torch_reference.cpp does, and it is
+// built as a plugin (libzerolm_torch_reference.so) that the CLI loads only when a
+// benchmark asks for it, so `zerolm` itself starts without loading LibTorch.
 #pragma once
 
 #include <span>
@@ -38,4 +40,12 @@ struct GivenComparison {
 GivenComparison compare_given(const ModelSpec& spec, const ProxyOptions& options, const std::string& device,
                               std::uint64_t seed);
 
+// The plugin's entry points, for the CLI's dlopen (see torch_plugin.hpp).
+struct TorchReferenceApi {
+  bool (*cuda_available)();
+  TorchRun (*zerolm)(std::span<const ModelSpec>, const ProxyOptions&, const std::string&, std::uint64_t);
+};
+
 }  // namespace zerolm::reference
+
+extern "C" const zerolm::reference::TorchReferenceApi* zerolm_torch_reference_api();

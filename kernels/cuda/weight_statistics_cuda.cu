@@ -12,6 +12,7 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <string>
 #include <vector>
 
 #include "kernels/cuda/cuda_check.cuh"
@@ -276,7 +277,62 @@ __global__ void draw_elements_kernel(WeightSegment s, const std::uint64_t* eleme
   }
 }
 
+__global__ void fill_weights_kernel(WeightSegment s, float* out) {
+  const std::uint64_t n = static_cast<std::uint64_t>(s.rows * s.cols);
+  const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
+  for (std::uint64_t block = blockIdx.x * static_cast<std::uint64_t>(blockDim.x) + threadIdx.x; block * 4 < n; block += stride) {
+    float values[4];
+    weight_block(s.distribution, s.std, s.cut, block, s.tensor, s.key0, s.key1, values);
+    for (int lane = 0; lane < 4; ++lane) {
+      if (block * 4 + static_cast<std::uint64_t>(lane) < n) out[block * 4 + static_cast<std::uint64_t>(lane)] = values[lane];
+    }
+  }
+}
+
 }  // namespace
+
+DeviceWeights::DeviceWeights(SegmentTable& table) {
+  std::size_t elements = 0;
+  for (const auto& s : table.segments) elements += static_cast<std::size_t>(s.numel());
+  bytes_ = elements * sizeof(float);
+  if (bytes_ == 0) return;
+  ZEROLM_CUDA_CHECK(cudaMalloc(&data_, bytes_), "allocating {} MiB of given weights", bytes_ >> 20);
+  std::size_t offset = 0;
+  for (auto& s : table.segments) {
+    s.given = data_ + offset;
+    const auto n = static_cast<std::size_t>(s.numel());
+    if (n > 0) {
+      const auto blocks = static_cast<unsigned int>(std::min<std::size_t>((n / 4 + kThreads) / kThreads, 65535));
+      fill_weights_kernel<<<blocks, kThreads>>>(s, data_ + offset);
+      ZEROLM_CUDA_CHECK(cudaGetLastError(), "launching fill_weights_kernel ({} weights)", n);
+    }
+    offset += n;
+  }
+  ZEROLM_CUDA_CHECK(cudaDeviceSynchronize(), "filling {} MiB of given weights", bytes_ >> 20);
+}
+
+DeviceWeights::~DeviceWeights() {
+  if (data_ != nullptr) (void)cudaFree(data_);
+}
+
+std::size_t free_memory() {
+  std::size_t free = 0, total = 0;
+  ZEROLM_CUDA_CHECK(cudaMemGetInfo(&free, &total), "querying device memory");
+  return free;
+}
+
+double peak_bandwidth() {
+  int clock_khz = 0, bus_bits = 0;
+  ZEROLM_CUDA_CHECK(cudaDeviceGetAttribute(&clock_khz, cudaDevAttrMemoryClockRate, 0), "querying the memory clock");
+  ZEROLM_CUDA_CHECK(cudaDeviceGetAttribute(&bus_bits, cudaDevAttrGlobalMemoryBusWidth, 0), "querying the memory bus");
+  return 2.0 * clock_khz * 1e3 * bus_bits / 8.0;
+}
+
+std::string device_name() {
+  cudaDeviceProp properties{};
+  ZEROLM_CUDA_CHECK(cudaGetDeviceProperties(&properties, 0), "querying device 0");
+  return properties.name;
+}
 
 std::vector<float> draw_elements(const WeightSegment& segment, const std::vector<std::uint64_t>& elements) {
   if (elements.empty()) return {};
