@@ -16,11 +16,9 @@ TEST_CASE("LibTorch networks and the kernels' given mode agree on the same weigh
     const auto space = make_search_space(name, {protocol});
     const auto sample = sample_architectures(*space, 3, 21);
     for (const auto& architecture : sample) {
-      ModelSpec spec;
-      space->lower(architecture, spec);
       ProxyOptions options;
       options.alpha = 0.3;
-      const auto result = reference::compare_given(spec, options, "cpu", 5);
+      const auto result = reference::compare_given(*space, architecture, options, "cpu", 5);
       INFO(name << " / " << protocol << ": " << space->summary(architecture));
       CHECK(result.kernels.score == Approx(result.torch.score).epsilon(1e-6));
       CHECK(result.kernels.module_total(Role::attention) == Approx(result.torch.module_total(Role::attention)).epsilon(1e-6));
@@ -32,11 +30,9 @@ TEST_CASE("LibTorch networks and the kernels' given mode agree on the same weigh
 TEST_CASE("LibTorch-initialised networks rank like the sampled mode", "[torch]") {
   const auto space = make_search_space("flexibert", {"pytorch"});
   const auto sample = sample_architectures(*space, 300, 2);
-  std::vector<ModelSpec> specs(sample.size());
-  for (std::size_t i = 0; i < sample.size(); ++i) space->lower(sample[i], specs[i]);
   ProxyOptions options;
   options.mode = ProxyMode::sampled;
-  const auto torch_run = reference::torch_zerolm(specs, options, "cpu", 3);
+  const auto torch_run = reference::torch_zerolm(*space, sample, options, "cpu", 3);
   const auto sampled = evaluate(*space, ZeroLmProxy(options), sample);
   std::vector<double> a, b;
   for (std::size_t i = 0; i < sample.size(); ++i) {
@@ -46,4 +42,21 @@ TEST_CASE("LibTorch-initialised networks rank like the sampled mode", "[torch]")
   const double rho = stats::spearman(a, b);
   INFO("Spearman(LibTorch, sampled) = " << rho);
   CHECK(rho >= 0.999);
+}
+
+TEST_CASE("the LibTorch networks hold exactly the model spec's tensors and run forward", "[torch]") {
+  // initialise_from_spec checks every name and size; forward_shape runs the network.
+  const std::pair<const char*, const char*> spaces[] = {
+      {"flexibert", "paper"}, {"flexibert", "pytorch"}, {"flexibert", "trained"}, {"gpt2", "lts"}, {"gpt2", "hwgpt"}, {"gpt2", "gpt2"}};
+  for (const auto& [name, protocol] : spaces) {
+    const auto space = make_search_space(name, {protocol});
+    for (const auto& architecture : sample_architectures(*space, 4, 4)) {
+      INFO(name << " / " << protocol << ": " << space->summary(architecture));
+      std::vector<std::int64_t> shape;
+      REQUIRE_NOTHROW(shape = reference::forward_shape(*space, architecture, 2, 12));
+      REQUIRE(shape.size() == 3);
+      CHECK(shape[0] == 2);
+      CHECK(shape[1] == 12);
+    }
+  }
 }

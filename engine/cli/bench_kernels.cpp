@@ -128,9 +128,9 @@ int run_kernel_bench(const KernelBenchOptions& o) {
       for (const char* torch_device : {"cpu", "cuda"}) {
         if (torch == nullptr || (std::string(torch_device) == "cuda" && !torch_gpu)) continue;
         const std::size_t probe = std::min<std::size_t>(population, 2);
-        auto run = torch->zerolm(std::span<const ModelSpec>(specs.data(), probe), options, torch_device, 1);
+        auto run = torch->zerolm(*space, std::span<const Architecture>(sample.data(), probe), options, torch_device, 1);
         const std::size_t k = affordable(population, run.seconds, probe, o.seconds);
-        run = torch->zerolm(std::span<const ModelSpec>(specs.data(), k), options, torch_device, 1);
+        run = torch->zerolm(*space, std::span<const Architecture>(sample.data(), k), options, torch_device, 1);
         rows.push_back({label, fmt::format("libtorch {}", torch_device), population, k, run.seconds,
                         table_weights(prefix(table, module_base, k)), 0, 0});
       }

@@ -9,49 +9,16 @@
 
 #include "engine/core/error.hpp"
 #include "kernels/weight_statistics.hpp"
+#include "engine/reference/torch_networks.hpp"
 #include "proxies/zerolm_proxy.hpp"
 
 namespace zerolm::reference {
 
+bool torch_available() { return true; }
+
+bool torch_cuda_available() { return at::hasCUDA() && at::globalContext().hasCUDA(); }
+
 namespace {
-
-// A network as LibTorch holds it: every tensor of the model spec a registered
-// parameter ("encoder.layer.0.attention.self.query.weight" becomes
-// "encoder_layer_0_attention_self_query_weight": module names cannot hold dots).
-class SpecNetwork : public torch::nn::Module {
- public:
-  SpecNetwork(const ModelSpec& spec, const at::Device& device) {
-    const auto float_options = at::TensorOptions().dtype(at::kFloat).device(device);
-    for (std::size_t i = 0; i < spec.tensors().size(); ++i) {
-      const TensorSpec& t = spec.tensors()[i];
-      at::Tensor p = t.is_matrix() ? at::empty({t.rows(), t.cols()}, float_options) : at::empty({t.rows()}, float_options);
-      initialise(p, t.init);
-      std::string name = spec.full_name(i);
-      for (char& c : name) c = c == '.' ? '_' : c;
-      parameters_.push_back(register_parameter(name, p, /*requires_grad=*/false));
-    }
-  }
-  const std::vector<at::Tensor>& tensors() const { return parameters_; }
-
- private:
-  static void initialise(at::Tensor& p, const Init& init) {
-    switch (init.kind) {
-      case InitKind::normal: p.normal_(0.0, init.std); break;
-      case InitKind::truncated_normal: {
-        // As torch.nn.init.trunc_normal_: inverse CDF of a uniform on the kept mass.
-        const double a = init.truncation;
-        const double low = 0.5 * (1.0 + std::erf(-a / std::sqrt(2.0)));
-        const double high = 0.5 * (1.0 + std::erf(a / std::sqrt(2.0)));
-        p.uniform_(2.0 * low - 1.0, 2.0 * high - 1.0).erfinv_().mul_(init.std * std::sqrt(2.0));
-        p.clamp_(-a * init.std, a * init.std);
-        break;
-      }
-      case InitKind::zeros: p.zero_(); break;
-      case InitKind::ones: p.fill_(1.0); break;
-    }
-  }
-  std::vector<at::Tensor> parameters_;
-};
 
 at::Device parse_device(const std::string& device) {
   ZEROLM_CHECK(device == "cpu" || device == "cuda", "LibTorch reference: device '{}' is not cpu|cuda", device);
@@ -60,8 +27,9 @@ at::Device parse_device(const std::string& device) {
 }
 
 // The proxy as a PyTorch user writes it: one reduction per counted matrix.
-ProxyBreakdown zerolm_by_tensor_ops(const ModelSpec& spec, const SpecNetwork& network, const ZeroLmProxy& proxy,
+ProxyBreakdown zerolm_by_tensor_ops(const ModelSpec& spec, torch::nn::Module& network, const ZeroLmProxy& proxy,
                                     const ProxyOptions& options) {
+  const auto parameters = network.named_parameters(/*recurse=*/true);
   ProxyBreakdown b;
   b.reset(spec.num_layers);
   std::vector<at::Tensor> terms;
@@ -69,7 +37,8 @@ ProxyBreakdown zerolm_by_tensor_ops(const ModelSpec& spec, const SpecNetwork& ne
   for (std::size_t i = 0; i < spec.tensors().size(); ++i) {
     const TensorSpec& t = spec.tensors()[i];
     if (!proxy.counts(t)) continue;
-    terms.push_back(network.tensors()[i].to(at::kDouble).pow(2).sum() / static_cast<double>(std::min(t.rows(), t.cols())));
+    const at::Tensor& w = parameters[spec.full_name(i)];
+    terms.push_back(w.to(at::kDouble).pow(2).sum() / static_cast<double>(std::min(t.rows(), t.cols())));
     counted.push_back(&t);
   }
   if (!terms.empty()) {
@@ -81,40 +50,48 @@ ProxyBreakdown zerolm_by_tensor_ops(const ModelSpec& spec, const SpecNetwork& ne
   return b;
 }
 
+std::shared_ptr<TorchNetwork> instantiate(const SearchSpace& space, const Architecture& architecture, ModelSpec& spec,
+                                          const at::Device& target) {
+  space.lower(architecture, spec);
+  auto network = build_network(space, architecture);
+  network->to(target);
+  initialise_from_spec(*network, spec);
+  return network;
+}
+
 }  // namespace
 
-bool torch_available() { return true; }
-
-bool torch_cuda_available() { return at::hasCUDA() && at::globalContext().hasCUDA(); }
-
-TorchRun torch_zerolm(std::span<const ModelSpec> specs, const ProxyOptions& options, const std::string& device,
-                      std::uint64_t seed) {
+TorchRun torch_zerolm(const SearchSpace& space, std::span<const Architecture> architectures, const ProxyOptions& options,
+                      const std::string& device, std::uint64_t seed) {
   const at::Device target = parse_device(device);
   at::manual_seed(seed);
   const ZeroLmProxy proxy(options);
   TorchRun run;
   const auto started = std::chrono::steady_clock::now();
-  for (const ModelSpec& spec : specs) {
-    const SpecNetwork network(spec, target);
-    run.breakdowns.push_back(zerolm_by_tensor_ops(spec, network, proxy, options));
+  ModelSpec spec;
+  for (const Architecture& architecture : architectures) {
+    const auto network = instantiate(space, architecture, spec, target);
+    run.breakdowns.push_back(zerolm_by_tensor_ops(spec, *network, proxy, options));
   }
   run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return run;
 }
 
-GivenComparison compare_given(const ModelSpec& spec, const ProxyOptions& options, const std::string& device,
-                              std::uint64_t seed) {
+GivenComparison compare_given(const SearchSpace& space, const Architecture& architecture, const ProxyOptions& options,
+                              const std::string& device, std::uint64_t seed) {
   const at::Device target = parse_device(device);
   at::manual_seed(seed);
-  const SpecNetwork network(spec, target);
+  ModelSpec spec;
+  const auto network = instantiate(space, architecture, spec, target);
+  const auto parameters = network->named_parameters(/*recurse=*/true);
   const ZeroLmProxy proxy(options);
   GivenComparison out;
-  out.torch = zerolm_by_tensor_ops(spec, network, proxy, options);
+  out.torch = zerolm_by_tensor_ops(spec, *network, proxy, options);
 
   std::vector<std::uint32_t> module_base;
   kernels::SegmentTable table = proxy.segment_table(std::span<const ModelSpec>(&spec, 1), module_base);
   for (auto& segment : table.segments) {
-    const at::Tensor& t = network.tensors()[segment.tensor];
+    const at::Tensor& t = parameters[spec.full_name(segment.tensor)];
     ZEROLM_CHECK(t.is_contiguous(), "LibTorch reference: tensor {} is not contiguous", segment.tensor);
     segment.given = t.data_ptr<float>();
   }
@@ -130,6 +107,19 @@ GivenComparison compare_given(const ModelSpec& spec, const ProxyOptions& options
   }
   out.kernels.score = zerolm_combine(out.kernels, options.alpha, options);
   return out;
+}
+
+std::vector<std::int64_t> forward_shape(const SearchSpace& space, const Architecture& architecture, std::int64_t batch,
+                                        std::int64_t sequence) {
+  ModelSpec spec;
+  at::manual_seed(0);
+  const auto network = instantiate(space, architecture, spec, at::Device(at::kCPU));
+  at::NoGradGuard no_grad;
+  const auto tokens = at::randint(0, 1000, {batch, sequence}, at::TensorOptions().dtype(at::kLong));
+  const at::Tensor out = network->forward(tokens);
+  ZEROLM_CHECK(at::isfinite(out).all().item<bool>(), "LibTorch forward of {} produced non-finite values",
+               space.summary(architecture));
+  return out.sizes().vec();
 }
 
 }  // namespace zerolm::reference

@@ -13,6 +13,7 @@
 
 #include "engine/core/model_spec.hpp"
 #include "proxies/proxy.hpp"
+#include "search_spaces/search_space.hpp"
 
 namespace zerolm::reference {
 
@@ -25,10 +26,10 @@ struct TorchRun {
   double seconds = 0.0;  // instantiation + initialisation + proxy, synchronised
 };
 
-// ZeroLM by tensor ops on freshly initialised LibTorch networks. `device` is
-// "cpu" or "cuda".
-TorchRun torch_zerolm(std::span<const ModelSpec> specs, const ProxyOptions& options, const std::string& device,
-                      std::uint64_t seed);
+// ZeroLM by tensor ops on freshly built and initialised LibTorch networks.
+// `device` is "cpu" or "cuda".
+TorchRun torch_zerolm(const SearchSpace& space, std::span<const Architecture> architectures, const ProxyOptions& options,
+                      const std::string& device, std::uint64_t seed);
 
 // The `given` mode check: instantiate one network with LibTorch, then score the
 // same tensors twice, by tensor ops and by the weight-statistics kernels reading
@@ -37,13 +38,19 @@ struct GivenComparison {
   ProxyBreakdown torch;
   ProxyBreakdown kernels;
 };
-GivenComparison compare_given(const ModelSpec& spec, const ProxyOptions& options, const std::string& device,
-                              std::uint64_t seed);
+GivenComparison compare_given(const SearchSpace& space, const Architecture& architecture, const ProxyOptions& options,
+                              const std::string& device, std::uint64_t seed);
+
+// Runs the network's forward pass on random tokens [batch, sequence]; returns the
+// output's shape, and throws if it holds a non-finite value.
+std::vector<std::int64_t> forward_shape(const SearchSpace& space, const Architecture& architecture, std::int64_t batch,
+                                        std::int64_t sequence);
 
 // The plugin's entry points, for the CLI's dlopen (see torch_plugin.hpp).
 struct TorchReferenceApi {
   bool (*cuda_available)();
-  TorchRun (*zerolm)(std::span<const ModelSpec>, const ProxyOptions&, const std::string&, std::uint64_t);
+  TorchRun (*zerolm)(const SearchSpace&, std::span<const Architecture>, const ProxyOptions&, const std::string&,
+                     std::uint64_t);
 };
 
 }  // namespace zerolm::reference
