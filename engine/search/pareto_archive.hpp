@@ -1,0 +1,58 @@
+// The Pareto archive: exactly the non-dominated architectures by (proxy up,
+// parameters down, latency down), and its hypervolume.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <unordered_set>
+#include <vector>
+
+#include "engine/core/architecture.hpp"
+
+namespace zerolm {
+
+struct Objectives {
+  double proxy = 0.0;       // maximised
+  double parameters = 0.0;  // minimised
+  double latency = 0.0;     // minimised
+};
+
+// Which objectives the archive compares: proxy and parameters, or all three.
+enum class ObjectiveSet { proxy_parameters, proxy_parameters_latency };
+
+// a dominates b: no worse in every compared objective, better in one.
+bool dominates(const Objectives& a, const Objectives& b, ObjectiveSet set);
+
+struct ArchiveEntry {
+  Architecture architecture;
+  Objectives objectives;
+};
+
+class ParetoArchive {
+ public:
+  explicit ParetoArchive(ObjectiveSet set = ObjectiveSet::proxy_parameters_latency) : set_(set) {}
+
+  // Offers one evaluated architecture. Kept when no member dominates it and it is
+  // not already a member (same canonical hash); members it dominates leave.
+  // Different architectures with equal objectives are all kept (none dominates).
+  bool offer(const Architecture& architecture, const Objectives& objectives);
+
+  const std::vector<ArchiveEntry>& entries() const { return entries_; }
+  std::size_t size() const { return entries_.size(); }
+  ObjectiveSet objective_set() const { return set_; }
+
+  // Volume of objective space dominated by the archive and bounded by `reference`
+  // (a point worse than every member: lower proxy, more parameters, more latency).
+  // Exact: a sweep in 2-D, slices of 2-D sweeps in 3-D.
+  double hypervolume(const Objectives& reference) const;
+
+ private:
+  ObjectiveSet set_;
+  std::vector<ArchiveEntry> entries_;
+  std::unordered_set<std::uint64_t> members_;
+};
+
+// The hypervolume of any point set (it need not be non-dominated).
+double hypervolume(const std::vector<Objectives>& points, const Objectives& reference, ObjectiveSet set);
+
+}  // namespace zerolm
