@@ -44,6 +44,10 @@ class SearchSpace {
   // Calls `visit` on every architecture of a finite space; throws otherwise.
   virtual void enumerate(const std::function<void(const Architecture&)>& visit) const;
 
+  // A valid neighbour that differs from `parent` (one dimension re-sampled, or a
+  // layer added or dropped where the space allows). Never invalid.
+  virtual Architecture mutate(const Architecture& parent, CounterRng& rng) const = 0;
+
   // Canonical JSON; from_json validates and names the offending field and value.
   virtual nlohmann::json to_json(const Architecture& architecture) const = 0;
   virtual Architecture from_json(const nlohmann::json& value) const = 0;

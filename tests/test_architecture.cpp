@@ -123,3 +123,21 @@ TEST_CASE("gpt2 architectures round-trip, and archai's cutoff cleaning", "[archi
     CHECK_THAT(e.message(), Contains("n_head[0]") && Contains("3"));
   }
 }
+
+TEST_CASE("mutations are valid neighbours that differ from the parent", "[architecture][mutation]") {
+  const std::pair<const char*, const char*> spaces[] = {{"flexibert", "trained"}, {"gpt2", "lts"}, {"gpt2", "hwgpt"}};
+  for (const auto& [name, protocol] : spaces) {
+    const auto space = make_search_space(name, {protocol});
+    std::set<std::uint64_t> children;
+    for (std::uint64_t i = 0; i < 300; ++i) {
+      CounterRng rng(5, i);
+      const Architecture parent = space->sample(rng);
+      const Architecture child = space->mutate(parent, rng);
+      INFO(name << ": " << space->summary(parent) << " -> " << space->summary(child));
+      CHECK_FALSE(child == parent);
+      CHECK(space->from_json(space->to_json(child)) == child);  // validates
+      children.insert(child.hash());
+    }
+    CHECK(children.size() > 250);
+  }
+}

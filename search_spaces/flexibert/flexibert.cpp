@@ -168,6 +168,38 @@ Architecture FlexiBertSpace::sample(CounterRng& rng) const {
   return encode(a);
 }
 
+Architecture FlexiBertSpace::mutate(const Architecture& parent, CounterRng& rng) const {
+  auto pick = [&rng](const auto& values) { return values[rng.below(values.size())]; };
+  const FlexiBertArchitecture original = decode(parent);
+  for (int attempt = 0; attempt < 64; ++attempt) {
+    FlexiBertArchitecture a = original;
+    const auto layer = static_cast<std::size_t>(rng.below(a.layers.size()));
+    auto& l = a.layers[layer];
+    switch (rng.below(6)) {
+      case 0: a.hidden_size = pick(choices_.hidden_sizes); break;
+      case 1: {  // change the depth: add random layers or drop layers, within the choices
+        const int n = pick(choices_.layer_counts);
+        while (static_cast<int>(a.layers.size()) > n) a.layers.erase(a.layers.begin() + static_cast<std::ptrdiff_t>(rng.below(a.layers.size())));
+        while (static_cast<int>(a.layers.size()) < n) {
+          CounterRng fresh(rng.next(), 0);
+          const FlexiBertArchitecture donor = decode(sample(fresh));
+          a.layers.insert(a.layers.begin() + static_cast<std::ptrdiff_t>(rng.below(a.layers.size() + 1)), donor.layers.front());
+        }
+        break;
+      }
+      case 2: l.mixer = pick(choices_.mixers); break;
+      case 3: l.heads = pick(choices_.heads); break;
+      case 4: l.ffn_width = pick(choices_.ffn_widths); break;
+      default: l.ffn_layers = pick(choices_.ffn_layer_counts); break;
+    }
+    // A hidden size the heads do not divide is not a neighbour; try again.
+    bool valid = true;
+    for (const auto& layer_choice : a.layers) valid = valid && a.hidden_size % layer_choice.heads == 0;
+    if (valid && !(a == original)) return encode(a);
+  }
+  return parent;  // a space with a single point
+}
+
 std::optional<std::uint64_t> FlexiBertSpace::size() const {
   std::uint64_t total = 0;
   for (int h : choices_.hidden_sizes) {

@@ -66,6 +66,7 @@ class FlexiBertSpace final : public SearchSpace {
   std::string_view protocol() const override;
   std::vector<Dimension> dimensions() const override;
   Architecture sample(CounterRng& rng) const override;
+  Architecture mutate(const Architecture& parent, CounterRng& rng) const override;
   std::optional<std::uint64_t> size() const override;
   void enumerate(const std::function<void(const Architecture&)>& visit) const override;
   nlohmann::json to_json(const Architecture& architecture) const override;

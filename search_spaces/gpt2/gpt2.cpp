@@ -208,6 +208,66 @@ std::string Gpt2Space::summary(const Architecture& architecture) const {
                      a.bias ? "" : " | no bias");
 }
 
+Architecture Gpt2Space::mutate(const Architecture& parent, CounterRng& rng) const {
+  auto pick = [&rng](const auto& values) { return values[rng.below(values.size())]; };
+  auto inner = [&](int d_model) {
+    return choices_.mlp_ratios.empty()
+               ? choices_.min_d_inner + static_cast<int>(rng.below(static_cast<std::uint64_t>(choices_.max_d_inner - choices_.min_d_inner + 1)))
+               : pick(choices_.mlp_ratios) * d_model;
+  };
+  auto heads_for = [&](int d_model) {
+    std::vector<int> heads;
+    for (int h : choices_.n_heads) {
+      if (protocol_ == Gpt2Protocol::hwgpt || d_model % h == 0) heads.push_back(h);
+    }
+    return heads;
+  };
+  const Gpt2Architecture original = decode(parent);
+  for (int attempt = 0; attempt < 64; ++attempt) {
+    Gpt2Architecture a = original;
+    if (heads_for(a.d_model).empty()) break;  // outside the choices: no neighbour to draw from
+    const auto i = static_cast<std::size_t>(rng.below(a.layers.size()));
+    switch (rng.below(choices_.adaptive ? 7 : 5)) {
+      case 0: {  // width: heads that no longer divide it are re-drawn
+        a.d_model = pick(choices_.d_models);
+        const auto heads = heads_for(a.d_model);
+        if (heads.empty()) continue;
+        for (auto& l : a.layers) {
+          if (std::find(heads.begin(), heads.end(), l.n_head) == heads.end()) l.n_head = pick(heads);
+          if (!choices_.mlp_ratios.empty()) l.d_inner = inner(a.d_model);
+        }
+        break;
+      }
+      case 1:  // add a layer
+        if (static_cast<int>(a.layers.size()) >= choices_.max_layers) continue;
+        a.layers.insert(a.layers.begin() + static_cast<std::ptrdiff_t>(rng.below(a.layers.size() + 1)),
+                        Gpt2Layer{pick(heads_for(a.d_model)), inner(a.d_model)});
+        break;
+      case 2:  // drop a layer
+        if (static_cast<int>(a.layers.size()) <= choices_.min_layers) continue;
+        a.layers.erase(a.layers.begin() + static_cast<std::ptrdiff_t>(i));
+        break;
+      case 3: a.layers[i].n_head = pick(heads_for(a.d_model)); break;
+      case 4:
+        if (choices_.biases.size() > 1 && rng.below(3) == 0) {
+          a.bias = !a.bias;
+        } else {
+          a.layers[i].d_inner = inner(a.d_model);
+        }
+        break;
+      case 5: a.adaptive_embedding.d_embed = pick(choices_.d_embeds); break;
+      default: a.adaptive_embedding.div_val = pick(choices_.div_vals); break;
+    }
+    if (a == original) continue;
+    try {
+      return encode(a);
+    } catch (const Error&) {
+      continue;  // e.g. an embedding too narrow for its clusters: not a neighbour
+    }
+  }
+  return parent;
+}
+
 nlohmann::json Gpt2Space::to_json(const Architecture& architecture) const {
   const Gpt2Architecture a = decode(architecture);
   nlohmann::json heads = nlohmann::json::array(), inner = nlohmann::json::array();

@@ -73,6 +73,7 @@ class Gpt2Space final : public SearchSpace {
   std::string_view protocol() const override;
   std::vector<Dimension> dimensions() const override;
   Architecture sample(CounterRng& rng) const override;
+  Architecture mutate(const Architecture& parent, CounterRng& rng) const override;
   std::optional<std::uint64_t> size() const override { return std::nullopt; }
   nlohmann::json to_json(const Architecture& architecture) const override;
   Architecture from_json(const nlohmann::json& value) const override;
