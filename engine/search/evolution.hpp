@@ -1,0 +1,83 @@
+// Architecture search strategies behind one interface: batched regularized (aging)
+// evolution, and random search as the baseline. Children are filtered by the hard
+// limits before scoring, scored together in one proxy call per step, served from
+// an evaluation cache when already seen, and offered to the Pareto archive.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/search/pareto_archive.hpp"
+#include "proxies/proxy.hpp"
+#include "search_spaces/search_space.hpp"
+
+namespace zerolm {
+
+struct EvaluatedArchitecture {
+  Architecture architecture;
+  double score = 0.0;
+  double parameters = 0.0;
+  double latency = 0.0;  // 0 until a latency model is configured
+};
+
+// Proxy scores and parameter counts, cached by canonical hash.
+class Evaluator {
+ public:
+  Evaluator(const SearchSpace& space, const Proxy& proxy) : space_(space), proxy_(proxy) {}
+  // One proxy call for the architectures not yet in the cache.
+  std::vector<EvaluatedArchitecture> evaluate(std::span<const Architecture> architectures);
+  double parameters(const Architecture& architecture) const;
+  std::size_t cache_hits() const { return cache_hits_; }
+  std::size_t scored() const { return scored_; }
+
+ private:
+  const SearchSpace& space_;
+  const Proxy& proxy_;
+  std::unordered_map<std::uint64_t, EvaluatedArchitecture> cache_;
+  std::size_t cache_hits_ = 0, scored_ = 0;
+};
+
+enum class SearchStrategy { evolution, random };
+SearchStrategy parse_search_strategy(const std::string& text);
+
+struct SearchConfig {
+  SearchStrategy strategy = SearchStrategy::evolution;
+  std::size_t population = 256;    // P
+  std::size_t tournament = 32;     // S
+  std::size_t children = 64;       // B per step, scored together; the B oldest leave
+  std::size_t max_evaluations = 20000;
+  double max_seconds = 0.0;        // 0: no time budget
+  double max_parameters = std::numeric_limits<double>::infinity();
+  std::uint64_t seed = 0;
+  ObjectiveSet objectives = ObjectiveSet::proxy_parameters;
+  // Hypervolume reference; parameters <= 0 means "twice the largest of the first batch".
+  Objectives reference{0.0, 0.0, 0.0};
+};
+
+struct GenerationRecord {
+  std::size_t generation = 0;
+  std::size_t evaluations = 0;
+  double best_score = 0.0;
+  std::size_t archive_size = 0;
+  double hypervolume = 0.0;
+  double seconds = 0.0;
+};
+
+struct SearchResult {
+  ParetoArchive archive;
+  EvaluatedArchitecture best;
+  std::vector<GenerationRecord> history;
+  std::size_t evaluations = 0;  // every scored child, cache hits included
+  std::size_t cache_hits = 0;
+  Objectives reference;
+};
+
+SearchResult run_search(const SearchSpace& space, const Proxy& proxy, const SearchConfig& config,
+                        const std::function<void(const GenerationRecord&)>& on_generation = {});
+
+}  // namespace zerolm

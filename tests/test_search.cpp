@@ -1,0 +1,59 @@
+#include <catch2/catch.hpp>
+
+#include "engine/search/evolution.hpp"
+#include "proxies/zerolm_proxy.hpp"
+
+using namespace zerolm;
+
+namespace {
+SearchResult search(SearchStrategy strategy, std::uint64_t seed, std::size_t budget, double max_parameters = INFINITY) {
+  static const auto space = make_search_space("flexibert", {"trained"});
+  ProxyOptions options;
+  options.alpha = 0.205;
+  static const ZeroLmProxy proxy(options);
+  SearchConfig config;
+  config.strategy = strategy;
+  config.population = 64;
+  config.tournament = 16;
+  config.children = 32;
+  config.max_evaluations = budget;
+  config.seed = seed;
+  config.max_parameters = max_parameters;
+  config.reference = {0.0, 3.0e7, 0.0};
+  return run_search(*space, proxy, config);
+}
+}  // namespace
+
+TEST_CASE("search is deterministic per seed and spends exactly its budget", "[search]") {
+  const auto a = search(SearchStrategy::evolution, 3, 1000);
+  const auto b = search(SearchStrategy::evolution, 3, 1000);
+  CHECK(a.evaluations == 1000);
+  CHECK(a.best.architecture == b.best.architecture);
+  REQUIRE(a.archive.size() == b.archive.size());
+  for (std::size_t i = 0; i < a.archive.size(); ++i) CHECK(a.archive.entries()[i].architecture == b.archive.entries()[i].architecture);
+  CHECK(a.history.back().hypervolume == b.history.back().hypervolume);
+  // The hypervolume never falls: the archive only improves.
+  for (std::size_t g = 1; g < a.history.size(); ++g) CHECK(a.history[g].hypervolume >= a.history[g - 1].hypervolume);
+}
+
+TEST_CASE("hard parameter limits filter children before scoring", "[search]") {
+  const auto r = search(SearchStrategy::evolution, 4, 800, 1.2e7);
+  CHECK(r.best.parameters <= 1.2e7);
+  for (const auto& e : r.archive.entries()) CHECK(e.objectives.parameters <= 1.2e7);
+}
+
+TEST_CASE("regularized evolution beats random search at equal budget", "[search]") {
+  double evolution_best = 0, random_best = 0, evolution_hv = 0, random_hv = 0;
+  for (std::uint64_t seed = 0; seed < 5; ++seed) {
+    const auto e = search(SearchStrategy::evolution, seed, 3000);
+    const auto r = search(SearchStrategy::random, seed, 3000);
+    evolution_best += e.best.score;
+    random_best += r.best.score;
+    evolution_hv += e.history.back().hypervolume;
+    random_hv += r.history.back().hypervolume;
+  }
+  INFO("best: evolution " << evolution_best / 5 << " random " << random_best / 5 << "; hypervolume: evolution "
+                          << evolution_hv / 5 << " random " << random_hv / 5);
+  CHECK(evolution_best > random_best);
+  CHECK(evolution_hv > random_hv);
+}
