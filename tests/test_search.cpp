@@ -1,4 +1,6 @@
 #include <catch2/catch.hpp>
+#include <algorithm>
+#include <set>
 
 #include "engine/search/evolution.hpp"
 #include "proxies/zerolm_proxy.hpp"
@@ -56,4 +58,39 @@ TEST_CASE("regularized evolution beats random search at equal budget", "[search]
                           << evolution_hv / 5 << " random " << random_hv / 5);
   CHECK(evolution_best > random_best);
   CHECK(evolution_hv > random_hv);
+}
+
+#include "engine/search/enumerate.hpp"
+#include "search_spaces/flexibert/flexibert.hpp"
+
+TEST_CASE("enumerate finds the exact top-k and the exact front of a finite space", "[search]") {
+  FlexiBertChoices narrow;
+  narrow.hidden_sizes = {128, 256};
+  narrow.layer_counts = {2};
+  narrow.mixers = {{MixerType::self_attention, 1}, {MixerType::linear_transform, 0}, {MixerType::separable_conv, 9}};
+  const FlexiBertSpace space(FlexiBertProtocol::pytorch, narrow);
+  ProxyOptions options;
+  options.alpha = 0.6;
+  const ZeroLmProxy proxy(options);
+  const auto result = enumerate_space(space, proxy, 7, 100);  // small batches: several flushes
+  REQUIRE(result.architectures == space.size().value());
+
+  // Brute force: score everything, sort, and run the archive over all of it.
+  std::vector<Architecture> all;
+  space.enumerate([&](const Architecture& a) { all.push_back(a); });
+  Evaluator evaluator(space, proxy);
+  const auto evaluated = evaluator.evaluate(all);
+  std::vector<double> scores;
+  ParetoArchive archive(ObjectiveSet::proxy_parameters);
+  for (const auto& e : evaluated) {
+    scores.push_back(e.score);
+    archive.offer(e.architecture, {e.score, e.parameters, 0.0});
+  }
+  std::sort(scores.rbegin(), scores.rend());
+  REQUIRE(result.top.size() == 7);
+  for (std::size_t i = 0; i < 7; ++i) CHECK(result.top[i].score == scores[i]);
+  std::set<std::uint64_t> front, expected;
+  for (const auto& e : result.front) front.insert(e.architecture.hash());
+  for (const auto& e : archive.entries()) expected.insert(e.architecture.hash());
+  CHECK(front == expected);
 }

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   add(zerolm::cli::add_params_command(app));
   add(zerolm::cli::add_calibrate_command(app));
   add(zerolm::cli::add_modes_command(app));
+  add(zerolm::cli::add_enumerate_command(app));
   add(zerolm::cli::add_bench_command(app));
   add(zerolm::cli::add_info_command(app));
   try {
