@@ -1,0 +1,208 @@
+#include "engine/config/search_config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "engine/core/error.hpp"
+#include "engine/core/json_yaml.hpp"
+
+namespace zerolm {
+
+namespace {
+
+// Where a node is, for error messages: "file:line:column".
+std::string where(const std::string& file, const YAML::Node& node) {
+  const YAML::Mark mark = node.Mark();
+  if (mark.line < 0) return file;
+  return fmt::format("{}:{}:{}", file, mark.line + 1, mark.column + 1);
+}
+
+void check_keys(const std::string& file, const YAML::Node& map, const std::string& section,
+                const std::vector<std::string>& allowed) {
+  ZEROLM_CHECK(map.IsMap(), "{}: '{}' must be a mapping", where(file, map), section);
+  for (const auto& item : map) {
+    const std::string key = item.first.as<std::string>();
+    if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+    std::string known;
+    for (const auto& a : allowed) known += (known.empty() ? "" : ", ") + a;
+    ZEROLM_FAIL("{}: unknown key '{}{}' (known: {})", where(file, item.first), section.empty() ? "" : section + ".", key,
+                known);
+  }
+}
+
+template <typename T>
+T scalar(const std::string& file, const YAML::Node& node, const std::string& key) {
+  try {
+    return node.as<T>();
+  } catch (const YAML::Exception&) {
+    ZEROLM_FAIL("{}: '{}': value '{}' is not {}", where(file, node), key, node.IsScalar() ? node.Scalar() : "(not a scalar)",
+                std::is_same_v<T, std::string> ? "text"
+                : std::is_same_v<T, bool>      ? "true|false"
+                : std::is_integral_v<T>        ? "a whole number"
+                                               : "a number");
+  }
+}
+
+std::size_t count(const std::string& file, const YAML::Node& node, const std::string& key, std::size_t minimum) {
+  const auto v = scalar<long long>(file, node, key);
+  ZEROLM_CHECK(v >= static_cast<long long>(minimum), "{}: '{}': value {} must be at least {}", where(file, node), key, v,
+               minimum);
+  return static_cast<std::size_t>(v);
+}
+
+SearchRunConfig parse(const std::string& file, const YAML::Node& root) {
+  SearchRunConfig c;
+  check_keys(file, root, "", {"space", "protocol", "proxy", "search", "constraints", "objectives", "seed", "device", "output",
+                              "log_every"});
+  if (root["space"]) c.space = scalar<std::string>(file, root["space"], "space");
+  if (root["protocol"]) c.protocol = scalar<std::string>(file, root["protocol"], "protocol");
+  if (root["seed"]) c.search.seed = static_cast<std::uint64_t>(count(file, root["seed"], "seed", 0));
+  c.proxy_options.seed = c.search.seed;
+  if (root["device"]) c.device = scalar<std::string>(file, root["device"], "device");
+  if (root["output"]) c.output = scalar<std::string>(file, root["output"], "output");
+  if (root["log_every"]) c.log_every = count(file, root["log_every"], "log_every", 1);
+  if (const auto p = root["proxy"]) {
+    check_keys(file, p, "proxy", {"name", "mode", "alpha", "include_embeddings", "include_norms", "count"});
+    if (p["name"]) c.proxy = scalar<std::string>(file, p["name"], "proxy.name");
+    ZEROLM_CHECK(c.proxy == "zerolm" || c.proxy == "params", "{}: 'proxy.name': value '{}' is not zerolm|params",
+                 where(file, p["name"]), c.proxy);
+    if (p["mode"]) {
+      const auto mode = scalar<std::string>(file, p["mode"], "proxy.mode");
+      ZEROLM_CHECK(mode == "expected" || mode == "sampled", "{}: 'proxy.mode': value '{}' is not expected|sampled",
+                   where(file, p["mode"]), mode);
+      c.proxy_options.mode = parse_proxy_mode(mode);
+    }
+    if (p["alpha"]) {
+      if (p["alpha"].IsScalar() && p["alpha"].Scalar() == "heuristic") {
+        c.heuristic_alpha = true;
+      } else {
+        c.proxy_options.alpha = scalar<double>(file, p["alpha"], "proxy.alpha");
+        c.heuristic_alpha = false;
+      }
+    }
+    if (p["include_embeddings"]) c.proxy_options.include_embeddings = scalar<bool>(file, p["include_embeddings"], "proxy.include_embeddings");
+    if (p["include_norms"]) c.proxy_options.include_norms = scalar<bool>(file, p["include_norms"], "proxy.include_norms");
+    if (p["count"]) {
+      const auto what = scalar<std::string>(file, p["count"], "proxy.count");
+      ZEROLM_CHECK(what == "total" || what == "non_embedding", "{}: 'proxy.count': value '{}' is not total|non_embedding",
+                   where(file, p["count"]), what);
+      c.proxy_options.count = what == "total" ? ParameterCount::total : ParameterCount::non_embedding;
+    }
+  }
+  if (const auto s = root["search"]) {
+    check_keys(file, s, "search", {"strategy", "population", "tournament", "children", "max_evaluations", "max_seconds"});
+    if (s["strategy"]) {
+      const auto strategy = scalar<std::string>(file, s["strategy"], "search.strategy");
+      ZEROLM_CHECK(strategy == "evolution" || strategy == "random", "{}: 'search.strategy': value '{}' is not evolution|random",
+                   where(file, s["strategy"]), strategy);
+      c.search.strategy = parse_search_strategy(strategy);
+    }
+    if (s["population"]) c.search.population = count(file, s["population"], "search.population", 1);
+    if (s["tournament"]) c.search.tournament = count(file, s["tournament"], "search.tournament", 1);
+    if (s["children"]) c.search.children = count(file, s["children"], "search.children", 1);
+    if (s["max_evaluations"]) c.search.max_evaluations = count(file, s["max_evaluations"], "search.max_evaluations", 1);
+    if (s["max_seconds"]) c.search.max_seconds = scalar<double>(file, s["max_seconds"], "search.max_seconds");
+    ZEROLM_CHECK(c.search.tournament <= c.search.population, "{}: 'search.tournament': value {} exceeds the population {}",
+                 where(file, s["tournament"] ? s["tournament"] : s), c.search.tournament, c.search.population);
+  }
+  if (const auto k = root["constraints"]) {
+    check_keys(file, k, "constraints", {"max_parameters"});
+    if (k["max_parameters"]) {
+      c.search.max_parameters = scalar<double>(file, k["max_parameters"], "constraints.max_parameters");
+      ZEROLM_CHECK(c.search.max_parameters > 0, "{}: 'constraints.max_parameters': value {} must be positive",
+                   where(file, k["max_parameters"]), c.search.max_parameters);
+    }
+  }
+  if (const auto o = root["objectives"]) {
+    ZEROLM_CHECK(o.IsSequence(), "{}: 'objectives' must be a list such as [proxy, parameters]", where(file, o));
+    std::vector<std::string> names;
+    for (const auto& item : o) names.push_back(scalar<std::string>(file, item, "objectives[]"));
+    if (names == std::vector<std::string>{"proxy", "parameters"}) {
+      c.search.objectives = ObjectiveSet::proxy_parameters;
+    } else if (names == std::vector<std::string>{"proxy", "parameters", "latency"}) {
+      c.search.objectives = ObjectiveSet::proxy_parameters_latency;
+    } else {
+      ZEROLM_FAIL("{}: 'objectives': expected [proxy, parameters] or [proxy, parameters, latency]", where(file, o));
+    }
+  }
+  return c;
+}
+
+}  // namespace
+
+nlohmann::json SearchRunConfig::to_json() const {
+  nlohmann::json proxy_json{{"name", proxy}, {"mode", proxy_mode_name(proxy_options.mode)},
+                            {"include_embeddings", proxy_options.include_embeddings},
+                            {"include_norms", proxy_options.include_norms},
+                            {"count", proxy_options.count == ParameterCount::total ? "total" : "non_embedding"}};
+  proxy_json["alpha"] = heuristic_alpha ? nlohmann::json("heuristic") : nlohmann::json(proxy_options.alpha);
+  nlohmann::json out{{"space", space},
+                     {"protocol", protocol},
+                     {"proxy", proxy_json},
+                     {"search",
+                      {{"strategy", search.strategy == SearchStrategy::evolution ? "evolution" : "random"},
+                       {"population", search.population},
+                       {"tournament", search.tournament},
+                       {"children", search.children},
+                       {"max_evaluations", search.max_evaluations},
+                       {"max_seconds", search.max_seconds}}},
+                     {"objectives", search.objectives == ObjectiveSet::proxy_parameters
+                                        ? nlohmann::json{"proxy", "parameters"}
+                                        : nlohmann::json{"proxy", "parameters", "latency"}},
+                     {"seed", search.seed},
+                     {"device", device},
+                     {"output", output},
+                     {"log_every", log_every}};
+  if (std::isfinite(search.max_parameters)) out["constraints"] = {{"max_parameters", search.max_parameters}};
+  return out;
+}
+
+SearchRunConfig SearchRunConfig::from_json(const nlohmann::json& value) {
+  return parse("stored configuration", json_to_yaml(value));
+}
+
+SearchRunConfig load_search_config(const std::string& path, const std::vector<std::string>& overrides) {
+  const std::string text = read_text_file(path);
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    ZEROLM_FAIL("{}:{}:{}: malformed YAML: {}", path, e.mark.line + 1, e.mark.column + 1, e.msg);
+  }
+  if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+  for (const auto& assignment : overrides) {
+    const auto eq = assignment.find('=');
+    ZEROLM_CHECK(eq != std::string::npos && eq > 0, "--set: '{}' is not key.path=value", assignment);
+    const std::string key = assignment.substr(0, eq);
+    YAML::Node value;
+    try {
+      value = YAML::Load(assignment.substr(eq + 1));
+    } catch (const YAML::Exception& e) {
+      ZEROLM_FAIL("--set {}: malformed value: {}", assignment, e.msg);
+    }
+    // Walk key.path, creating maps as needed (node copies share the tree).
+    std::vector<std::string> parts;
+    for (std::size_t start = 0;;) {
+      const auto dot = key.find('.', start);
+      parts.push_back(key.substr(start, dot - start));
+      if (dot == std::string::npos) break;
+      start = dot + 1;
+    }
+    std::vector<YAML::Node> chain{root};
+    for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+      YAML::Node next = chain.back()[parts[i]];
+      if (!next.IsMap()) {
+        chain.back()[parts[i]] = YAML::Node(YAML::NodeType::Map);
+        next = chain.back()[parts[i]];
+      }
+      chain.push_back(next);
+    }
+    chain.back()[parts.back()] = value;
+  }
+  return parse(path, root);
+}
+
+}  // namespace zerolm

@@ -1,0 +1,34 @@
+// A search configuration: one YAML file says everything. Unknown keys and bad
+// values are errors naming the file, line and column.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "engine/search/evolution.hpp"
+#include "proxies/proxy.hpp"
+
+namespace zerolm {
+
+struct SearchRunConfig {
+  std::string space = "flexibert";
+  std::string protocol;            // empty: the space's default
+  std::string proxy = "zerolm";
+  ProxyOptions proxy_options;      // mode, seed, flags
+  bool heuristic_alpha = true;     // zerolm: data-free alpha unless `alpha` is a number
+  std::string device = "auto";
+  SearchConfig search;
+  std::string output;              // run folder (the CLI's --out wins)
+  std::size_t log_every = 1;       // generations between progress lines
+
+  // The configuration as JSON (what the run store keeps and `--resume` reads).
+  nlohmann::json to_json() const;
+  static SearchRunConfig from_json(const nlohmann::json& value);
+};
+
+// Reads a YAML file, then applies `--set key.path=value` overrides (values parsed
+// as YAML scalars).
+SearchRunConfig load_search_config(const std::string& path, const std::vector<std::string>& overrides = {});
+
+}  // namespace zerolm
