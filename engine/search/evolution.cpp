@@ -59,95 +59,103 @@ Architecture within_limits(const Evaluator& evaluator, const SearchConfig& confi
 
 }  // namespace
 
-SearchResult run_search(const SearchSpace& space, const Proxy& proxy, const SearchConfig& config,
-                        const std::function<void(const GenerationRecord&)>& on_generation) {
-  ZEROLM_CHECK(config.population >= 1, "search: population {} must be at least 1", config.population);
-  ZEROLM_CHECK(config.children >= 1, "search: children per step {} must be at least 1", config.children);
-  ZEROLM_CHECK(config.tournament >= 1 && config.tournament <= config.population,
-               "search: tournament {} must be in 1..population ({})", config.tournament, config.population);
-  const auto started = Clock::now();
-  Evaluator evaluator(space, proxy);
-  SearchResult result;
-  result.archive = ParetoArchive(config.objectives);
-  bool have_best = false;
+SearchRun::SearchRun(const SearchSpace& space, const Proxy& proxy, SearchConfig config)
+    : space_(space), config_(std::move(config)), evaluator_(space, proxy), started_(Clock::now()) {
+  ZEROLM_CHECK(config_.population >= 1, "search: population {} must be at least 1", config_.population);
+  ZEROLM_CHECK(config_.children >= 1, "search: children per step {} must be at least 1", config_.children);
+  ZEROLM_CHECK(config_.tournament >= 1 && config_.tournament <= config_.population,
+               "search: tournament {} must be in 1..population ({})", config_.tournament, config_.population);
+  state_.archive = ParetoArchive(config_.objectives);
+}
 
-  auto absorb = [&](const std::vector<EvaluatedArchitecture>& batch) {
-    for (const auto& e : batch) {
-      result.archive.offer(e.architecture, {e.score, e.parameters, e.latency});
-      if (!have_best || e.score > result.best.score) {
-        result.best = e;
-        have_best = true;
-      }
+void SearchRun::restore(SearchState state, const std::vector<EvaluatedArchitecture>& cache) {
+  state_ = std::move(state);
+  for (const auto& e : cache) evaluator_.remember(e);
+  started_ = Clock::now();
+}
+
+double SearchRun::elapsed() const {
+  return state_.seconds + std::chrono::duration<double>(Clock::now() - started_).count();
+}
+
+bool SearchRun::finished() const {
+  return state_.generation > 0 && (state_.evaluations >= config_.max_evaluations ||
+                                   (config_.max_seconds > 0 && elapsed() >= config_.max_seconds));
+}
+
+Architecture SearchRun::draw_child(std::size_t generation, std::size_t child) const {
+  return within_limits(evaluator_, config_, [&](int attempt) {
+    if (generation == 0) {  // the initial population
+      CounterRng rng(config_.seed, (static_cast<std::uint64_t>(child) << 20) + static_cast<std::uint64_t>(attempt));
+      return space_.sample(rng);
     }
-    result.evaluations += batch.size();
-  };
-  auto out_of_budget = [&] {
-    return result.evaluations >= config.max_evaluations ||
-           (config.max_seconds > 0 && std::chrono::duration<double>(Clock::now() - started).count() >= config.max_seconds);
-  };
-  auto record = [&](std::size_t generation) {
-    GenerationRecord r{generation,           result.evaluations, result.best.score, result.archive.size(),
-                       result.archive.hypervolume(result.reference),
-                       std::chrono::duration<double>(Clock::now() - started).count()};
-    result.history.push_back(r);
-    if (on_generation) on_generation(r);
-  };
+    const std::uint64_t stream = (static_cast<std::uint64_t>(generation) << 32) + (static_cast<std::uint64_t>(child) << 10);
+    CounterRng rng(config_.seed, stream + static_cast<std::uint64_t>(attempt));
+    if (config_.strategy == SearchStrategy::random) return space_.sample(rng);
+    // Tournament: the best of S members drawn without replacement.
+    const auto& population = state_.population;
+    const EvaluatedArchitecture* parent = nullptr;
+    std::vector<std::size_t> index(population.size());
+    for (std::size_t k = 0; k < index.size(); ++k) index[k] = k;
+    for (std::size_t k = 0; k < config_.tournament && k < index.size(); ++k) {
+      std::swap(index[k], index[k + rng.below(index.size() - k)]);
+      const auto& candidate = population[index[k]];
+      if (parent == nullptr || candidate.score > parent->score) parent = &candidate;
+    }
+    return space_.mutate(parent->architecture, rng);
+  });
+}
 
-  // Generation 0: the initial population, sampled (stream 0 of the seed).
-  const std::size_t first = std::min(config.population, config.max_evaluations);
-  std::vector<Architecture> initial;
-  for (std::size_t i = 0; i < first; ++i) {
-    initial.push_back(within_limits(evaluator, config, [&](int attempt) {
-      CounterRng rng(config.seed, (static_cast<std::uint64_t>(i) << 20) + static_cast<std::uint64_t>(attempt));
-      return space.sample(rng);
-    }));
-  }
-  std::deque<EvaluatedArchitecture> population;
-  {
-    const auto batch = evaluator.evaluate(initial);
-    result.reference = config.reference;
-    if (result.reference.parameters <= 0.0) {
+std::vector<EvaluatedArchitecture> SearchRun::step() {
+  const std::size_t generation = state_.generation;
+  const std::size_t count = generation == 0 ? std::min(config_.population, config_.max_evaluations)
+                                            : std::min(config_.children, config_.max_evaluations - state_.evaluations);
+  std::vector<Architecture> children;
+  for (std::size_t c = 0; c < count; ++c) children.push_back(draw_child(generation, c));
+  const auto batch = evaluator_.evaluate(children);
+  if (generation == 0) {
+    state_.reference = config_.reference;
+    if (state_.reference.parameters <= 0.0) {
       double largest = 0.0, slowest = 0.0;
       for (const auto& e : batch) {
         largest = std::max(largest, e.parameters);
         slowest = std::max(slowest, e.latency);
       }
-      result.reference.parameters = std::isfinite(config.max_parameters) ? config.max_parameters : 2.0 * largest;
-      result.reference.latency = 2.0 * slowest;
+      state_.reference.parameters = std::isfinite(config_.max_parameters) ? config_.max_parameters : 2.0 * largest;
+      state_.reference.latency = 2.0 * slowest;
     }
-    absorb(batch);
-    population.assign(batch.begin(), batch.end());
   }
-  record(0);
-
-  for (std::size_t generation = 1; !out_of_budget(); ++generation) {
-    const std::size_t count = std::min(config.children, config.max_evaluations - result.evaluations);
-    std::vector<Architecture> children;
-    for (std::size_t c = 0; c < count; ++c) {
-      const std::uint64_t stream = (static_cast<std::uint64_t>(generation) << 32) + (static_cast<std::uint64_t>(c) << 10);
-      children.push_back(within_limits(evaluator, config, [&](int attempt) {
-        CounterRng rng(config.seed, stream + static_cast<std::uint64_t>(attempt));
-        if (config.strategy == SearchStrategy::random) return space.sample(rng);
-        // Tournament: the best of S members drawn without replacement.
-        const EvaluatedArchitecture* parent = nullptr;
-        std::vector<std::size_t> index(population.size());
-        for (std::size_t k = 0; k < index.size(); ++k) index[k] = k;
-        for (std::size_t k = 0; k < config.tournament; ++k) {
-          std::swap(index[k], index[k + rng.below(index.size() - k)]);
-          const auto& candidate = population[index[k]];
-          if (parent == nullptr || candidate.score > parent->score) parent = &candidate;
-        }
-        return space.mutate(parent->architecture, rng);
-      }));
+  for (const auto& e : batch) {
+    state_.archive.offer(e.architecture, {e.score, e.parameters, e.latency});
+    if (!state_.have_best || e.score > state_.best.score) {
+      state_.best = e;
+      state_.have_best = true;
     }
-    const auto batch = evaluator.evaluate(children);
-    absorb(batch);
     // Aging: the children join, the oldest leave.
-    for (const auto& e : batch) population.push_back(e);
-    while (population.size() > config.population) population.pop_front();
-    record(generation);
+    state_.population.push_back(e);
   }
-  result.cache_hits = evaluator.cache_hits();
+  while (state_.population.size() > config_.population) state_.population.pop_front();
+  state_.evaluations += batch.size();
+  state_.history.push_back({generation, state_.evaluations, state_.best.score, state_.archive.size(),
+                            state_.archive.hypervolume(state_.reference), elapsed()});
+  state_.generation = generation + 1;
+  return batch;
+}
+
+SearchResult run_search(const SearchSpace& space, const Proxy& proxy, const SearchConfig& config,
+                        const std::function<void(const GenerationRecord&)>& on_generation) {
+  SearchRun run(space, proxy, config);
+  do {
+    run.step();
+    if (on_generation) on_generation(run.state().history.back());
+  } while (!run.finished());
+  SearchResult result;
+  result.archive = run.state().archive;
+  result.best = run.state().best;
+  result.history = run.state().history;
+  result.evaluations = run.state().evaluations;
+  result.cache_hits = run.cache_hits();
+  result.reference = run.state().reference;
   return result;
 }
 

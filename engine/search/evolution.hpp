@@ -4,7 +4,9 @@
 // an evaluation cache when already seen, and offered to the Pareto archive.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <limits>
 #include <span>
@@ -34,6 +36,8 @@ class Evaluator {
   double parameters(const Architecture& architecture) const;
   std::size_t cache_hits() const { return cache_hits_; }
   std::size_t scored() const { return scored_; }
+  // Seeds the cache (a resumed run's earlier evaluations).
+  void remember(const EvaluatedArchitecture& e) { cache_[e.architecture.hash()] = e; }
 
  private:
   const SearchSpace& space_;
@@ -75,6 +79,45 @@ struct SearchResult {
   std::size_t evaluations = 0;  // every scored child, cache hits included
   std::size_t cache_hits = 0;
   Objectives reference;
+};
+
+// Everything a checkpoint must hold to continue a search exactly: with
+// counter-based random streams per (seed, generation, child), the generation
+// number is the generator state.
+struct SearchState {
+  std::size_t generation = 0;  // the next generation to run (0: the initial population)
+  std::deque<EvaluatedArchitecture> population;  // oldest first
+  ParetoArchive archive;
+  EvaluatedArchitecture best;
+  bool have_best = false;
+  std::size_t evaluations = 0;
+  std::vector<GenerationRecord> history;
+  Objectives reference;
+  double seconds = 0.0;  // spent before the current process started
+};
+
+// A search that advances one generation at a time, so a run store can checkpoint
+// between generations and a resumed run continues exactly.
+class SearchRun {
+ public:
+  SearchRun(const SearchSpace& space, const Proxy& proxy, SearchConfig config);
+  void restore(SearchState state, const std::vector<EvaluatedArchitecture>& cache);
+  bool finished() const;
+  // Runs the next generation and returns the architectures it evaluated.
+  std::vector<EvaluatedArchitecture> step();
+  const SearchState& state() const { return state_; }
+  const SearchConfig& config() const { return config_; }
+  std::size_t cache_hits() const { return evaluator_.cache_hits(); }
+
+ private:
+  Architecture draw_child(std::size_t generation, std::size_t child) const;
+  double elapsed() const;
+
+  const SearchSpace& space_;
+  SearchConfig config_;
+  Evaluator evaluator_;
+  SearchState state_;
+  std::chrono::steady_clock::time_point started_;
 };
 
 SearchResult run_search(const SearchSpace& space, const Proxy& proxy, const SearchConfig& config,
