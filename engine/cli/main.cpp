@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::map<CLI::App*, zerolm::cli::Runner> runners;
   auto add = [&](zerolm::cli::Command command) { runners[command.app] = std::move(command.run); };
+  add(zerolm::cli::add_search_command(app));
   add(zerolm::cli::add_score_command(app));
   add(zerolm::cli::add_rank_command(app));
   add(zerolm::cli::add_params_command(app));

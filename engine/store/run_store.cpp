@@ -1,0 +1,261 @@
+#include "engine/store/run_store.hpp"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <unordered_map>
+
+#include "engine/core/error.hpp"
+
+namespace zerolm {
+
+namespace {
+
+constexpr const char* kDatabase = "run.sqlite";
+constexpr const char* kLock = "run.lock";
+
+// Test hook: ZEROLM_KILL_AT="GENERATION:POINT" raises SIGKILL at POINT
+// (before_commit, in_transaction, after_commit) of that generation.
+void maybe_die(std::size_t generation, const char* point) {
+  static const char* spec = std::getenv("ZEROLM_KILL_AT");
+  if (spec == nullptr) return;
+  if (std::string(spec) == std::to_string(generation) + ":" + point) std::raise(SIGKILL);
+}
+
+class Statement {
+ public:
+  Statement(sqlite3* db, const std::string& sql) : db_(db) {
+    ZEROLM_CHECK(sqlite3_prepare_v2(db, sql.c_str(), -1, &statement_, nullptr) == SQLITE_OK, "run store: {} ({})",
+                 sqlite3_errmsg(db), sql);
+  }
+  ~Statement() { sqlite3_finalize(statement_); }
+  Statement& bind(int i, const std::string& v) {
+    sqlite3_bind_text(statement_, i, v.c_str(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Statement& bind(int i, double v) {
+    sqlite3_bind_double(statement_, i, v);
+    return *this;
+  }
+  Statement& bind(int i, std::int64_t v) {
+    sqlite3_bind_int64(statement_, i, v);
+    return *this;
+  }
+  bool step() {
+    const int rc = sqlite3_step(statement_);
+    ZEROLM_CHECK(rc == SQLITE_ROW || rc == SQLITE_DONE, "run store: {}", sqlite3_errmsg(db_));
+    return rc == SQLITE_ROW;
+  }
+  void run() {
+    step();
+    sqlite3_reset(statement_);
+    sqlite3_clear_bindings(statement_);
+  }
+  std::string text(int column) const {
+    const auto* p = sqlite3_column_text(statement_, column);
+    return p == nullptr ? "" : reinterpret_cast<const char*>(p);
+  }
+  double real(int column) const { return sqlite3_column_double(statement_, column); }
+  std::int64_t integer(int column) const { return sqlite3_column_int64(statement_, column); }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* statement_ = nullptr;
+};
+
+int take_lock(const std::string& directory) {
+  const std::string path = (std::filesystem::path(directory) / kLock).string();
+  const int fd = ::open(path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+  ZEROLM_CHECK(fd >= 0, "{}: cannot open the lock file", path);
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    ZEROLM_FAIL("{}: the run is in use by another zerolm process (lock {})", directory, path);
+  }
+  return fd;
+}
+
+sqlite3* open_database(const std::string& directory) {
+  sqlite3* db = nullptr;
+  const std::string path = (std::filesystem::path(directory) / kDatabase).string();
+  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) {
+    const std::string why = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    ZEROLM_FAIL("{}: cannot open the run store: {}", path, why);
+  }
+  return db;
+}
+
+std::string hex(std::uint64_t hash) { return fmt::format("{:016x}", hash); }
+
+}  // namespace
+
+RunStore::RunStore(std::string directory, sqlite3* db, int lock_fd)
+    : directory_(std::move(directory)), db_(db), lock_fd_(lock_fd) {}
+
+RunStore::RunStore(RunStore&& other) noexcept
+    : directory_(std::move(other.directory_)), db_(other.db_), lock_fd_(other.lock_fd_) {
+  other.db_ = nullptr;
+  other.lock_fd_ = -1;
+}
+
+RunStore::~RunStore() {
+  if (db_ != nullptr) sqlite3_close(db_);
+  if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the lock
+}
+
+void RunStore::execute(const std::string& sql) const {
+  char* error = nullptr;
+  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+    const std::string why = error != nullptr ? error : "unknown error";
+    sqlite3_free(error);
+    ZEROLM_FAIL("{}: run store: {}", directory_, why);
+  }
+}
+
+std::string RunStore::meta(const std::string& key) const {
+  Statement s(db_, "SELECT value FROM meta WHERE key = ?");
+  s.bind(1, key);
+  return s.step() ? s.text(0) : "";
+}
+
+void RunStore::set_meta(const std::string& key, const std::string& value) const {
+  Statement(db_, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)").bind(1, key).bind(2, value).run();
+}
+
+RunStore RunStore::create(const std::string& directory, const nlohmann::json& config) {
+  std::error_code ec;
+  std::filesystem::create_directories(directory, ec);
+  ZEROLM_CHECK(!ec, "{}: cannot create the run folder: {}", directory, ec.message());
+  const int fd = take_lock(directory);
+  if (std::filesystem::exists(std::filesystem::path(directory) / kDatabase)) {
+    ::close(fd);
+    ZEROLM_FAIL("{}: the folder already holds a run (zerolm search --resume {} continues it)", directory, directory);
+  }
+  RunStore store(directory, open_database(directory), fd);
+  store.execute(
+      "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+      "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
+      "CREATE TABLE evaluations(id INTEGER PRIMARY KEY, generation INTEGER, hash TEXT, architecture TEXT,"
+      "  score REAL, parameters REAL, latency REAL);"
+      "CREATE TABLE archive(position INTEGER PRIMARY KEY, hash TEXT, architecture TEXT, score REAL, parameters REAL,"
+      "  latency REAL);"
+      "CREATE TABLE population(position INTEGER PRIMARY KEY, hash TEXT);"
+      "CREATE TABLE history(generation INTEGER PRIMARY KEY, evaluations INTEGER, best_score REAL, archive_size INTEGER,"
+      "  hypervolume REAL, seconds REAL);");
+  store.set_meta("config", config.dump());
+  store.set_meta("status", "running");
+  return store;
+}
+
+RunStore RunStore::open(const std::string& directory) {
+  const auto path = std::filesystem::path(directory) / kDatabase;
+  ZEROLM_CHECK(std::filesystem::exists(path), "{}: no run here (no {})", directory, path.string());
+  const int fd = take_lock(directory);
+  RunStore store(directory, open_database(directory), fd);
+  store.execute("PRAGMA journal_mode=WAL;");
+  return store;
+}
+
+nlohmann::json RunStore::config() const {
+  try {
+    return nlohmann::json::parse(meta("config"));
+  } catch (const nlohmann::json::exception& e) {
+    ZEROLM_FAIL("{}: the stored config is unreadable: {}", directory_, e.what());
+  }
+}
+
+bool RunStore::finished() const { return meta("status") == "finished"; }
+bool RunStore::has_checkpoint() const { return !meta("checkpoint").empty(); }
+
+void RunStore::mark_finished() { set_meta("status", "finished"); }
+
+void RunStore::commit_generation(const SearchSpace& space, const SearchState& state,
+                                 const std::vector<EvaluatedArchitecture>& evaluated) {
+  const std::size_t generation = state.generation - 1;
+  maybe_die(generation, "before_commit");
+  execute("BEGIN IMMEDIATE");
+  try {
+    Statement insert(db_, "INSERT INTO evaluations(generation, hash, architecture, score, parameters, latency)"
+                          " VALUES (?, ?, ?, ?, ?, ?)");
+    for (const auto& e : evaluated) {
+      insert.bind(1, static_cast<std::int64_t>(generation)).bind(2, hex(e.architecture.hash()))
+          .bind(3, space.to_json(e.architecture).dump()).bind(4, e.score).bind(5, e.parameters).bind(6, e.latency).run();
+    }
+    maybe_die(generation, "in_transaction");
+    execute("DELETE FROM archive; DELETE FROM population;");
+    Statement archive(db_, "INSERT INTO archive(position, hash, architecture, score, parameters, latency) VALUES (?, ?, ?, ?, ?, ?)");
+    std::int64_t position = 0;
+    for (const auto& e : state.archive.entries()) {
+      archive.bind(1, position++).bind(2, hex(e.architecture.hash())).bind(3, space.to_json(e.architecture).dump())
+          .bind(4, e.objectives.proxy).bind(5, e.objectives.parameters).bind(6, e.objectives.latency).run();
+    }
+    Statement population(db_, "INSERT INTO population(position, hash) VALUES (?, ?)");
+    position = 0;
+    for (const auto& e : state.population) population.bind(1, position++).bind(2, hex(e.architecture.hash())).run();
+    const auto& h = state.history.back();
+    Statement(db_, "INSERT OR REPLACE INTO history VALUES (?, ?, ?, ?, ?, ?)")
+        .bind(1, static_cast<std::int64_t>(h.generation)).bind(2, static_cast<std::int64_t>(h.evaluations))
+        .bind(3, h.best_score).bind(4, static_cast<std::int64_t>(h.archive_size)).bind(5, h.hypervolume)
+        .bind(6, h.seconds).run();
+    const nlohmann::json checkpoint{{"generation", state.generation},
+                                    {"evaluations", state.evaluations},
+                                    {"best", hex(state.best.architecture.hash())},
+                                    {"have_best", state.have_best},
+                                    {"reference", {state.reference.proxy, state.reference.parameters, state.reference.latency}},
+                                    {"seconds", h.seconds}};
+    set_meta("checkpoint", checkpoint.dump());
+    execute("COMMIT");
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+  maybe_die(generation, "after_commit");
+}
+
+std::pair<SearchState, std::vector<EvaluatedArchitecture>> RunStore::load(const SearchSpace& space,
+                                                                          ObjectiveSet objectives) const {
+  const std::string text = meta("checkpoint");
+  ZEROLM_CHECK(!text.empty(), "{}: the run has no checkpoint yet", directory_);
+  const auto checkpoint = nlohmann::json::parse(text);
+  SearchState state;
+  state.generation = checkpoint["generation"].get<std::size_t>();
+  state.evaluations = checkpoint["evaluations"].get<std::size_t>();
+  state.have_best = checkpoint["have_best"].get<bool>();
+  state.reference = {checkpoint["reference"][0].get<double>(), checkpoint["reference"][1].get<double>(),
+                     checkpoint["reference"][2].get<double>()};
+  state.seconds = checkpoint["seconds"].get<double>();
+
+  std::unordered_map<std::string, EvaluatedArchitecture> by_hash;
+  std::vector<EvaluatedArchitecture> cache;
+  Statement evaluations(db_, "SELECT hash, architecture, score, parameters, latency FROM evaluations ORDER BY id");
+  while (evaluations.step()) {
+    const std::string hash = evaluations.text(0);
+    if (by_hash.count(hash)) continue;
+    EvaluatedArchitecture e{space.from_json(nlohmann::json::parse(evaluations.text(1))), evaluations.real(2),
+                            evaluations.real(3), evaluations.real(4)};
+    by_hash.emplace(hash, e);
+    cache.push_back(e);
+  }
+  Statement population(db_, "SELECT hash FROM population ORDER BY position");
+  while (population.step()) state.population.push_back(by_hash.at(population.text(0)));
+  state.archive = ParetoArchive(objectives);
+  Statement archive(db_, "SELECT architecture, score, parameters, latency FROM archive ORDER BY position");
+  while (archive.step()) {
+    state.archive.offer(space.from_json(nlohmann::json::parse(archive.text(0))),
+                        {archive.real(1), archive.real(2), archive.real(3)});
+  }
+  if (state.have_best) state.best = by_hash.at(checkpoint["best"].get<std::string>());
+  Statement history(db_, "SELECT generation, evaluations, best_score, archive_size, hypervolume, seconds FROM history ORDER BY generation");
+  while (history.step()) {
+    state.history.push_back({static_cast<std::size_t>(history.integer(0)), static_cast<std::size_t>(history.integer(1)),
+                             history.real(2), static_cast<std::size_t>(history.integer(3)), history.real(4), history.real(5)});
+  }
+  return {std::move(state), std::move(cache)};
+}
+
+}  // namespace zerolm

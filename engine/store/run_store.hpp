@@ -1,0 +1,55 @@
+// The run store: one SQLite database (WAL) in the run folder holding the config,
+// every evaluation, the Pareto archive, the per-generation history and a
+// checkpoint, all written in one transaction per generation. A lock file keeps a
+// second process out of a live run.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/search/evolution.hpp"
+
+struct sqlite3;
+
+namespace zerolm {
+
+class RunStore {
+ public:
+  // A new run in `directory` (created; it must not hold a run already).
+  static RunStore create(const std::string& directory, const nlohmann::json& config);
+  // An existing run, for resuming or reading.
+  static RunStore open(const std::string& directory);
+
+  RunStore(RunStore&& other) noexcept;
+  RunStore& operator=(RunStore&&) = delete;
+  RunStore(const RunStore&) = delete;
+  ~RunStore();
+
+  const std::string& directory() const { return directory_; }
+  nlohmann::json config() const;
+  bool finished() const;
+  bool has_checkpoint() const;
+
+  // One transaction: the generation's evaluations, the archive, the checkpoint
+  // (population, counters) and the history row.
+  void commit_generation(const SearchSpace& space, const SearchState& state,
+                         const std::vector<EvaluatedArchitecture>& evaluated);
+  void mark_finished();
+
+  // The last checkpoint and every distinct evaluation (for SearchRun::restore).
+  std::pair<SearchState, std::vector<EvaluatedArchitecture>> load(const SearchSpace& space, ObjectiveSet objectives) const;
+
+ private:
+  RunStore(std::string directory, sqlite3* db, int lock_fd);
+  void execute(const std::string& sql) const;
+  std::string meta(const std::string& key) const;
+  void set_meta(const std::string& key, const std::string& value) const;
+
+  std::string directory_;
+  sqlite3* db_ = nullptr;
+  int lock_fd_ = -1;
+};
+
+}  // namespace zerolm
