@@ -98,7 +98,10 @@ RunStore::RunStore(std::string directory, sqlite3* db, int lock_fd)
     : directory_(std::move(directory)), db_(db), lock_fd_(lock_fd) {}
 
 RunStore::RunStore(RunStore&& other) noexcept
-    : directory_(std::move(other.directory_)), db_(other.db_), lock_fd_(other.lock_fd_) {
+    : directory_(std::move(other.directory_)),
+      json_by_hash_(std::move(other.json_by_hash_)),
+      db_(other.db_),
+      lock_fd_(other.lock_fd_) {
   other.db_ = nullptr;
   other.lock_fd_ = -1;
 }
@@ -174,6 +177,12 @@ bool RunStore::has_checkpoint() const { return !meta("checkpoint").empty(); }
 
 void RunStore::mark_finished() { set_meta("status", "finished"); }
 
+const std::string& RunStore::architecture_json(const SearchSpace& space, const Architecture& architecture) {
+  auto it = json_by_hash_.find(architecture.hash());
+  if (it == json_by_hash_.end()) it = json_by_hash_.emplace(architecture.hash(), space.to_json(architecture).dump()).first;
+  return it->second;
+}
+
 void RunStore::commit_generation(const SearchSpace& space, const SearchState& state,
                                  const std::vector<EvaluatedArchitecture>& evaluated) {
   const std::size_t generation = state.generation - 1;
@@ -184,14 +193,14 @@ void RunStore::commit_generation(const SearchSpace& space, const SearchState& st
                           " VALUES (?, ?, ?, ?, ?, ?)");
     for (const auto& e : evaluated) {
       insert.bind(1, static_cast<std::int64_t>(generation)).bind(2, hex(e.architecture.hash()))
-          .bind(3, space.to_json(e.architecture).dump()).bind(4, e.score).bind(5, e.parameters).bind(6, e.latency).run();
+          .bind(3, architecture_json(space, e.architecture)).bind(4, e.score).bind(5, e.parameters).bind(6, e.latency).run();
     }
     maybe_die(generation, "in_transaction");
     execute("DELETE FROM archive; DELETE FROM population;");
     Statement archive(db_, "INSERT INTO archive(position, hash, architecture, score, parameters, latency) VALUES (?, ?, ?, ?, ?, ?)");
     std::int64_t position = 0;
     for (const auto& e : state.archive.entries()) {
-      archive.bind(1, position++).bind(2, hex(e.architecture.hash())).bind(3, space.to_json(e.architecture).dump())
+      archive.bind(1, position++).bind(2, hex(e.architecture.hash())).bind(3, architecture_json(space, e.architecture))
           .bind(4, e.objectives.proxy).bind(5, e.objectives.parameters).bind(6, e.objectives.latency).run();
     }
     Statement population(db_, "INSERT INTO population(position, hash) VALUES (?, ?)");

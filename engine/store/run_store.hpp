@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -47,7 +48,12 @@ class RunStore {
   std::string meta(const std::string& key) const;
   void set_meta(const std::string& key, const std::string& value) const;
 
+  // Canonical JSON of every architecture written so far: serialised once, as
+  // children repeat and archive members are rewritten every generation.
+  const std::string& architecture_json(const SearchSpace& space, const Architecture& architecture);
+
   std::string directory_;
+  std::unordered_map<std::uint64_t, std::string> json_by_hash_;
   sqlite3* db_ = nullptr;
   int lock_fd_ = -1;
 };
