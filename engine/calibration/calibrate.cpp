@@ -93,6 +93,12 @@ HeuristicCalibration calibrate_by_heuristic(const SearchSpace& space, const Prox
   return calibrate_by_heuristic(module_capacities(breakdowns, options));
 }
 
+double default_heuristic_alpha(const SearchSpace& space, const ProxyOptions& options) {
+  ProxyOptions closed_form = options;
+  closed_form.mode = ProxyMode::expected;
+  return calibrate_by_heuristic(space, closed_form, 1000, 0).alpha;
+}
+
 std::vector<std::size_t> draw_subset(std::size_t n, std::size_t k, std::uint64_t seed) {
   ZEROLM_CHECK(k <= n, "cannot draw {} of {} records", k, n);
   std::vector<std::size_t> index(n);

@@ -29,7 +29,7 @@ nlohmann::json row(const SearchSpace& space, const EvaluatedArchitecture& e) {
 int run_enumerate(const EnumerateOptions& o) {
   const auto space = make_search_space(o.space, {o.protocol});
   ProxyOptions options;  // expected mode: exact and fast
-  options.alpha = o.alpha.heuristic() ? calibrate_by_heuristic(*space, options, 1000, 0).alpha : o.alpha.value();
+  options.alpha = o.alpha.heuristic() ? default_heuristic_alpha(*space, options) : o.alpha.value();
   const auto proxy = make_proxy("zerolm", options);
   const EnumerationResult r = enumerate_space(*space, *proxy, o.top);
   const double reference = o.reference_parameters > 0 ? o.reference_parameters : r.largest_parameters;

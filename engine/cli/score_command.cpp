@@ -44,10 +44,7 @@ int run_score(const ScoreOptions& o) {
   std::string alpha_source = "--alpha";
   if (o.proxy == "zerolm") {
     if (o.alpha.heuristic()) {
-      // Module scales are a property of the shapes: the closed form finds them, fast.
-      ProxyOptions closed_form = options;
-      closed_form.mode = ProxyMode::expected;
-      options.alpha = calibrate_by_heuristic(*space, closed_form, 1000, o.seed).alpha;
+      options.alpha = default_heuristic_alpha(*space, options);
       alpha_source = "heuristic";
     } else {
       options.alpha = o.alpha.value();

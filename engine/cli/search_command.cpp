@@ -64,9 +64,7 @@ int run_search_command(const SearchOptions& o) {
   options.backend = resolve_device(c.device, options.mode == ProxyMode::sampled);
   if (!store) {
     if (c.proxy == "zerolm" && c.heuristic_alpha) {
-      ProxyOptions closed_form = options;
-      closed_form.mode = ProxyMode::expected;
-      options.alpha = calibrate_by_heuristic(*space, closed_form, 1000, c.search.seed).alpha;
+      options.alpha = default_heuristic_alpha(*space, options);
       // Stored resolved, so a resumed run scores with the very same alpha.
       c.proxy_options.alpha = options.alpha;
       c.heuristic_alpha = false;

@@ -66,10 +66,7 @@ RankReport rank_benchmark(const RankRequest& request) {
 
   ProxyOptions options = request.options;
   if (zerolm && request.heuristic_alpha && !request.calibration) {
-    // Module scales are a property of the shapes: the closed form finds them, fast.
-    ProxyOptions closed_form = options;
-    closed_form.mode = ProxyMode::expected;
-    options.alpha = calibrate_by_heuristic(space, closed_form, 1000, options.seed).alpha;
+    options.alpha = default_heuristic_alpha(space, options);
   }
   const auto proxy = make_proxy(request.proxy, options);
   const auto started = std::chrono::steady_clock::now();
