@@ -63,3 +63,12 @@ printf 'space: flexibert\nsearch:\n  populaton: 3\n' > "$tmp/bad.yaml"
 grep -q "bad.yaml:3:3: unknown key 'search.populaton'" "$tmp/bad.err" || fail "bad config: $(cat "$tmp/bad.err")"
 [ ! -e "$tmp/bad/run.sqlite" ] || fail "bad config created a run"
 echo "ok: bad config named by file, line and column"
+
+# Every shipped config parses and runs (on a small budget).
+for config_file in "$root"/experiments/*.yaml; do
+  name="$(basename "$config_file" .yaml)"
+  "$ZEROLM" search "$config_file" --set search.population=8 --set search.tournament=4 --set search.children=4 \
+    --set search.max_evaluations=16 --out "$tmp/shipped-$name" --log-json >/dev/null 2>"$tmp/shipped.err" ||
+    fail "experiments/$name.yaml: $(cat "$tmp/shipped.err")"
+  echo "ok: experiments/$name.yaml runs"
+done
