@@ -72,3 +72,15 @@ for config_file in "$root"/experiments/*.yaml; do
     fail "experiments/$name.yaml: $(cat "$tmp/shipped.err")"
   echo "ok: experiments/$name.yaml runs"
 done
+
+# Exports round-trip through zerolm: the exported architectures score as stored.
+for format in json yaml; do
+  "$ZEROLM" export "$tmp/reference" --top 5 --format "$format" --out "$tmp/top.$format" || fail "export --top --format $format"
+  "$ZEROLM" score --space flexibert --protocol trained --alpha 0.205 --from "$tmp/top.$format" --top 5 --json >"$tmp/rescored.json" ||
+    fail "score --from top.$format"
+  stored="$(grep -o '"score": [0-9.e+-]*' "$tmp/top.json" 2>/dev/null | sort | head -5)"
+  [ "$format" = yaml ] || [ -n "$stored" ] || fail "no scores in top.json"
+  rescored="$(grep -o '"score": [0-9.e+-]*' "$tmp/rescored.json" | sort | head -5)"
+  [ "$format" = yaml ] || [ "$stored" = "$rescored" ] || fail "re-scored exports differ: $stored vs $rescored"
+  echo "ok: export --format $format reads back into zerolm score --from"
+done

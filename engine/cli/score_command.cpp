@@ -10,6 +10,7 @@
 #include "engine/calibration/calibrate.hpp"
 #include "engine/cli/commands.hpp"
 #include "engine/core/error.hpp"
+#include "engine/core/json_yaml.hpp"
 #include "engine/scoring/evaluate.hpp"
 
 namespace zerolm::cli {
@@ -23,12 +24,42 @@ struct ScoreOptions {
   std::string device = "auto";
   AlphaOption alpha;
   std::size_t sample = 100000;
+  std::string from;  // score the architectures of an export (JSON or YAML) instead of a sample
   std::uint64_t seed = 0;
   std::size_t top = 10;
   bool include_embeddings = false;
   bool include_norms = false;
   bool json = false;
 };
+
+// The architectures of a `zerolm export` file (a list of objects with an
+// `architecture` field, or bare architectures), validated by the space.
+std::vector<Architecture> read_architectures(const SearchSpace& space, const std::string& path) {
+  const std::string text = read_text_file(path);
+  nlohmann::json list;
+  try {
+    list = path.ends_with(".json") ? nlohmann::json::parse(text) : parse_yaml(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    ZEROLM_FAIL("{}: malformed JSON at byte {}: {}", path, e.byte, e.what());
+  } catch (const Error& e) {
+    throw e.with_context(path);
+  }
+  ZEROLM_CHECK(list.is_array(), "{}: expected a list of architectures", path);
+  std::vector<Architecture> out;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const auto& item = list[i];
+    try {
+      if (item.is_object() && item.contains("space")) {
+        ZEROLM_CHECK(item["space"] == space.name(), "field 'space': value {} is not {}", item["space"].dump(), space.name());
+      }
+      out.push_back(space.from_json(item.is_object() && item.contains("architecture") ? item["architecture"] : item));
+    } catch (const Error& e) {
+      throw e.with_context(fmt::format("{}: entry {}", path, i));
+    }
+  }
+  ZEROLM_CHECK(!out.empty(), "{}: no architectures", path);
+  return out;
+}
 
 int run_score(const ScoreOptions& o) {
   ZEROLM_CHECK(o.sample >= 1, "--sample: value {} must be at least 1", o.sample);
@@ -53,7 +84,7 @@ int run_score(const ScoreOptions& o) {
   const auto proxy = make_proxy(o.proxy, options);
 
   const auto started = std::chrono::steady_clock::now();
-  const auto sample = sample_architectures(*space, o.sample, o.seed);
+  const auto sample = o.from.empty() ? sample_architectures(*space, o.sample, o.seed) : read_architectures(*space, o.from);
   const auto breakdowns = evaluate(*space, *proxy, sample);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
@@ -95,7 +126,11 @@ int run_score(const ScoreOptions& o) {
   }
   fmt::print("space {} (protocol {}), proxy {} ({} mode", o.space, space->protocol(), o.proxy, o.mode);
   if (o.proxy == "zerolm") fmt::print(", alpha {:.3f} from {}", options.alpha, alpha_source);
-  fmt::print("), {} sampled architectures (seed {}) in {:.2f} s\n", o.sample, o.seed, seconds);
+  if (o.from.empty()) {
+    fmt::print("), {} sampled architectures (seed {}) in {:.2f} s\n", o.sample, o.seed, seconds);
+  } else {
+    fmt::print("), {} architectures of {} in {:.2f} s\n", sample.size(), o.from, seconds);
+  }
   fmt::print("(--json prints each architecture's full JSON)\n\n");
   fmt::print("{:>4}  {:>14}  {:>12}  {:>14}  {}\n", "rank", "score", "parameters", "non-embedding", "architecture");
   for (const auto& row : top) {
@@ -118,6 +153,7 @@ Command add_score_command(CLI::App& app) {
   sub->add_option("--alpha", o->alpha.text, "ZeroLM attention weight, or 'heuristic' (data-free)")->capture_default_str();
   sub->add_option("--sample", o->sample, "Number of architectures to sample")->capture_default_str();
   sub->add_option("--seed", o->seed, "Seed of the sample and of sampled weights")->capture_default_str();
+  sub->add_option("--from", o->from, "Score the architectures of this file (a zerolm export, JSON or YAML) instead of a sample");
   sub->add_option("--top", o->top, "How many of the best to print")->capture_default_str();
   sub->add_flag("--include-embeddings", o->include_embeddings, "Add embedding matrices' capacity to the ZeroLM score");
   sub->add_flag("--include-norms", o->include_norms, "Add LayerNorm weights' capacity to the ZeroLM score");
