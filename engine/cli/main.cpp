@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   auto add = [&](zerolm::cli::Command command) { runners[command.app] = std::move(command.run); };
   add(zerolm::cli::add_search_command(app));
   add(zerolm::cli::add_export_command(app));
+  add(zerolm::cli::add_latency_command(app));
   add(zerolm::cli::add_score_command(app));
   add(zerolm::cli::add_rank_command(app));
   add(zerolm::cli::add_params_command(app));

@@ -61,6 +61,10 @@ class ModelSpec {
   std::string_view layer_prefix;  // e.g. "encoder.layer" or "h"
   std::int32_t num_layers = 0;
   std::uint64_t architecture_hash = 0;
+  // Sum over layers of the width of the attention-score products (Q K^T and
+  // A V: heads x head width), per token and per position attended: the work that
+  // no weight matrix shows. Set by the search space; latency models read it.
+  double attention_score_width = 0.0;
 
   std::span<const TensorSpec> tensors() const { return {storage_.data(), count_}; }
 
@@ -69,6 +73,7 @@ class ModelSpec {
     count_ = 0;
     num_layers = 0;
     architecture_hash = 0;
+    attention_score_width = 0.0;
   }
   // Dense weight `in -> out` stored as an in x out matrix. Inline: lowering calls
   // these ~50-150 times per architecture in the hot loop.

@@ -376,6 +376,7 @@ void FlexiBertSpace::lower_layer(const FlexiBertLayer& layer, int i, int H, int 
 
   switch (layer.mixer.type) {
     case MixerType::self_attention:
+      out.attention_score_width += H;
       dense("attention.self.query.weight", "attention.self.query.bias", Role::attention, H, H);
       dense("attention.self.key.weight", "attention.self.key.bias", Role::attention, H, H);
       dense("attention.self.value.weight", "attention.self.value.bias", Role::attention, H, H);
@@ -393,6 +394,7 @@ void FlexiBertSpace::lower_layer(const FlexiBertLayer& layer, int i, int H, int 
       // Paper/pytorch: c = max(1, h/2) convolution heads of width H/h; trained: full width.
       const int conv_heads = trained ? h : std::max(1, h / 2);
       const int A = trained ? H : conv_heads * H / h;
+      out.attention_score_width += A;
       dense("attention.self.query.weight", "attention.self.query.bias", Role::attention, H, A);
       dense("attention.self.key.weight", "attention.self.key.bias", Role::attention, H, A);
       dense("attention.self.value.weight", "attention.self.value.bias", Role::attention, H, A);
