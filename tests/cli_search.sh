@@ -84,3 +84,14 @@ for format in json yaml; do
   [ "$format" = yaml ] || [ "$stored" = "$rescored" ] || fail "re-scored exports differ: $stored vs $rescored"
   echo "ok: export --format $format reads back into zerolm score --from"
 done
+
+# Training-code formats.
+"$ZEROLM" export "$tmp/reference" --top 3 --format nas-bench-bert --out "$tmp/nbb.json" || fail "export nas-bench-bert"
+[ "$(grep -c '"model_hparam_overrides"' "$tmp/nbb.json")" -eq 3 ] || fail "nas-bench-bert export lacks model_hparam_overrides"
+"$ZEROLM" export "$tmp/shipped-gpt2-lts" --pareto --format hf --out "$tmp/hf" 2>/dev/null || fail "export hf"
+configs=$(find "$tmp/hf" -name config.json | wc -l)
+[ "$configs" -ge 1 ] || fail "hf export wrote no config.json"
+grep -q '"model_type": "gpt2"' "$(find "$tmp/hf" -name config.json | head -1)" || fail "hf config.json lacks model_type"
+"$ZEROLM" export "$tmp/reference" --top 1 --format hf --out "$tmp/hf2" 2>"$tmp/hf.err"
+[ $? -eq 2 ] || fail "hf export of flexibert should be refused"
+echo "ok: nas-bench-bert and hf exports ($configs config.json files)"

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 
@@ -11,6 +12,7 @@
 #include "engine/core/error.hpp"
 #include "engine/core/json_yaml.hpp"
 #include "engine/store/run_store.hpp"
+#include "search_spaces/gpt2/gpt2.hpp"
 
 namespace zerolm::cli {
 
@@ -24,10 +26,82 @@ struct ExportOptions {
   std::string out = "-";
 };
 
+void write_text(const std::string& path, const std::string& text) {
+  if (path == "-") {
+    fmt::print("{}", text);
+    return;
+  }
+  std::ofstream file(path);
+  ZEROLM_CHECK(file.good(), "{}: cannot write the export", path);
+  file << text;
+  ZEROLM_CHECK(file.good(), "{}: writing the export failed", path);
+}
+
+// A list when layers differ, else the common value (Hugging Face style).
+nlohmann::json per_layer(const std::vector<int>& values) {
+  for (int v : values) {
+    if (v != values.front()) return values;
+  }
+  return values.front();
+}
+
+// One Hugging Face style config.json per GPT-2 architecture: OUT/NN-HASH/config.json.
+int write_hf(const SearchSpace& space, const SearchRunConfig& c, const std::vector<EvaluatedArchitecture>& chosen,
+             const std::string& out) {
+  const auto* gpt2 = dynamic_cast<const Gpt2Space*>(&space);
+  ZEROLM_CHECK(gpt2 != nullptr, "--format hf exports gpt2 architectures, not {}", space.name());
+  ZEROLM_CHECK(out != "-", "--format hf writes one folder per architecture: pass --out DIR");
+  const bool hwgpt = space.protocol() == "hwgpt";
+  for (std::size_t i = 0; i < chosen.size(); ++i) {
+    const Gpt2Architecture a = gpt2->decode(chosen[i].architecture);
+    std::vector<int> heads, inner;
+    for (const auto& l : a.layers) {
+      heads.push_back(l.n_head);
+      inner.push_back(l.d_inner);
+    }
+    nlohmann::json config{{"architectures", {"GPT2LMHeadModel"}},
+                          {"model_type", "gpt2"},
+                          {"n_layer", a.layers.size()},
+                          {"n_embd", a.d_model},
+                          {"n_head", per_layer(heads)},
+                          {"n_inner", per_layer(inner)},
+                          {"activation_function", hwgpt ? "silu" : "gelu_new"},
+                          {"initializer_range", Gpt2Space::kInitStd},
+                          {"layer_norm_epsilon", 1e-5},
+                          {"bias", a.bias},
+                          {"zerolm", {{"space", c.space}, {"protocol", c.protocol}, {"score", chosen[i].score},
+                                      {"parameters", chosen[i].parameters}, {"architecture", space.to_json(chosen[i].architecture)}}}};
+    if (a.adaptive) {
+      const auto& e = a.adaptive_embedding;
+      config["vocab_size"] = e.n_token;
+      config["n_positions"] = e.tgt_len;
+      config["tie_word_embeddings"] = true;
+      config["adaptive_embedding"] = {{"d_embed", e.d_embed}, {"div_val", e.div_val}, {"cutoffs", e.cutoffs}};
+    } else {
+      config["vocab_size"] = a.vocab_size;
+      config["n_positions"] = Gpt2Space::kGpt2Positions;
+      config["tie_word_embeddings"] = !hwgpt;
+      if (hwgpt) {
+        config["head_size"] = Gpt2Space::kHwGptHeadSize;
+        config["position_embedding"] = "rotary";
+        config["mlp"] = "llama";
+      }
+    }
+    const auto folder = std::filesystem::path(out) / fmt::format("{:02}-{:016x}", i, chosen[i].architecture.hash());
+    std::error_code ec;
+    std::filesystem::create_directories(folder, ec);
+    ZEROLM_CHECK(!ec, "{}: cannot create the folder: {}", folder.string(), ec.message());
+    write_text((folder / "config.json").string(), config.dump(2) + "\n");
+  }
+  fmt::print(stderr, "zerolm: {} config.json files under {}\n", chosen.size(), out);
+  return 0;
+}
+
 int run_export(const ExportOptions& o) {
   ZEROLM_CHECK((o.pareto ? 1 : 0) + (o.top > 0 ? 1 : 0) + (o.population ? 1 : 0) == 1,
                "zerolm export needs exactly one of --pareto, --top K, --population");
-  ZEROLM_CHECK(o.format == "json" || o.format == "yaml", "--format: value '{}' is not json|yaml", o.format);
+  ZEROLM_CHECK(o.format == "json" || o.format == "yaml" || o.format == "nas-bench-bert" || o.format == "hf",
+               "--format: value '{}' is not json|yaml|nas-bench-bert|hf", o.format);
   const RunStore store = RunStore::open(o.directory);
   const SearchRunConfig c = SearchRunConfig::from_json(store.config());
   const auto space = make_search_space(c.space, {c.protocol});
@@ -45,21 +119,23 @@ int run_export(const ExportOptions& o) {
     std::stable_sort(chosen.begin(), chosen.end(), [](const auto& a, const auto& b) { return a.score > b.score; });
     chosen.resize(std::min(o.top, chosen.size()));
   }
+  if (o.format == "hf") return write_hf(*space, c, chosen, o.out);
+  if (o.format == "nas-bench-bert") {
+    ZEROLM_CHECK(c.space == "flexibert", "--format nas-bench-bert exports flexibert architectures, not {}", c.space);
+    nlohmann::json records = nlohmann::json::array();
+    for (std::size_t i = 0; i < chosen.size(); ++i) {
+      records.push_back({{"id", i}, {"model_hparam_overrides", space->to_json(chosen[i].architecture)}});
+    }
+    write_text(o.out, records.dump(2) + "\n");
+    return 0;
+  }
   nlohmann::json out = nlohmann::json::array();
   for (const auto& e : chosen) {
     out.push_back({{"space", c.space}, {"protocol", c.protocol}, {"score", e.score}, {"parameters", e.parameters},
                    {"latency", e.latency}, {"hash", fmt::format("{:016x}", e.architecture.hash())},
                    {"architecture", space->to_json(e.architecture)}});
   }
-  const std::string text = o.format == "json" ? out.dump(2) + "\n" : dump_yaml(out) + "\n";
-  if (o.out == "-") {
-    fmt::print("{}", text);
-  } else {
-    std::ofstream file(o.out);
-    ZEROLM_CHECK(file.good(), "{}: cannot write the export", o.out);
-    file << text;
-    ZEROLM_CHECK(file.good(), "{}: writing the export failed", o.out);
-  }
+  write_text(o.out, o.format == "json" ? out.dump(2) + "\n" : dump_yaml(out) + "\n");
   return 0;
 }
 }  // namespace
@@ -71,7 +147,7 @@ Command add_export_command(CLI::App& app) {
   sub->add_flag("--pareto", o->pareto, "The Pareto archive");
   sub->add_option("--top", o->top, "The K best distinct architectures evaluated");
   sub->add_flag("--population", o->population, "The current population, oldest first");
-  sub->add_option("--format", o->format, "json|yaml")->capture_default_str();
+  sub->add_option("--format", o->format, "json|yaml (read back by zerolm), nas-bench-bert (model_hparam_overrides), hf (one GPT-2 config.json per architecture)")->capture_default_str();
   sub->add_option("--out", o->out, "Output file ('-': standard output)")->capture_default_str();
   return {sub, [o] { return run_export(*o); }};
 }
