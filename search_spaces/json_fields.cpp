@@ -1,5 +1,6 @@
 #include "search_spaces/json_fields.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "engine/core/error.hpp"
@@ -37,6 +38,28 @@ std::string join(const std::vector<int>& values) {
   std::string text;
   for (int v : values) text += (text.empty() ? "" : "|") + std::to_string(v);
   return text;
+}
+
+std::vector<int> positive_list(const nlohmann::json& choices, const char* key) {
+  const auto values = integer_list(choices, key, "choices.");
+  ZEROLM_CHECK(!values.empty(), "field 'choices.{}': the list is empty", key);
+  std::vector<int> out;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    ZEROLM_CHECK(values[i] >= 1 && values[i] <= (1 << 24), "field 'choices.{}[{}]': value {} is not a positive size", key, i,
+                 values[i]);
+    out.push_back(static_cast<int>(values[i]));
+  }
+  return out;
+}
+
+void check_choice_keys(const nlohmann::json& choices, const std::vector<std::string>& known) {
+  ZEROLM_CHECK(choices.is_object(), "field 'choices': expected a mapping, got {}", choices.type_name());
+  for (const auto& [key, value] : choices.items()) {
+    if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+    std::string names;
+    for (const auto& k : known) names += (names.empty() ? "" : ", ") + k;
+    ZEROLM_FAIL("field 'choices.{}' is not a choice of this space (known: {})", key, names);
+  }
 }
 
 }  // namespace zerolm::json_fields

@@ -27,6 +27,9 @@ struct Dimension {
 // Options every space accepts from the CLI or a config.
 struct SpaceOptions {
   std::string protocol;  // empty: the space's default
+  // Choice overrides: narrow or widen dimensions, e.g. {"hidden_size": [256],
+  // "layers": [2, 4, 6]}; each space documents its keys (docs/SEARCH_SPACES.md).
+  nlohmann::json choices = nlohmann::json::object();
 };
 
 class SearchSpace {

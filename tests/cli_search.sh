@@ -95,3 +95,24 @@ grep -q '"model_type": "gpt2"' "$(find "$tmp/hf" -name config.json | head -1)" |
 "$ZEROLM" export "$tmp/reference" --top 1 --format hf --out "$tmp/hf2" 2>"$tmp/hf.err"
 [ $? -eq 2 ] || fail "hf export of flexibert should be refused"
 echo "ok: nas-bench-bert and hf exports ($configs config.json files)"
+
+# Choice overrides narrow and widen the space.
+cat > "$tmp/narrow.yaml" <<'YAML'
+space: flexibert
+protocol: trained
+choices:
+  hidden_size: [256]
+  layers: [4, 6]
+  token_mixer: [SA-SDP, DSC-7]
+search: {population: 16, tournament: 4, children: 8, max_evaluations: 200}
+YAML
+"$ZEROLM" search "$tmp/narrow.yaml" --out "$tmp/narrow" --log-json >/dev/null 2>"$tmp/narrow.err" || fail "choices: $(cat "$tmp/narrow.err")"
+"$ZEROLM" export "$tmp/narrow" --top 50 --out "$tmp/narrow.json" || fail "choices: export"
+! grep -q '"hidden_size": 128' "$tmp/narrow.json" || fail "choices: hidden_size 128 appeared"
+! grep -Eq '"operation_type": "LT"|"operation_parameter": "WMA"' "$tmp/narrow.json" || fail "choices: an excluded mixer appeared"
+grep -q '"operation_parameter": 7' "$tmp/narrow.json" || fail "choices: the widened DSC-7 never appeared"
+printf 'space: flexibert\nchoices:\n  hidden: [256]\n' > "$tmp/badchoice.yaml"
+"$ZEROLM" search "$tmp/badchoice.yaml" --out "$tmp/badchoice" 2>"$tmp/badchoice.err"
+[ $? -eq 2 ] || fail "bad choice: expected exit 2"
+grep -q "badchoice.yaml:3:3: field 'choices.hidden' is not a choice of this space" "$tmp/badchoice.err" || fail "bad choice: $(cat "$tmp/badchoice.err")"
+echo "ok: choices narrow and widen the space; a bad choice is named by file, line and column"

@@ -104,7 +104,7 @@ int run_export(const ExportOptions& o) {
                "--format: value '{}' is not json|yaml|nas-bench-bert|hf", o.format);
   const RunStore store = RunStore::open(o.directory);
   const SearchRunConfig c = SearchRunConfig::from_json(store.config());
-  const auto space = make_search_space(c.space, {c.protocol});
+  const auto space = c.make_space();
   auto [state, cache] = store.load(*space, c.search.objectives);
   std::vector<EvaluatedArchitecture> chosen;
   if (o.pareto) {

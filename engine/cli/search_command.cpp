@@ -58,7 +58,7 @@ int run_search_command(const SearchOptions& o) {
     ZEROLM_CHECK(!c.output.empty(), "{}: no output folder: set 'output' in the config or pass --out DIR", o.config);
   }
   if (!o.device.empty()) c.device = o.device;
-  const auto space = make_search_space(c.space, {c.protocol});
+  const auto space = c.make_space();
   c.protocol = std::string(space->protocol());
   ProxyOptions options = c.proxy_options;
   options.backend = resolve_device(c.device, options.mode == ProxyMode::sampled);

@@ -55,10 +55,19 @@ std::size_t count(const std::string& file, const YAML::Node& node, const std::st
 
 SearchRunConfig parse(const std::string& file, const YAML::Node& root) {
   SearchRunConfig c;
-  check_keys(file, root, "", {"space", "protocol", "proxy", "search", "constraints", "objectives", "seed", "device", "output",
-                              "log_every"});
+  check_keys(file, root, "", {"space", "protocol", "choices", "proxy", "search", "constraints", "objectives", "seed",
+                              "device", "output", "log_every"});
   if (root["space"]) c.space = scalar<std::string>(file, root["space"], "space");
   if (root["protocol"]) c.protocol = scalar<std::string>(file, root["protocol"], "protocol");
+  if (const auto choices = root["choices"]) {
+    ZEROLM_CHECK(choices.IsMap(), "{}: 'choices' must be a mapping of dimension: [values]", where(file, choices));
+    c.choices = yaml_to_json(choices);
+    try {
+      (void)c.make_space();  // validate the overrides now, with the file position
+    } catch (const Error& e) {
+      throw e.with_context(where(file, choices));
+    }
+  }
   if (root["seed"]) c.search.seed = static_cast<std::uint64_t>(count(file, root["seed"], "seed", 0));
   c.proxy_options.seed = c.search.seed;
   if (root["device"]) c.device = scalar<std::string>(file, root["device"], "device");
@@ -133,6 +142,13 @@ SearchRunConfig parse(const std::string& file, const YAML::Node& root) {
 
 }  // namespace
 
+std::unique_ptr<SearchSpace> SearchRunConfig::make_space() const {
+  SpaceOptions options;
+  options.protocol = protocol;
+  options.choices = choices;
+  return make_search_space(space, options);
+}
+
 nlohmann::json SearchRunConfig::to_json() const {
   nlohmann::json proxy_json{{"name", proxy}, {"mode", proxy_mode_name(proxy_options.mode)},
                             {"include_embeddings", proxy_options.include_embeddings},
@@ -141,6 +157,7 @@ nlohmann::json SearchRunConfig::to_json() const {
   proxy_json["alpha"] = heuristic_alpha ? nlohmann::json("heuristic") : nlohmann::json(proxy_options.alpha);
   nlohmann::json out{{"space", space},
                      {"protocol", protocol},
+                     {"choices", choices},
                      {"proxy", proxy_json},
                      {"search",
                       {{"strategy", search.strategy == SearchStrategy::evolution ? "evolution" : "random"},

@@ -2,18 +2,21 @@
 // values are errors naming the file, line and column.
 #pragma once
 
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "engine/search/evolution.hpp"
 #include "proxies/proxy.hpp"
+#include "search_spaces/search_space.hpp"
 
 namespace zerolm {
 
 struct SearchRunConfig {
   std::string space = "flexibert";
   std::string protocol;            // empty: the space's default
+  nlohmann::json choices = nlohmann::json::object();  // the space's choice overrides
   std::string proxy = "zerolm";
   ProxyOptions proxy_options;      // mode, seed, flags
   bool heuristic_alpha = true;     // zerolm: data-free alpha unless `alpha` is a number
@@ -21,6 +24,9 @@ struct SearchRunConfig {
   SearchConfig search;
   std::string output;              // run folder (the CLI's --out wins)
   std::size_t log_every = 1;       // generations between progress lines
+
+  // The search space this config describes (choices applied, validated).
+  std::unique_ptr<SearchSpace> make_space() const;
 
   // The configuration as JSON (what the run store keeps and `--resume` reads).
   nlohmann::json to_json() const;

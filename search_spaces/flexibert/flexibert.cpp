@@ -61,7 +61,29 @@ FlexiBertProtocol parse_flexibert_protocol(const std::string& text) {
 }
 
 std::unique_ptr<SearchSpace> make_flexibert_space(const SpaceOptions& options) {
-  return std::make_unique<FlexiBertSpace>(parse_flexibert_protocol(options.protocol));
+  FlexiBertChoices choices;
+  const auto& c = options.choices;
+  json_fields::check_choice_keys(c, {"hidden_size", "layers", "token_mixer", "heads", "ffn_width", "ffn_layers"});
+  if (c.contains("hidden_size")) choices.hidden_sizes = json_fields::positive_list(c, "hidden_size");
+  if (c.contains("layers")) choices.layer_counts = json_fields::positive_list(c, "layers");
+  if (c.contains("heads")) choices.heads = json_fields::positive_list(c, "heads");
+  if (c.contains("ffn_width")) choices.ffn_widths = json_fields::positive_list(c, "ffn_width");
+  if (c.contains("ffn_layers")) {
+    choices.ffn_layer_counts = json_fields::positive_list(c, "ffn_layers");
+    for (int n : choices.ffn_layer_counts) {
+      ZEROLM_CHECK(n <= kMaxFfnLayers, "field 'choices.ffn_layers': value {} exceeds {}", n, kMaxFfnLayers);
+    }
+  }
+  if (c.contains("token_mixer")) {
+    ZEROLM_CHECK(c["token_mixer"].is_array() && !c["token_mixer"].empty(),
+                 "field 'choices.token_mixer': expected a list such as [SA-SDP, DSC-5]");
+    choices.mixers.clear();
+    for (const auto& m : c["token_mixer"]) {
+      ZEROLM_CHECK(m.is_string(), "field 'choices.token_mixer': value {} is not a mixer name", m.dump());
+      choices.mixers.push_back(TokenMixer::parse(m.get<std::string>()));
+    }
+  }
+  return std::make_unique<FlexiBertSpace>(parse_flexibert_protocol(options.protocol), std::move(choices));
 }
 
 FlexiBertSpace::FlexiBertSpace(FlexiBertProtocol protocol, FlexiBertChoices choices)

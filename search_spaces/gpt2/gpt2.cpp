@@ -28,7 +28,36 @@ Gpt2Protocol parse_gpt2_protocol(const std::string& text) {
 }
 
 std::unique_ptr<SearchSpace> make_gpt2_space(const SpaceOptions& options) {
-  return std::make_unique<Gpt2Space>(parse_gpt2_protocol(options.protocol));
+  const Gpt2Protocol protocol = parse_gpt2_protocol(options.protocol);
+  Gpt2Choices choices = Gpt2Choices::for_protocol(protocol);
+  const auto& c = options.choices;
+  json_fields::check_choice_keys(c, {"n_layer", "d_model", "n_head", "d_inner", "mlp_ratio", "d_embed", "div_val", "bias"});
+  auto range = [&](const char* key, int& low, int& high) {
+    const auto bounds = json_fields::positive_list(c, key);
+    ZEROLM_CHECK(bounds.size() == 2 && bounds[0] <= bounds[1], "field 'choices.{}': expected [min, max], got {}", key,
+                 c[key].dump());
+    low = bounds[0];
+    high = bounds[1];
+  };
+  if (c.contains("n_layer")) range("n_layer", choices.min_layers, choices.max_layers);
+  if (c.contains("d_inner")) {
+    range("d_inner", choices.min_d_inner, choices.max_d_inner);
+    choices.mlp_ratios.clear();
+  }
+  if (c.contains("mlp_ratio")) choices.mlp_ratios = json_fields::positive_list(c, "mlp_ratio");
+  if (c.contains("d_model")) choices.d_models = json_fields::positive_list(c, "d_model");
+  if (c.contains("n_head")) choices.n_heads = json_fields::positive_list(c, "n_head");
+  if (c.contains("d_embed")) choices.d_embeds = json_fields::positive_list(c, "d_embed");
+  if (c.contains("div_val")) choices.div_vals = json_fields::positive_list(c, "div_val");
+  if (c.contains("bias")) {
+    ZEROLM_CHECK(c["bias"].is_array() && !c["bias"].empty(), "field 'choices.bias': expected a list such as [true, false]");
+    choices.biases.clear();
+    for (const auto& b : c["bias"]) {
+      ZEROLM_CHECK(b.is_boolean(), "field 'choices.bias': value {} is not true|false", b.dump());
+      choices.biases.push_back(b.get<bool>());
+    }
+  }
+  return std::make_unique<Gpt2Space>(protocol, std::move(choices));
 }
 
 Gpt2Choices Gpt2Choices::for_protocol(Gpt2Protocol protocol) {
