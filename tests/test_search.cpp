@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <set>
 
+#include "engine/core/error.hpp"
 #include "engine/search/evolution.hpp"
 #include "proxies/zerolm_proxy.hpp"
 
@@ -93,4 +94,30 @@ TEST_CASE("enumerate finds the exact top-k and the exact front of a finite space
   for (const auto& e : result.front) front.insert(e.architecture.hash());
   for (const auto& e : archive.entries()) expected.insert(e.architecture.hash());
   CHECK(front == expected);
+}
+
+#include "engine/latency/latency_model.hpp"
+
+TEST_CASE("a latency model adds the third objective and the latency limit", "[search]") {
+  const auto space = make_search_space("gpt2", {"hwgpt"});
+  ProxyOptions options;
+  const ZeroLmProxy proxy(options);
+  const auto latency = AnalyticLatencyModel::for_device("h100");
+  SearchConfig config;
+  config.population = 32;
+  config.tournament = 8;
+  config.children = 16;
+  config.max_evaluations = 400;
+  config.objectives = ObjectiveSet::proxy_parameters_latency;
+  config.latency = &latency;
+  config.max_latency = 3.0;
+  const auto r = run_search(*space, proxy, config);
+  REQUIRE(r.archive.size() > 0);
+  for (const auto& e : r.archive.entries()) {
+    CHECK(e.objectives.latency > 0.0);
+    CHECK(e.objectives.latency <= 3.0);
+  }
+  SearchConfig without = config;
+  without.latency = nullptr;
+  CHECK_THROWS_AS(run_search(*space, proxy, without), Error);
 }

@@ -72,7 +72,10 @@ int run_search_command(const SearchOptions& o) {
     store.emplace(RunStore::create(c.output, c.to_json()));
   }
   const auto proxy = make_proxy(c.proxy, options);
-  SearchRun run(*space, *proxy, c.search);
+  const auto latency = c.make_latency_model();
+  SearchConfig search = c.search;
+  search.latency = latency.get();
+  SearchRun run(*space, *proxy, search);
   if (store->has_checkpoint()) {
     auto [state, cache] = store->load(*space, c.search.objectives);
     run.restore(std::move(state), cache);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <limits>
 
 #include "engine/core/error.hpp"
@@ -56,7 +57,7 @@ std::size_t count(const std::string& file, const YAML::Node& node, const std::st
 SearchRunConfig parse(const std::string& file, const YAML::Node& root) {
   SearchRunConfig c;
   check_keys(file, root, "", {"space", "protocol", "choices", "proxy", "search", "constraints", "objectives", "seed",
-                              "device", "output", "log_every"});
+                              "device", "output", "log_every", "latency"});
   if (root["space"]) c.space = scalar<std::string>(file, root["space"], "space");
   if (root["protocol"]) c.protocol = scalar<std::string>(file, root["protocol"], "protocol");
   if (const auto choices = root["choices"]) {
@@ -117,8 +118,43 @@ SearchRunConfig parse(const std::string& file, const YAML::Node& root) {
     ZEROLM_CHECK(c.search.tournament <= c.search.population, "{}: 'search.tournament': value {} exceeds the population {}",
                  where(file, s["tournament"] ? s["tournament"] : s), c.search.tournament, c.search.population);
   }
+  if (const auto l = root["latency"]) {
+    if (l.IsMap() && l["milliseconds_per_unit"]) {  // an inline model (a stored config)
+      c.latency = yaml_to_json(l);
+    } else {
+      check_keys(file, l, "latency", {"model", "file", "device", "batch", "sequence"});
+      const std::string model = l["model"] ? scalar<std::string>(file, l["model"], "latency.model") : "analytic";
+      ZEROLM_CHECK(model == "analytic", "{}: 'latency.model': value '{}' is not a model this version has (analytic)",
+                   where(file, l["model"]), model);
+      if (l["file"]) {
+        ZEROLM_CHECK(!l["device"], "{}: 'latency' takes a fitted 'file' or a 'device' for default peaks, not both",
+                     where(file, l));
+        auto path = std::filesystem::path(scalar<std::string>(file, l["file"], "latency.file"));
+        if (path.is_relative()) path = std::filesystem::path(file).parent_path() / path;
+        try {
+          c.latency = AnalyticLatencyModel::from_json(read_json_file(path.string()), path.string()).to_json();
+        } catch (const Error& e) {
+          throw e.with_context(where(file, l["file"]));
+        }
+      } else {
+        const Workload workload{l["batch"] ? scalar<double>(file, l["batch"], "latency.batch") : 8.0,
+                                l["sequence"] ? scalar<double>(file, l["sequence"], "latency.sequence") : 1024.0};
+        const std::string device = l["device"] ? scalar<std::string>(file, l["device"], "latency.device") : "h100";
+        try {
+          c.latency = AnalyticLatencyModel::for_device(device, workload).to_json();
+        } catch (const Error& e) {
+          throw e.with_context(where(file, l["device"]));
+        }
+      }
+    }
+  }
   if (const auto k = root["constraints"]) {
-    check_keys(file, k, "constraints", {"max_parameters"});
+    check_keys(file, k, "constraints", {"max_parameters", "max_latency"});
+    if (k["max_latency"]) {
+      c.search.max_latency = scalar<double>(file, k["max_latency"], "constraints.max_latency");
+      ZEROLM_CHECK(c.search.max_latency > 0, "{}: 'constraints.max_latency': value {} must be positive",
+                   where(file, k["max_latency"]), c.search.max_latency);
+    }
     if (k["max_parameters"]) {
       c.search.max_parameters = scalar<double>(file, k["max_parameters"], "constraints.max_parameters");
       ZEROLM_CHECK(c.search.max_parameters > 0, "{}: 'constraints.max_parameters': value {} must be positive",
@@ -141,6 +177,11 @@ SearchRunConfig parse(const std::string& file, const YAML::Node& root) {
 }
 
 }  // namespace
+
+std::unique_ptr<AnalyticLatencyModel> SearchRunConfig::make_latency_model() const {
+  if (latency.is_null()) return nullptr;
+  return std::make_unique<AnalyticLatencyModel>(AnalyticLatencyModel::from_json(latency, "config 'latency'"));
+}
 
 std::unique_ptr<SearchSpace> SearchRunConfig::make_space() const {
   SpaceOptions options;
@@ -173,7 +214,9 @@ nlohmann::json SearchRunConfig::to_json() const {
                      {"device", device},
                      {"output", output},
                      {"log_every", log_every}};
-  if (std::isfinite(search.max_parameters)) out["constraints"] = {{"max_parameters", search.max_parameters}};
+  if (std::isfinite(search.max_parameters)) out["constraints"]["max_parameters"] = search.max_parameters;
+  if (std::isfinite(search.max_latency)) out["constraints"]["max_latency"] = search.max_latency;
+  if (!latency.is_null()) out["latency"] = latency;
   return out;
 }
 
@@ -219,7 +262,11 @@ SearchRunConfig load_search_config(const std::string& path, const std::vector<st
     }
     chain.back()[parts.back()] = value;
   }
-  return parse(path, root);
+  const SearchRunConfig c = parse(path, root);
+  ZEROLM_CHECK(!c.latency.is_null() || (c.search.objectives == ObjectiveSet::proxy_parameters &&
+                                        !std::isfinite(c.search.max_latency)),
+               "{}: a latency objective or constraints.max_latency needs a 'latency' model", path);
+  return c;
 }
 
 }  // namespace zerolm

@@ -5,7 +5,10 @@
 #include <cmath>
 #include <deque>
 
+#include <tbb/parallel_for.h>
+
 #include "engine/core/error.hpp"
+#include "engine/latency/latency_model.hpp"
 #include "engine/scoring/evaluate.hpp"
 
 namespace zerolm {
@@ -16,10 +19,10 @@ SearchStrategy parse_search_strategy(const std::string& text) {
   ZEROLM_FAIL("unknown search strategy '{}' (expected evolution|random)", text);
 }
 
-double Evaluator::parameters(const Architecture& architecture) const {
+Cost Evaluator::cost(const Architecture& architecture) const {
   thread_local ModelSpec spec;
   space_.lower(architecture, spec);
-  return static_cast<double>(spec.total_parameters());
+  return {static_cast<double>(spec.total_parameters()), latency_ != nullptr ? latency_->predict_ms(spec) : 0.0};
 }
 
 std::vector<EvaluatedArchitecture> Evaluator::evaluate(std::span<const Architecture> architectures) {
@@ -32,8 +35,11 @@ std::vector<EvaluatedArchitecture> Evaluator::evaluate(std::span<const Architect
   }
   if (!fresh.empty()) {
     const auto scores = zerolm::evaluate(space_, proxy_, fresh);
-    const auto counts = parameter_counts(space_, fresh);
-    for (std::size_t i = 0; i < fresh.size(); ++i) cache_[fresh[i].hash()] = {fresh[i], scores[i].score, counts[i], 0.0};
+    std::vector<Cost> costs(fresh.size());
+    tbb::parallel_for(std::size_t{0}, fresh.size(), [&](std::size_t i) { costs[i] = cost(fresh[i]); });
+    for (std::size_t i = 0; i < fresh.size(); ++i) {
+      cache_[fresh[i].hash()] = {fresh[i], scores[i].score, costs[i].parameters, costs[i].latency};
+    }
     scored_ += fresh.size();
   }
   cache_hits_ += architectures.size() - fresh.size();
@@ -52,15 +58,20 @@ template <typename Make>
 Architecture within_limits(const Evaluator& evaluator, const SearchConfig& config, Make make) {
   for (int attempt = 0; attempt < 1000; ++attempt) {
     Architecture a = make(attempt);
-    if (evaluator.parameters(a) <= config.max_parameters) return a;
+    const Cost c = evaluator.cost(a);
+    if (c.parameters <= config.max_parameters && c.latency <= config.max_latency) return a;
   }
-  ZEROLM_FAIL("constraints: no architecture within max_parameters {} after 1000 draws", config.max_parameters);
+  ZEROLM_FAIL("constraints: no architecture within max_parameters {} and max_latency {} ms after 1000 draws",
+              config.max_parameters, config.max_latency);
 }
 
 }  // namespace
 
 SearchRun::SearchRun(const SearchSpace& space, const Proxy& proxy, SearchConfig config)
-    : space_(space), config_(std::move(config)), evaluator_(space, proxy), started_(Clock::now()) {
+    : space_(space), config_(std::move(config)), evaluator_(space, proxy, config_.latency), started_(Clock::now()) {
+  ZEROLM_CHECK(config_.latency != nullptr || (config_.objectives == ObjectiveSet::proxy_parameters &&
+                                              !std::isfinite(config_.max_latency)),
+               "search: a latency objective or max_latency needs a latency model (config 'latency')");
   ZEROLM_CHECK(config_.population >= 1, "search: population {} must be at least 1", config_.population);
   ZEROLM_CHECK(config_.children >= 1, "search: children per step {} must be at least 1", config_.children);
   ZEROLM_CHECK(config_.tournament >= 1 && config_.tournament <= config_.population,

@@ -27,13 +27,23 @@ struct EvaluatedArchitecture {
   double latency = 0.0;  // 0 until a latency model is configured
 };
 
-// Proxy scores and parameter counts, cached by canonical hash.
+class AnalyticLatencyModel;
+
+// What an architecture costs: parameters and predicted latency (ms; 0 without a
+// latency model).
+struct Cost {
+  double parameters = 0.0;
+  double latency = 0.0;
+};
+
+// Proxy scores, parameter counts and latencies, cached by canonical hash.
 class Evaluator {
  public:
-  Evaluator(const SearchSpace& space, const Proxy& proxy) : space_(space), proxy_(proxy) {}
+  Evaluator(const SearchSpace& space, const Proxy& proxy, const AnalyticLatencyModel* latency = nullptr)
+      : space_(space), proxy_(proxy), latency_(latency) {}
   // One proxy call for the architectures not yet in the cache.
   std::vector<EvaluatedArchitecture> evaluate(std::span<const Architecture> architectures);
-  double parameters(const Architecture& architecture) const;
+  Cost cost(const Architecture& architecture) const;
   std::size_t cache_hits() const { return cache_hits_; }
   std::size_t scored() const { return scored_; }
   // Seeds the cache (a resumed run's earlier evaluations).
@@ -42,6 +52,7 @@ class Evaluator {
  private:
   const SearchSpace& space_;
   const Proxy& proxy_;
+  const AnalyticLatencyModel* latency_;
   std::unordered_map<std::uint64_t, EvaluatedArchitecture> cache_;
   std::size_t cache_hits_ = 0, scored_ = 0;
 };
@@ -57,6 +68,8 @@ struct SearchConfig {
   std::size_t max_evaluations = 20000;
   double max_seconds = 0.0;        // 0: no time budget
   double max_parameters = std::numeric_limits<double>::infinity();
+  double max_latency = std::numeric_limits<double>::infinity();  // ms, with a latency model
+  const AnalyticLatencyModel* latency = nullptr;  // predicts each architecture's latency
   std::uint64_t seed = 0;
   ObjectiveSet objectives = ObjectiveSet::proxy_parameters;
   // Hypervolume reference; parameters <= 0 means "twice the largest of the first batch".
