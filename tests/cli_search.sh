@@ -39,8 +39,9 @@ done
 # A live run keeps a second process out.
 if command -v flock >/dev/null 2>&1; then
   killable 5:after_commit search "$config" "${small[@]}" --out "$tmp/live" --log-json
-  flock "$tmp/live/run.lock" sleep 3 &
-  sleep 0.5
+  flock "$tmp/live/run.lock" sleep 5 &
+  # Wait until the holder has the lock (a busy machine may start it late).
+  for _ in $(seq 50); do flock -n "$tmp/live/run.lock" true 2>/dev/null || break; sleep 0.1; done
   "$ZEROLM" search --resume "$tmp/live" >/dev/null 2>"$tmp/lock.err"
   rc=$?
   wait
