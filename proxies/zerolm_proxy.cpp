@@ -81,8 +81,7 @@ kernels::SegmentTable ZeroLmProxy::segment_table(std::span<const ModelSpec> spec
       s.cut = static_cast<float>(tensor.init.truncation);
       s.key0 = key0;
       s.key1 = key1;
-      s.module = module_base[i] + static_cast<std::uint32_t>(tensor.layer + 1) * kNumRoles +
-                 static_cast<std::uint32_t>(tensor.role);
+      s.module = module_slot(module_base[i], tensor.layer, tensor.role);
       table.segments.push_back(s);
     }
   }
@@ -94,14 +93,14 @@ void ZeroLmProxy::score_sampled(std::span<const ModelSpec> specs, std::span<Prox
   std::vector<std::uint32_t> module_base;
   const kernels::SegmentTable table = segment_table(specs, module_base);
   const kernels::PopulationStatistics statistics = backend_->compute(table, kernels::WeightSource::sampled);
-  for (std::size_t i = 0; i < specs.size(); ++i) {
-    ProxyBreakdown& b = out[i];
-    b.reset(specs[i].num_layers);
-    for (std::int32_t layer = -1; layer < specs[i].num_layers; ++layer) {
-      for (int role = 0; role < kNumRoles; ++role) {
-        b.at(layer, static_cast<Role>(role)) =
-            statistics.modules[module_base[i] + static_cast<std::uint32_t>(layer + 1) * kNumRoles + static_cast<std::uint32_t>(role)];
-      }
+  for (std::size_t i = 0; i < specs.size(); ++i) read_module_sums(specs[i], statistics.modules, module_base[i], out[i]);
+}
+
+void read_module_sums(const ModelSpec& spec, std::span<const double> modules, std::uint32_t base, ProxyBreakdown& out) {
+  out.reset(spec.num_layers);
+  for (std::int32_t layer = -1; layer < spec.num_layers; ++layer) {
+    for (int role = 0; role < kNumRoles; ++role) {
+      out.at(layer, static_cast<Role>(role)) = modules[module_slot(base, layer, static_cast<Role>(role))];
     }
   }
 }

@@ -43,6 +43,14 @@ class ZeroLmProxy final : public Proxy {
   const kernels::WeightStatisticsBackend* backend_;
 };
 
+// Module slot of (layer, role) in an architecture whose slots start at `base`
+// (layer -1: outside numbered layers). One formula for writing and reading.
+inline std::uint32_t module_slot(std::uint32_t base, std::int32_t layer, Role role) {
+  return base + static_cast<std::uint32_t>(layer + 1) * kNumRoles + static_cast<std::uint32_t>(role);
+}
+// A breakdown's module capacities from a population's module sums.
+void read_module_sums(const ModelSpec& spec, std::span<const double> modules, std::uint32_t base, ProxyBreakdown& out);
+
 // Philox key of an architecture's weights under a seed.
 void weight_key(std::uint64_t seed, std::uint64_t architecture_hash, std::uint32_t& key0, std::uint32_t& key1);
 

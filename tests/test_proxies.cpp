@@ -143,5 +143,6 @@ TEST_CASE("the segment table maps every counted tensor to its architecture, laye
     const TensorSpec& t = specs[s.architecture].tensors()[s.tensor];
     CHECK(s.rows == t.rows());
     CHECK(s.module == base[s.architecture] + static_cast<std::uint32_t>(t.layer + 1) * kNumRoles + static_cast<std::uint32_t>(t.role));
+    CHECK(s.module == module_slot(base[s.architecture], t.layer, t.role));
   }
 }

@@ -62,6 +62,20 @@ std::string record_id(const nlohmann::json& record, std::size_t index) {
 
 }  // namespace
 
+std::vector<Architecture> Benchmark::architectures() const {
+  std::vector<Architecture> out;
+  out.reserve(records.size());
+  for (const auto& r : records) out.push_back(r.architecture);
+  return out;
+}
+
+std::vector<double> Benchmark::ground_truths() const {
+  std::vector<double> out;
+  out.reserve(records.size());
+  for (const auto& r : records) out.push_back(r.ground_truth);
+  return out;
+}
+
 Benchmark load_benchmark(const std::string& path, const std::string& protocol) {
   const nlohmann::json root = read_json_file(path);
   ZEROLM_CHECK(root.is_array(), "{}: expected a JSON list of records, got {}", path, root.type_name());

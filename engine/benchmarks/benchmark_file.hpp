@@ -31,6 +31,10 @@ struct Benchmark {
   std::vector<std::string> baseline_names;  // present in every record
   std::unique_ptr<SearchSpace> space;       // the space and protocol the records were read into
   std::vector<BenchmarkRecord> records;
+
+  // The records' architectures and ground truths, in record order.
+  std::vector<Architecture> architectures() const;
+  std::vector<double> ground_truths() const;
 };
 
 std::string_view benchmark_format_name(BenchmarkFormat format);

@@ -34,12 +34,8 @@ int run_calibrate(const CalibrateOptions& o) {
   if (o.strategy == "sample") {
     ZEROLM_CHECK(!o.benchmark.empty(), "--strategy sample needs --benchmark FILE");
     const Benchmark b = load_benchmark(o.benchmark, o.protocol);
-    std::vector<Architecture> architectures;
-    std::vector<double> truth;
-    for (const auto& r : b.records) {
-      architectures.push_back(r.architecture);
-      truth.push_back(r.ground_truth);
-    }
+    const std::vector<Architecture> architectures = b.architectures();
+    const std::vector<double> truth = b.ground_truths();
     ZEROLM_CHECK(o.sample >= 2 && o.sample <= architectures.size(), "--sample: value {} is not in 2..{} ({})", o.sample,
                  architectures.size(), o.benchmark);
     const auto proxy = make_proxy("zerolm", options);

@@ -27,11 +27,8 @@ struct ModesOptions {
 
 int run_modes(const ModesOptions& o) {
   const Benchmark b = load_benchmark(o.benchmark, o.protocol);
-  std::vector<Architecture> archs;
-  for (const auto& r : b.records) {
-    if (o.limit > 0 && archs.size() == o.limit) break;
-    archs.push_back(r.architecture);
-  }
+  std::vector<Architecture> archs = b.architectures();
+  if (o.limit > 0 && archs.size() > o.limit) archs.resize(o.limit);
   ProxyOptions expected, sampled;
   sampled.mode = ProxyMode::sampled;
   sampled.seed = o.seed;

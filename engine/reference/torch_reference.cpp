@@ -98,13 +98,7 @@ GivenComparison compare_given(const SearchSpace& space, const Architecture& arch
   const kernels::WeightStatisticsBackend& backend =
       device == "cpu" ? kernels::cpu_backend() : kernels::select_backend("cuda");
   const kernels::PopulationStatistics statistics = backend.compute(table, kernels::WeightSource::given);
-  out.kernels.reset(spec.num_layers);
-  for (std::int32_t layer = -1; layer < spec.num_layers; ++layer) {
-    for (int role = 0; role < kNumRoles; ++role) {
-      out.kernels.at(layer, static_cast<Role>(role)) =
-          statistics.modules[module_base[0] + static_cast<std::uint32_t>(layer + 1) * kNumRoles + static_cast<std::uint32_t>(role)];
-    }
-  }
+  read_module_sums(spec, statistics.modules, module_base[0], out.kernels);
   out.kernels.score = zerolm_combine(out.kernels, options.alpha, options);
   return out;
 }

@@ -14,18 +14,6 @@ namespace zerolm {
 
 namespace {
 
-std::vector<Architecture> architectures_of(const Benchmark& b) {
-  std::vector<Architecture> out;
-  for (const auto& r : b.records) out.push_back(r.architecture);
-  return out;
-}
-
-std::vector<double> truth_of(const Benchmark& b) {
-  std::vector<double> out;
-  for (const auto& r : b.records) out.push_back(r.ground_truth);
-  return out;
-}
-
 std::vector<double> pick(const std::vector<double>& values, const std::vector<std::size_t>& rows) {
   std::vector<double> out;
   out.reserve(rows.size());
@@ -51,8 +39,8 @@ bool same_file(const std::string& a, const std::string& b) {
 RankReport rank_benchmark(const RankRequest& request) {
   const Benchmark benchmark = load_benchmark(request.benchmark, request.protocol);
   const SearchSpace& space = *benchmark.space;
-  const auto architectures = architectures_of(benchmark);
-  const auto truth = truth_of(benchmark);
+  const auto architectures = benchmark.architectures();
+  const auto truth = benchmark.ground_truths();
   const auto parameters = parameter_counts(space, architectures);
   const bool zerolm = request.proxy == "zerolm";
   ZEROLM_CHECK(zerolm || !request.calibration, "--calibrate-on applies to the zerolm proxy only, not '{}'", request.proxy);
@@ -96,8 +84,8 @@ RankReport rank_benchmark(const RankRequest& request) {
       other = load_benchmark(c.file, std::string(space.protocol()));
       ZEROLM_CHECK(other->space->name() == space.name(), "{}: records of space {} cannot calibrate space {}", c.file,
                    other->space->name(), space.name());
-      calibration_capacities = module_capacities(evaluate(*other->space, *proxy, architectures_of(*other)), options);
-      calibration_truth = truth_of(*other);
+      calibration_capacities = module_capacities(evaluate(*other->space, *proxy, other->architectures()), options);
+      calibration_truth = other->ground_truths();
       source = &*other;
     }
     ZEROLM_CHECK(c.sample >= 2 && c.sample <= source->records.size(), "--sample: value {} is not in 2..{} ({})", c.sample,

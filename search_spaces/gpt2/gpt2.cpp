@@ -196,18 +196,12 @@ Architecture Gpt2Space::sample(CounterRng& rng) const {
   const int n = choices_.min_layers + static_cast<int>(rng.below(static_cast<std::uint64_t>(choices_.max_layers - choices_.min_layers + 1)));
   a.d_model = pick(choices_.d_models);
   a.bias = pick(choices_.biases);
-  std::vector<int> heads;
-  for (int h : choices_.n_heads) {
-    if (protocol_ == Gpt2Protocol::hwgpt || a.d_model % h == 0) heads.push_back(h);
-  }
+  const std::vector<int> heads = heads_for(a.d_model);
   ZEROLM_CHECK(!heads.empty(), "no head count of {} divides d_model {}", join(choices_.n_heads), a.d_model);
   for (int i = 0; i < n; ++i) {
     Gpt2Layer l;
     l.n_head = pick(heads);
-    l.d_inner = choices_.mlp_ratios.empty()
-                    ? choices_.min_d_inner +
-                          static_cast<int>(rng.below(static_cast<std::uint64_t>(choices_.max_d_inner - choices_.min_d_inner + 1)))
-                    : pick(choices_.mlp_ratios) * a.d_model;
+    l.d_inner = draw_d_inner(a.d_model, rng);
     a.layers.push_back(l);
   }
   a.adaptive = choices_.adaptive;
@@ -237,20 +231,23 @@ std::string Gpt2Space::summary(const Architecture& architecture) const {
                      a.bias ? "" : " | no bias");
 }
 
+std::vector<int> Gpt2Space::heads_for(int d_model) const {
+  std::vector<int> heads;
+  for (int h : choices_.n_heads) {
+    if (protocol_ == Gpt2Protocol::hwgpt || d_model % h == 0) heads.push_back(h);
+  }
+  return heads;
+}
+
+int Gpt2Space::draw_d_inner(int d_model, CounterRng& rng) const {
+  if (!choices_.mlp_ratios.empty()) return choices_.mlp_ratios[rng.below(choices_.mlp_ratios.size())] * d_model;
+  return choices_.min_d_inner +
+         static_cast<int>(rng.below(static_cast<std::uint64_t>(choices_.max_d_inner - choices_.min_d_inner + 1)));
+}
+
 Architecture Gpt2Space::mutate(const Architecture& parent, CounterRng& rng) const {
   auto pick = [&rng](const auto& values) { return values[rng.below(values.size())]; };
-  auto inner = [&](int d_model) {
-    return choices_.mlp_ratios.empty()
-               ? choices_.min_d_inner + static_cast<int>(rng.below(static_cast<std::uint64_t>(choices_.max_d_inner - choices_.min_d_inner + 1)))
-               : pick(choices_.mlp_ratios) * d_model;
-  };
-  auto heads_for = [&](int d_model) {
-    std::vector<int> heads;
-    for (int h : choices_.n_heads) {
-      if (protocol_ == Gpt2Protocol::hwgpt || d_model % h == 0) heads.push_back(h);
-    }
-    return heads;
-  };
+  auto inner = [&](int d_model) { return draw_d_inner(d_model, rng); };
   const Gpt2Architecture original = decode(parent);
   for (int attempt = 0; attempt < 64; ++attempt) {
     Gpt2Architecture a = original;

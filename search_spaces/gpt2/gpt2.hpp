@@ -97,6 +97,10 @@ class Gpt2Space final : public SearchSpace {
     const std::int64_t* layers;  // n_head, d_inner pairs
   };
   GeneView view(const Architecture& architecture) const;
+  // Head counts allowed at width d_model (they must divide it, but for hwgpt's
+  // fixed head size), and one draw of a layer's FFN width: shared by sample and mutate.
+  std::vector<int> heads_for(int d_model) const;
+  int draw_d_inner(int d_model, CounterRng& rng) const;
   void validate(const Gpt2Architecture& typed) const;
   void lower_embeddings(const GeneView& a, ModelSpec& out) const;
 
