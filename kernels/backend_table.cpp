@@ -51,14 +51,6 @@ void finish_statistics(const SegmentTable& table, PopulationStatistics& out) {
 
 bool cuda_built() { return ZEROLM_HAVE_CUDA != 0; }
 
-int cuda_device_count() {
-#if ZEROLM_HAVE_CUDA
-  return cuda::device_count();
-#else
-  return 0;
-#endif
-}
-
 std::string cuda_device_summary() {
 #if ZEROLM_HAVE_CUDA
   return cuda::device_summary();

@@ -77,7 +77,6 @@ const WeightStatisticsBackend& select_backend(std::string_view device, std::stri
 
 // What the CUDA runtime sees; "not built" or "no device" otherwise.
 bool cuda_built();
-int cuda_device_count();
 std::string cuda_device_summary();
 
 // Shared by the backends: per-segment capacities and the module sums from the

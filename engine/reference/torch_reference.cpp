@@ -14,8 +14,6 @@
 
 namespace zerolm::reference {
 
-bool torch_available() { return true; }
-
 bool torch_cuda_available() { return at::hasCUDA() && at::globalContext().hasCUDA(); }
 
 namespace {

@@ -17,7 +17,6 @@
 
 namespace zerolm::reference {
 
-bool torch_available();
 // Whether LibTorch sees a CUDA device.
 bool torch_cuda_available();
 
