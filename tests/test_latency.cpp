@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "engine/benchmarks/benchmark_file.hpp"
-#include "engine/latency/latency_model.hpp"
+#include "engine/latency/analytic_latency.hpp"
 #include "engine/scoring/evaluate.hpp"
 #include "engine/stats/rank_statistics.hpp"
 #include "tests/test_support.hpp"

@@ -96,7 +96,7 @@ TEST_CASE("enumerate finds the exact top-k and the exact front of a finite space
   CHECK(front == expected);
 }
 
-#include "engine/latency/latency_model.hpp"
+#include "engine/latency/analytic_latency.hpp"
 
 TEST_CASE("a latency model adds the third objective and the latency limit", "[search]") {
   const auto space = make_search_space("gpt2", {"hwgpt"});

@@ -11,6 +11,7 @@
 #include "engine/config/search_config.hpp"
 #include "engine/core/error.hpp"
 #include "engine/core/json_yaml.hpp"
+#include "engine/reference/torch_plugin.hpp"
 #include "engine/store/run_store.hpp"
 #include "search_spaces/gpt2/gpt2.hpp"
 
@@ -24,6 +25,7 @@ struct ExportOptions {
   bool population = false;
   std::string format = "json";
   std::string out = "-";
+  std::uint64_t seed = 0;  // torchscript: initialisation
 };
 
 void write_text(const std::string& path, const std::string& text) {
@@ -43,6 +45,43 @@ nlohmann::json per_layer(const std::vector<int>& values) {
     if (v != values.front()) return values;
   }
   return values.front();
+}
+
+// What json export writes per architecture (torchscript stores it inside the module too).
+nlohmann::json describe(const SearchSpace& space, const SearchRunConfig& c, const EvaluatedArchitecture& e) {
+  return {{"space", c.space},         {"protocol", c.protocol},   {"score", e.score},
+          {"parameters", e.parameters}, {"latency", e.latency},
+          {"hash", fmt::format("{:016x}", e.architecture.hash())}, {"architecture", space.to_json(e.architecture)}};
+}
+
+std::filesystem::path numbered(const std::string& out, std::size_t i, const Architecture& a, const char* suffix) {
+  return std::filesystem::path(out) / fmt::format("{:02}-{:016x}{}", i, a.hash(), suffix);
+}
+
+void create_folder(const std::filesystem::path& folder) {
+  std::error_code ec;
+  std::filesystem::create_directories(folder, ec);
+  ZEROLM_CHECK(!ec, "{}: cannot create the folder: {}", folder.string(), ec.message());
+}
+
+// One initialised TorchScript module per architecture: OUT/NN-HASH.pt.
+int write_torchscript(const SearchSpace& space, const SearchRunConfig& c, const std::vector<EvaluatedArchitecture>& chosen,
+                      const ExportOptions& o) {
+  ZEROLM_CHECK(o.out != "-", "--format torchscript writes one file per architecture: pass --out DIR");
+  std::string why;
+  const reference::TorchReferenceApi* torch = reference::load_torch_plugin(&why);
+  ZEROLM_CHECK(torch != nullptr, "--format torchscript needs LibTorch: {}", why);
+  create_folder(o.out);
+  for (std::size_t i = 0; i < chosen.size(); ++i) {
+    const auto path = numbered(o.out, i, chosen[i].architecture, ".pt");
+    auto metadata = describe(space, c, chosen[i]);
+    metadata["initialisation_seed"] = o.seed;
+    torch->export_torchscript(space, chosen[i].architecture, path.string(), o.seed, metadata.dump());
+  }
+  fmt::print(stderr, "zerolm: {} TorchScript modules under {} (input: token ids [batch, sequence]; "
+                     "output: hidden states; the architecture in the extra file zerolm.json)\n",
+             chosen.size(), o.out);
+  return 0;
 }
 
 // One Hugging Face style config.json per GPT-2 architecture: OUT/NN-HASH/config.json.
@@ -87,10 +126,8 @@ int write_hf(const SearchSpace& space, const SearchRunConfig& c, const std::vect
         config["mlp"] = "llama";
       }
     }
-    const auto folder = std::filesystem::path(out) / fmt::format("{:02}-{:016x}", i, chosen[i].architecture.hash());
-    std::error_code ec;
-    std::filesystem::create_directories(folder, ec);
-    ZEROLM_CHECK(!ec, "{}: cannot create the folder: {}", folder.string(), ec.message());
+    const auto folder = numbered(out, i, chosen[i].architecture, "");
+    create_folder(folder);
     write_text((folder / "config.json").string(), config.dump(2) + "\n");
   }
   fmt::print(stderr, "zerolm: {} config.json files under {}\n", chosen.size(), out);
@@ -100,8 +137,9 @@ int write_hf(const SearchSpace& space, const SearchRunConfig& c, const std::vect
 int run_export(const ExportOptions& o) {
   ZEROLM_CHECK((o.pareto ? 1 : 0) + (o.top > 0 ? 1 : 0) + (o.population ? 1 : 0) == 1,
                "zerolm export needs exactly one of --pareto, --top K, --population");
-  ZEROLM_CHECK(o.format == "json" || o.format == "yaml" || o.format == "nas-bench-bert" || o.format == "hf",
-               "--format: value '{}' is not json|yaml|nas-bench-bert|hf", o.format);
+  ZEROLM_CHECK(o.format == "json" || o.format == "yaml" || o.format == "nas-bench-bert" || o.format == "hf" ||
+                   o.format == "torchscript",
+               "--format: value '{}' is not json|yaml|nas-bench-bert|hf|torchscript", o.format);
   const RunStore store = RunStore::open(o.directory);
   const SearchRunConfig c = SearchRunConfig::from_json(store.config());
   const auto space = c.make_space();
@@ -120,6 +158,7 @@ int run_export(const ExportOptions& o) {
     chosen.resize(std::min(o.top, chosen.size()));
   }
   if (o.format == "hf") return write_hf(*space, c, chosen, o.out);
+  if (o.format == "torchscript") return write_torchscript(*space, c, chosen, o);
   if (o.format == "nas-bench-bert") {
     ZEROLM_CHECK(c.space == "flexibert", "--format nas-bench-bert exports flexibert architectures, not {}", c.space);
     nlohmann::json records = nlohmann::json::array();
@@ -130,11 +169,7 @@ int run_export(const ExportOptions& o) {
     return 0;
   }
   nlohmann::json out = nlohmann::json::array();
-  for (const auto& e : chosen) {
-    out.push_back({{"space", c.space}, {"protocol", c.protocol}, {"score", e.score}, {"parameters", e.parameters},
-                   {"latency", e.latency}, {"hash", fmt::format("{:016x}", e.architecture.hash())},
-                   {"architecture", space->to_json(e.architecture)}});
-  }
+  for (const auto& e : chosen) out.push_back(describe(*space, c, e));
   write_text(o.out, o.format == "json" ? out.dump(2) + "\n" : dump_yaml(out) + "\n");
   return 0;
 }
@@ -147,8 +182,10 @@ Command add_export_command(CLI::App& app) {
   sub->add_flag("--pareto", o->pareto, "The Pareto archive");
   sub->add_option("--top", o->top, "The K best distinct architectures evaluated");
   sub->add_flag("--population", o->population, "The current population, oldest first");
-  sub->add_option("--format", o->format, "json|yaml (read back by zerolm), nas-bench-bert (model_hparam_overrides), hf (one GPT-2 config.json per architecture)")->capture_default_str();
-  sub->add_option("--out", o->out, "Output file ('-': standard output)")->capture_default_str();
+  sub->add_option("--format", o->format, "json|yaml (read back by zerolm), nas-bench-bert (model_hparam_overrides), hf (one GPT-2 config.json "
+                  "per architecture), torchscript (one initialised module per architecture)")->capture_default_str();
+  sub->add_option("--out", o->out, "Output file ('-': standard output); a folder for hf and torchscript")->capture_default_str();
+  sub->add_option("--seed", o->seed, "torchscript: seed of the weight initialisation")->capture_default_str();
   return {sub, [o] { return run_export(*o); }};
 }
 

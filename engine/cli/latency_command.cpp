@@ -1,5 +1,6 @@
-// zerolm latency fit|eval: fit a latency model's constants to measured records,
-// and check it on records it did not see.
+// zerolm latency fit|eval|profile: fit a latency model's constants to measured
+// records, check any model on records it did not see, and profile a lookup table
+// on this machine's CPU or GPU with LibTorch.
 #include <fmt/format.h>
 
 #include <cmath>
@@ -10,7 +11,10 @@
 #include "engine/cli/commands.hpp"
 #include "engine/core/error.hpp"
 #include "engine/core/json_yaml.hpp"
-#include "engine/latency/latency_model.hpp"
+#include "engine/latency/analytic_latency.hpp"
+#include "engine/latency/lut_latency.hpp"
+#include "engine/reference/torch_plugin.hpp"
+#include "engine/scoring/evaluate.hpp"
 #include "engine/stats/rank_statistics.hpp"
 
 namespace zerolm::cli {
@@ -20,7 +24,12 @@ struct LatencyOptions {
   std::string benchmark;
   std::string protocol;
   std::string model = "analytic";  // fit: the kind; eval: a model file
-  std::string device = "h100";
+  std::string device = "h100";     // fit: names the model; profile: cpu|cuda
+  // profile
+  std::string space = "gpt2";
+  std::int64_t samples = 64, check = 0;
+  std::uint64_t seed = 0;
+  int warmup = 2, repeats = 5, threads = 0;
   std::string subset = "all";      // even | odd | all (record index parity)
   double batch = 8, sequence = 1024;
   std::string out;
@@ -28,61 +37,137 @@ struct LatencyOptions {
 };
 
 // The records of `subset`, lowered, with their measured latency.
-void select(const LatencyOptions& o, std::vector<ModelSpec>& specs, std::vector<double>& measured) {
+void select(const LatencyOptions& o, std::vector<Architecture>& architectures, std::vector<ModelSpec>& specs,
+            std::vector<double>& measured, std::unique_ptr<SearchSpace>* space_out = nullptr) {
   ZEROLM_CHECK(o.subset == "even" || o.subset == "odd" || o.subset == "all", "--subset: value '{}' is not even|odd|all",
                o.subset);
-  const Benchmark b = load_benchmark(o.benchmark, o.protocol);
+  Benchmark b = load_benchmark(o.benchmark, o.protocol);
   ZEROLM_CHECK(b.format == BenchmarkFormat::hwgpt_latency, "{}: not a latency benchmark (format {}; expected hwgpt-latency)",
                o.benchmark, benchmark_format_name(b.format));
   for (std::size_t i = 0; i < b.records.size(); ++i) {
     if ((o.subset == "even" && i % 2 != 0) || (o.subset == "odd" && i % 2 == 0)) continue;
+    architectures.push_back(b.records[i].architecture);
     specs.emplace_back();
     b.space->lower(b.records[i].architecture, specs.back());
     measured.push_back(b.records[i].ground_truth);
   }
+  if (space_out != nullptr) *space_out = std::move(b.space);
 }
 
 struct Accuracy {
   double spearman, mape;
 };
-Accuracy accuracy(const AnalyticLatencyModel& m, const std::vector<ModelSpec>& specs, const std::vector<double>& measured) {
+Accuracy accuracy(const LatencyModel& m, const std::vector<Architecture>& architectures, const std::vector<ModelSpec>& specs,
+                  const std::vector<double>& measured) {
   std::vector<double> predicted;
   double error = 0;
   for (std::size_t i = 0; i < specs.size(); ++i) {
-    predicted.push_back(m.predict_ms(specs[i]));
+    predicted.push_back(m.predict_ms(architectures[i], specs[i]));
     error += std::abs(predicted.back() - measured[i]) / measured[i];
   }
   return {stats::spearman(predicted, measured), 100.0 * error / static_cast<double>(specs.size())};
 }
 
+void write_model(const LatencyModel& model, const std::string& path) {
+  std::ofstream file(path);
+  ZEROLM_CHECK(file.good(), "{}: cannot write the model", path);
+  file << model.to_json().dump(2) << "\n";
+  ZEROLM_CHECK(file.good(), "{}: writing the model failed", path);
+}
+
 int run_fit(const LatencyOptions& o) {
-  ZEROLM_CHECK(o.model == "analytic", "--model: value '{}' is not a model kind this version fits (analytic)", o.model);
-  ZEROLM_CHECK(!o.out.empty(), "zerolm latency fit needs --out MODEL.json");
+  ZEROLM_CHECK(o.model == "analytic" || o.model == "lut", "--model: value '{}' is not a model kind that is fitted (analytic|lut)",
+               o.model);
+  std::vector<Architecture> architectures;
   std::vector<ModelSpec> specs;
   std::vector<double> measured;
-  select(o, specs, measured);
-  const auto model = AnalyticLatencyModel::fit(specs, measured, {o.batch, o.sequence}, o.device);
-  const auto fit = accuracy(model, specs, measured);
-  std::ofstream file(o.out);
-  ZEROLM_CHECK(file.good(), "{}: cannot write the model", o.out);
-  file << model.to_json().dump(2) << "\n";
-  ZEROLM_CHECK(file.good(), "{}: writing the model failed", o.out);
+  select(o, architectures, specs, measured);
+  std::unique_ptr<LatencyModel> model;
+  if (o.model == "analytic") {
+    model = std::make_unique<AnalyticLatencyModel>(AnalyticLatencyModel::fit(specs, measured, {o.batch, o.sequence}, o.device));
+  } else {
+    model = std::make_unique<LutLatencyModel>(LutLatencyModel::fit(specs, measured, {o.batch, o.sequence}, o.device));
+  }
+  const auto fit = accuracy(*model, architectures, specs, measured);
+  write_model(*model, o.out);
   fmt::print("fitted on {} records ({} subset of {}): Spearman {:.4f}, MAPE {:.2f}% in sample; model in {}\n",
              specs.size(), o.subset, o.benchmark, fit.spearman, fit.mape, o.out);
   return 0;
 }
 
 int run_eval(const LatencyOptions& o) {
-  const auto model = AnalyticLatencyModel::from_json(read_json_file(o.model), o.model);
+  std::vector<Architecture> architectures;
   std::vector<ModelSpec> specs;
   std::vector<double> measured;
-  select(o, specs, measured);
-  const auto a = accuracy(model, specs, measured);
+  std::unique_ptr<SearchSpace> space;
+  select(o, architectures, specs, measured, &space);
+  const auto model = make_latency_model(read_json_file(o.model), o.model, *space);
+  const auto a = accuracy(*model, architectures, specs, measured);
   if (o.json) {
     fmt::print("{}\n", nlohmann::json{{"n", specs.size()}, {"spearman", a.spearman}, {"mape", a.mape}}.dump());
   } else {
     fmt::print("{} records ({} subset of {}): Spearman {:.4f}, MAPE {:.2f}%\n", specs.size(), o.subset, o.benchmark,
                a.spearman, a.mape);
+  }
+  return 0;
+}
+
+// Profiles `samples` architectures stage by stage with LibTorch, builds the lookup
+// table, and (with --check K) times K other architectures whole to report how
+// well the table predicts them.
+int run_profile(const LatencyOptions& o) {
+  ZEROLM_CHECK(o.samples > 0 && o.check >= 0, "--samples {} must be positive and --check {} not negative", o.samples, o.check);
+  std::string why;
+  const reference::TorchReferenceApi* torch = reference::load_torch_plugin(&why);
+  ZEROLM_CHECK(torch != nullptr, "zerolm latency profile needs LibTorch: {}", why);
+  const auto space = make_search_space(o.space, {o.protocol});
+  reference::LatencyWorkload workload;
+  workload.device = o.device;
+  workload.batch = static_cast<std::int64_t>(o.batch);
+  workload.sequence = static_cast<std::int64_t>(o.sequence);
+  workload.warmup = o.warmup;
+  workload.repeats = o.repeats;
+  workload.threads = o.threads;
+  const auto sample = sample_architectures(*space, static_cast<std::size_t>(o.samples + o.check), o.seed);
+  std::vector<ModelSpec> specs(static_cast<std::size_t>(o.samples));
+  std::vector<LutLatencyModel::StageTimes> times;
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    space->lower(sample[i], specs[i]);
+    const auto profile = torch->measure_latency(*space, sample[i], workload, true);
+    times.push_back({profile.embed_ms + profile.finish_ms, profile.layer_ms});
+  }
+  const auto model = LutLatencyModel::from_profiles(specs, times, {o.batch, o.sequence}, o.device);
+  write_model(model, o.out);
+  fmt::print("profiled {} {} / {} architectures on {} (batch {}, sequence {}): {} layer and {} stem entries in {}\n",
+             o.samples, space->name(), space->protocol(), o.device, workload.batch, workload.sequence,
+             model.layer_entries(), model.stem_entries(), o.out);
+  if (o.check > 0) {
+    std::vector<double> predicted, measured;
+    double error = 0.0;
+    std::size_t uncovered = 0;
+    ModelSpec spec;
+    for (std::size_t i = specs.size(); i < sample.size(); ++i) {
+      space->lower(sample[i], spec);
+      try {
+        predicted.push_back(model.predict_ms(sample[i], spec));
+      } catch (const Error&) {
+        ++uncovered;  // a layer the profiled sample did not contain
+        continue;
+      }
+      measured.push_back(torch->measure_latency(*space, sample[i], workload, false).forward_ms);
+      error += std::abs(predicted.back() - measured.back()) / measured.back();
+    }
+    const auto n = measured.size();
+    const nlohmann::json result{{"n", n},
+                                {"spearman", n >= 2 ? stats::spearman(predicted, measured) : 0.0},
+                                {"mape", n > 0 ? 100.0 * error / static_cast<double>(n) : 0.0},
+                                {"uncovered", uncovered}};
+    if (o.json) {
+      fmt::print("{}\n", result.dump());
+    } else {
+      fmt::print("checked on {} other architectures timed whole: Spearman {:.4f}, MAPE {:.2f}%; {} had a layer the table "
+                 "lacks\n", n, result["spearman"].get<double>(), result["mape"].get<double>(), uncovered);
+    }
   }
   return 0;
 }
@@ -100,7 +185,8 @@ Command add_latency_command(CLI::App& app) {
   sub->require_subcommand(1);
   CLI::App* fit = sub->add_subcommand("fit", "Fit a latency model's constants to measured records");
   common_options(fit, *o);
-  fit->add_option("--model", o->model, "Model kind: analytic")->capture_default_str();
+  fit->add_option("--model", o->model, "Model kind: analytic (a few roofline constants) or lut (per-layer table)")
+      ->capture_default_str();
   fit->add_option("--device", o->device, "Device the records were measured on (names the model)")->capture_default_str();
   fit->add_option("--batch", o->batch, "Batch size of the measurements")->capture_default_str();
   fit->add_option("--sequence", o->sequence, "Sequence length of the measurements")->capture_default_str();
@@ -109,7 +195,24 @@ Command add_latency_command(CLI::App& app) {
   common_options(eval, *o);
   eval->add_option("--model", o->model, "MODEL.json from zerolm latency fit")->required();
   eval->add_flag("--json", o->json, "Print {n, spearman, mape} (mape in percent)");
-  return {sub, [o, fit] { return fit->parsed() ? run_fit(*o) : run_eval(*o); }};
+  CLI::App* profile = sub->add_subcommand("profile", "Profile a per-layer lookup table (lut) with LibTorch on this machine");
+  profile->add_option("--space", o->space, "Search space")->capture_default_str();
+  profile->add_option("--protocol", o->protocol, "Network protocol (default: the space's)");
+  profile->add_option("--device", o->device, "cpu or cuda")->required();
+  profile->add_option("--batch", o->batch, "Batch size")->capture_default_str();
+  profile->add_option("--sequence", o->sequence, "Sequence length")->capture_default_str();
+  profile->add_option("--samples", o->samples, "Architectures profiled layer by layer")->capture_default_str();
+  profile->add_option("--check", o->check, "Further architectures timed whole, to check the table")->capture_default_str();
+  profile->add_option("--seed", o->seed, "Seed of the architecture sample")->capture_default_str();
+  profile->add_option("--warmup", o->warmup, "Untimed passes per architecture")->capture_default_str();
+  profile->add_option("--repeats", o->repeats, "Timed passes per architecture (median)")->capture_default_str();
+  profile->add_option("--threads", o->threads, "CPU threads for LibTorch (0: its default)")->capture_default_str();
+  profile->add_option("--out", o->out, "Where to write the table (MODEL.json)")->required();
+  profile->add_flag("--json", o->json, "Print the check as {n, spearman, mape, uncovered}");
+  return {sub, [o, fit, profile] {
+            if (profile->parsed()) return run_profile(*o);
+            return fit->parsed() ? run_fit(*o) : run_eval(*o);
+          }};
 }
 
 }  // namespace zerolm::cli

@@ -72,11 +72,14 @@ int run_search_command(const SearchOptions& o) {
     store.emplace(RunStore::create(c.output, c.to_json()));
   }
   const auto proxy = make_proxy(c.proxy, options);
-  const auto latency = c.make_latency_model();
+  const auto latency = c.make_latency_model(*space);
   SearchConfig search = c.search;
   search.latency = latency.get();
   SearchRun run(*space, *proxy, search);
   if (store->has_checkpoint()) {
+    if (latency) {
+      for (const auto& [hash, ms] : store->measured_latencies()) latency->remember(hash, ms);
+    }
     auto [state, cache] = store->load(*space, c.search.objectives);
     run.restore(std::move(state), cache);
     fmt::print(stderr, "zerolm: resuming {} at generation {} ({} evaluations)\n", store->directory(),
@@ -87,7 +90,8 @@ int run_search_command(const SearchOptions& o) {
   double last_seconds = run.state().history.empty() ? 0.0 : run.state().history.back().seconds;
   while (!run.finished()) {
     const auto evaluated = run.step();
-    store->commit_generation(*space, run.state(), evaluated);
+    store->commit_generation(*space, run.state(), evaluated,
+                             latency ? latency->take_new_measurements() : std::vector<std::pair<std::uint64_t, double>>{});
     const auto& r = run.state().history.back();
     if (r.generation % c.log_every == 0 || run.finished()) {
       const double rate = static_cast<double>(r.evaluations - last_evaluations) / std::max(r.seconds - last_seconds, 1e-9);

@@ -9,6 +9,9 @@
 
 #include "engine/core/error.hpp"
 #include "engine/core/json_yaml.hpp"
+#include "engine/latency/analytic_latency.hpp"
+#include "engine/latency/lut_latency.hpp"
+#include "engine/latency/measured_latency.hpp"
 
 namespace zerolm {
 
@@ -119,24 +122,34 @@ SearchRunConfig parse(const std::string& file, const YAML::Node& root) {
                  where(file, s["tournament"] ? s["tournament"] : s), c.search.tournament, c.search.population);
   }
   if (const auto l = root["latency"]) {
-    if (l.IsMap() && l["milliseconds_per_unit"]) {  // an inline model (a stored config)
+    if (l.IsMap() && (l["milliseconds_per_unit"] || l["layers"])) {  // an inline analytic or lut model (a stored config)
       c.latency = yaml_to_json(l);
     } else {
-      check_keys(file, l, "latency", {"model", "file", "device", "batch", "sequence"});
+      check_keys(file, l, "latency", {"model", "file", "device", "batch", "sequence", "warmup", "repeats", "threads"});
       const std::string model = l["model"] ? scalar<std::string>(file, l["model"], "latency.model") : "analytic";
-      ZEROLM_CHECK(model == "analytic", "{}: 'latency.model': value '{}' is not a model this version has (analytic)",
-                   where(file, l["model"]), model);
-      if (l["file"]) {
-        ZEROLM_CHECK(!l["device"], "{}: 'latency' takes a fitted 'file' or a 'device' for default peaks, not both",
-                     where(file, l));
+      const auto only = [&](std::initializer_list<const char*> allowed) {
+        for (const auto& item : l) {
+          const auto key = item.first.as<std::string>();
+          const bool ok = key == "model" || std::any_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; });
+          ZEROLM_CHECK(ok, "{}: 'latency.{}' does not apply to the {} model", where(file, item.first), key, model);
+        }
+      };
+      const auto from_file = [&](const std::string& kind) {
         auto path = std::filesystem::path(scalar<std::string>(file, l["file"], "latency.file"));
         if (path.is_relative()) path = std::filesystem::path(file).parent_path() / path;
         try {
-          c.latency = AnalyticLatencyModel::from_json(read_json_file(path.string()), path.string()).to_json();
+          const auto json = read_json_file(path.string());
+          c.latency = kind == "lut" ? LutLatencyModel::from_json(json, path.string()).to_json()
+                                    : AnalyticLatencyModel::from_json(json, path.string()).to_json();
         } catch (const Error& e) {
           throw e.with_context(where(file, l["file"]));
         }
-      } else {
+      };
+      if (model == "analytic" && l["file"]) {
+        only({"file"});
+        from_file(model);
+      } else if (model == "analytic") {
+        only({"device", "batch", "sequence"});
         const Workload workload{l["batch"] ? scalar<double>(file, l["batch"], "latency.batch") : 8.0,
                                 l["sequence"] ? scalar<double>(file, l["sequence"], "latency.sequence") : 1024.0};
         const std::string device = l["device"] ? scalar<std::string>(file, l["device"], "latency.device") : "h100";
@@ -145,6 +158,23 @@ SearchRunConfig parse(const std::string& file, const YAML::Node& root) {
         } catch (const Error& e) {
           throw e.with_context(where(file, l["device"]));
         }
+      } else if (model == "lut") {
+        only({"file"});
+        ZEROLM_CHECK(l["file"], "{}: 'latency' with model lut needs a 'file' (from zerolm latency profile or fit)",
+                     where(file, l));
+        from_file(model);
+      } else if (model == "measured") {
+        only({"device", "batch", "sequence", "warmup", "repeats", "threads"});
+        try {
+          c.latency = MeasuredLatencyModel::to_json(MeasuredLatencyModel::workload_from_json(yaml_to_json(l), "latency"));
+        } catch (const Error& e) {
+          throw e.with_context(where(file, l));
+        }
+        const auto device = c.latency["device"].get<std::string>();
+        ZEROLM_CHECK(device == "cpu" || device == "cuda", "{}: 'latency.device': value '{}' is not cpu|cuda",
+                     where(file, l["device"] ? l["device"] : l), device);
+      } else {
+        ZEROLM_FAIL("{}: 'latency.model': value '{}' is not analytic|lut|measured", where(file, l["model"]), model);
       }
     }
   }
@@ -178,9 +208,9 @@ SearchRunConfig parse(const std::string& file, const YAML::Node& root) {
 
 }  // namespace
 
-std::unique_ptr<AnalyticLatencyModel> SearchRunConfig::make_latency_model() const {
+std::unique_ptr<LatencyModel> SearchRunConfig::make_latency_model(const SearchSpace& search_space) const {
   if (latency.is_null()) return nullptr;
-  return std::make_unique<AnalyticLatencyModel>(AnalyticLatencyModel::from_json(latency, "config 'latency'"));
+  return zerolm::make_latency_model(latency, "config 'latency'", search_space);
 }
 
 std::unique_ptr<SearchSpace> SearchRunConfig::make_space() const {

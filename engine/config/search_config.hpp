@@ -33,7 +33,7 @@ struct SearchRunConfig {
   std::unique_ptr<SearchSpace> make_space() const;
 
   // The latency model this config names, or nullptr.
-  std::unique_ptr<AnalyticLatencyModel> make_latency_model() const;
+  std::unique_ptr<LatencyModel> make_latency_model(const SearchSpace& search_space) const;
 
   // The configuration as JSON (what the run store keeps and `--resume` reads).
   nlohmann::json to_json() const;

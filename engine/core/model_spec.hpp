@@ -74,6 +74,7 @@ class ModelSpec {
     num_layers = 0;
     architecture_hash = 0;
     attention_score_width = 0.0;
+    layer_variants_.clear();
   }
   // Dense weight `in -> out` stored as an in x out matrix. Inline: lowering calls
   // these ~50-150 times per architecture in the hot loop.
@@ -83,6 +84,16 @@ class ModelSpec {
   }
   void add_vector(std::string_view name, Role role, std::int32_t layer, std::int64_t size, const Init& init) {
     append() = TensorSpec{name, role, layer, {size, 1}, 1, init};
+  }
+
+  // A layer's kind where its tensors do not tell it (FlexiBERT's DFT and DCT
+  // mixers have the same weights); latency lookup tables key on it. 0 by default.
+  void set_layer_variant(std::int32_t layer, std::uint8_t variant) {
+    if (layer_variants_.size() <= static_cast<std::size_t>(layer)) layer_variants_.resize(static_cast<std::size_t>(layer) + 1, 0);
+    layer_variants_[static_cast<std::size_t>(layer)] = variant;
+  }
+  std::uint8_t layer_variant(std::int32_t layer) const {
+    return static_cast<std::size_t>(layer) < layer_variants_.size() ? layer_variants_[static_cast<std::size_t>(layer)] : 0;
   }
 
   // "encoder.layer.3.attention.query.weight"
@@ -99,6 +110,7 @@ class ModelSpec {
 
   std::vector<TensorSpec> storage_;  // [0, count_) in use
   std::size_t count_ = 0;
+  std::vector<std::uint8_t> layer_variants_;
 };
 
 }  // namespace zerolm

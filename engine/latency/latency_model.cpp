@@ -1,141 +1,23 @@
 #include "engine/latency/latency_model.hpp"
 
-#include <cmath>
-
 #include "engine/core/error.hpp"
+#include "engine/latency/analytic_latency.hpp"
+#include "engine/latency/lut_latency.hpp"
+#include "engine/latency/measured_latency.hpp"
 
 namespace zerolm {
 
-const std::array<const char*, AnalyticLatencyModel::kTerms>& AnalyticLatencyModel::term_names() {
-  static const std::array<const char*, kTerms> names{
-      "constant",             // launch and framework overhead
-      "attention_gflop",      // 2 x attention matrix parameters x tokens
-      "ffn_gflop",            // 2 x FFN matrix parameters x tokens
-      "embedding_gflop",      // 2 x embedding/head matrix parameters x tokens
-      "attention_score_gflop",// 4 x attention-score width x sequence x tokens (Q K^T and A V)
-      "layers",               // per-layer kernel launches and memory passes
-      "bias_vectors"};        // elementwise passes of bias vectors
-  return names;
-}
-
-std::array<double, AnalyticLatencyModel::kTerms> AnalyticLatencyModel::terms(const ModelSpec& spec) const {
-  const double tokens = workload_.batch * workload_.sequence;
-  double attention = 0, ffn = 0, embedding = 0, biases = 0;
-  for (const auto& t : spec.tensors()) {
-    const auto n = static_cast<double>(t.numel());
-    if (!t.is_matrix()) {
-      if (t.role == Role::attention || t.role == Role::ffn) biases += 1.0;
-      continue;
-    }
-    switch (t.role) {
-      case Role::attention: attention += n; break;
-      case Role::ffn: ffn += n; break;
-      case Role::embedding: embedding += n; break;
-      default: break;
-    }
+std::unique_ptr<LatencyModel> make_latency_model(const nlohmann::json& value, const std::string& source,
+                                                 const SearchSpace& space) {
+  ZEROLM_CHECK(value.is_object() && value.contains("model") && value["model"].is_string(),
+               "{}: a latency model needs a field 'model' (analytic|lut|measured)", source);
+  const auto kind = value["model"].get<std::string>();
+  if (kind == "analytic") return std::make_unique<AnalyticLatencyModel>(AnalyticLatencyModel::from_json(value, source));
+  if (kind == "lut") return std::make_unique<LutLatencyModel>(LutLatencyModel::from_json(value, source));
+  if (kind == "measured") {
+    return std::make_unique<MeasuredLatencyModel>(space, MeasuredLatencyModel::workload_from_json(value, source));
   }
-  return {1.0,
-          2.0 * attention * tokens / 1e9,
-          2.0 * ffn * tokens / 1e9,
-          2.0 * embedding * tokens / 1e9,
-          4.0 * spec.attention_score_width * workload_.sequence * tokens / 1e9,
-          static_cast<double>(spec.num_layers),
-          biases};
-}
-
-double AnalyticLatencyModel::predict_ms(const ModelSpec& spec) const {
-  const auto x = terms(spec);
-  double ms = 0.0;
-  for (std::size_t k = 0; k < kTerms; ++k) ms += coefficients_[k] * x[k];
-  return ms;
-}
-
-AnalyticLatencyModel AnalyticLatencyModel::for_device(const std::string& device, Workload workload) {
-  AnalyticLatencyModel m;
-  m.device_ = device;
-  m.workload_ = workload;
-  double peak_gflops = 0;
-  if (device == "h100") {
-    peak_gflops = 989e3;  // bf16 dense tensor-core peak
-  } else if (device == "cpu") {
-    peak_gflops = 100.0;  // a few cores with wide vectors
-  } else {
-    ZEROLM_FAIL("latency model: no device peaks for '{}' (known: h100, cpu)", device);
-  }
-  const double ms_per_gflop = 1e3 / (0.5 * peak_gflops);
-  m.coefficients_ = {0.0, ms_per_gflop, ms_per_gflop, ms_per_gflop, ms_per_gflop, 0.0, 0.0};
-  return m;
-}
-
-AnalyticLatencyModel AnalyticLatencyModel::fit(std::span<const ModelSpec> specs, std::span<const double> measured_ms,
-                                               Workload workload, const std::string& device) {
-  ZEROLM_CHECK(specs.size() == measured_ms.size(), "latency fit: {} networks for {} measurements", specs.size(),
-               measured_ms.size());
-  ZEROLM_CHECK(specs.size() >= 2 * kTerms, "latency fit: {} records are too few for {} constants", specs.size(), kTerms);
-  AnalyticLatencyModel m;
-  m.device_ = device;
-  m.workload_ = workload;
-  // Normal equations of the relative-error least squares, in fp64.
-  constexpr std::size_t n = kTerms;
-  std::array<std::array<double, n + 1>, n> a{};
-  for (std::size_t r = 0; r < specs.size(); ++r) {
-    ZEROLM_CHECK(measured_ms[r] > 0, "latency fit: record {} has latency {} ms", r, measured_ms[r]);
-    const auto x = m.terms(specs[r]);
-    const double w = 1.0 / (measured_ms[r] * measured_ms[r]);
-    for (std::size_t i = 0; i < n; ++i) {
-      for (std::size_t j = 0; j < n; ++j) a[i][j] += w * x[i] * x[j];
-      a[i][n] += w * x[i] * measured_ms[r];
-    }
-  }
-  // Terms that never vary (e.g. no bias vectors anywhere) get no weight.
-  for (std::size_t i = 0; i < n; ++i) {
-    if (a[i][i] == 0.0) a[i][i] = 1.0;
-  }
-  // Gauss-Jordan with partial pivoting.
-  for (std::size_t c = 0; c < n; ++c) {
-    std::size_t pivot = c;
-    for (std::size_t r = c + 1; r < n; ++r) {
-      if (std::abs(a[r][c]) > std::abs(a[pivot][c])) pivot = r;
-    }
-    std::swap(a[c], a[pivot]);
-    ZEROLM_CHECK(std::abs(a[c][c]) > 1e-300, "latency fit: the records do not determine term '{}'", term_names()[c]);
-    for (std::size_t r = 0; r < n; ++r) {
-      if (r == c) continue;
-      const double f = a[r][c] / a[c][c];
-      for (std::size_t k = c; k <= n; ++k) a[r][k] -= f * a[c][k];
-    }
-  }
-  for (std::size_t i = 0; i < n; ++i) m.coefficients_[i] = a[i][n] / a[i][i];
-  m.fitted_ = true;
-  return m;
-}
-
-nlohmann::json AnalyticLatencyModel::to_json() const {
-  nlohmann::json coefficients = nlohmann::json::object();
-  for (std::size_t k = 0; k < kTerms; ++k) coefficients[term_names()[k]] = coefficients_[k];
-  return {{"model", "analytic"},
-          {"device", device_},
-          {"fitted", fitted_},
-          {"workload", {{"batch", workload_.batch}, {"sequence", workload_.sequence}}},
-          {"milliseconds_per_unit", coefficients}};
-}
-
-AnalyticLatencyModel AnalyticLatencyModel::from_json(const nlohmann::json& value, const std::string& source) {
-  try {
-    ZEROLM_CHECK(value.value("model", "") == "analytic", "field 'model': value {} is not \"analytic\"",
-                 value.contains("model") ? value["model"].dump() : "(missing)");
-    AnalyticLatencyModel m;
-    m.device_ = value.value("device", "");
-    m.fitted_ = value.value("fitted", false);
-    m.workload_ = {value.at("workload").at("batch").get<double>(), value.at("workload").at("sequence").get<double>()};
-    const auto& c = value.at("milliseconds_per_unit");
-    for (std::size_t k = 0; k < kTerms; ++k) m.coefficients_[k] = c.at(term_names()[k]).get<double>();
-    return m;
-  } catch (const nlohmann::json::exception& e) {
-    ZEROLM_FAIL("{}: not a latency model: {}", source, e.what());
-  } catch (const Error& e) {
-    throw e.with_context(source);
-  }
+  ZEROLM_FAIL("{}: field 'model': value '{}' is not analytic|lut|measured", source, kind);
 }
 
 }  // namespace zerolm

@@ -1,54 +1,52 @@
-// Latency models. `analytic`: a roofline-style cost model over the work a model
-// spec implies (matrix FLOPs per module, attention-score FLOPs, per-layer and
-// per-bias-vector overheads), with per-term costs either derived from device peaks
-// (the defaults) or fitted to measured records (`zerolm latency fit`).
+// Latency models behind one interface. Three kinds:
+//  - `analytic` (analytic_latency.hpp): FLOPs and launches per module with a few
+//    constants from device peaks or fitted to measured records;
+//  - `lut` (lut_latency.hpp): per-layer latencies, profiled on a device or fitted
+//    to whole-network records, looked up and summed;
+//  - `measured` (measured_latency.hpp): a LibTorch forward pass, timed, cached by
+//    architecture hash (and, in a search, in the run store).
 #pragma once
 
-#include <array>
+#include <cstdint>
+#include <memory>
 #include <nlohmann/json.hpp>
-#include <span>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
+#include "engine/core/architecture.hpp"
 #include "engine/core/model_spec.hpp"
 
 namespace zerolm {
 
+class SearchSpace;
+
+// The forward pass a latency stands for: token ids [batch, sequence].
 struct Workload {
   double batch = 8;
   double sequence = 1024;
 };
 
-class AnalyticLatencyModel {
+class LatencyModel {
  public:
-  static constexpr std::size_t kTerms = 7;
-  // The cost terms, in this order.
-  static const std::array<const char*, kTerms>& term_names();
+  virtual ~LatencyModel() = default;
+  virtual std::string_view kind() const = 0;
+  // Milliseconds of one forward pass of `architecture`, lowered as `spec`.
+  // Thread-safe.
+  virtual double predict_ms(const Architecture& architecture, const ModelSpec& spec) const = 0;
+  // The model as JSON: what `make_latency_model` reads back.
+  virtual nlohmann::json to_json() const = 0;
 
-  // Defaults from device peaks: "h100" (bf16 dense) or "cpu" (this machine's order
-  // of magnitude); every FLOP term at 50% of peak, no overheads.
-  static AnalyticLatencyModel for_device(const std::string& device, Workload workload = {});
-
-  // The work terms of one network, in units the coefficients multiply.
-  std::array<double, kTerms> terms(const ModelSpec& spec) const;
-  double predict_ms(const ModelSpec& spec) const;
-
-  // Weighted least squares on relative error: the coefficients that minimise
-  // sum ((predicted - measured) / measured)^2.
-  static AnalyticLatencyModel fit(std::span<const ModelSpec> specs, std::span<const double> measured_ms,
-                                  Workload workload, const std::string& device);
-
-  nlohmann::json to_json() const;
-  static AnalyticLatencyModel from_json(const nlohmann::json& value, const std::string& source);
-
-  const std::array<double, kTerms>& coefficients() const { return coefficients_; }
-  const Workload& workload() const { return workload_; }
-
- private:
-  std::string device_;
-  Workload workload_;
-  std::array<double, kTerms> coefficients_{};  // milliseconds per unit of each term
-  bool fitted_ = false;
+  // Measurements a model took since the last call, for a run store to keep
+  // (only `measured` takes any), and measurements handed back on resume.
+  virtual std::vector<std::pair<std::uint64_t, double>> take_new_measurements() { return {}; }
+  virtual void remember(std::uint64_t /*architecture_hash*/, double /*ms*/) {}
 };
+
+// A model from its JSON (a file's content or a run's stored config); `source`
+// names it in errors. `space` is what `measured` instantiates networks of.
+std::unique_ptr<LatencyModel> make_latency_model(const nlohmann::json& value, const std::string& source,
+                                                 const SearchSpace& space);
 
 }  // namespace zerolm

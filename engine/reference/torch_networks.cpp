@@ -31,28 +31,29 @@ nn::LayerNorm layer_norm(std::int64_t width) { return nn::LayerNorm(nn::LayerNor
 at::Tensor attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, bool causal) {
   auto scores = at::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(q.size(-1)));
   if (causal) {
-    const auto t = q.size(-2);
-    const auto mask = at::ones({t, t}, q.options().dtype(at::kBool)).triu(1);
+    // Built from the scores' own shape, so a traced (TorchScript) network takes any length.
+    const auto mask = at::ones_like(scores, scores.options().dtype(at::kBool)).triu(1);
     scores = scores.masked_fill(mask, -std::numeric_limits<float>::infinity());
   }
   return at::matmul(at::softmax(scores, -1), v);
 }
 
-// [b, t, heads * w] -> [b, heads, t, w] and back.
-at::Tensor split_heads(const at::Tensor& x, std::int64_t heads) {
-  return x.view({x.size(0), x.size(1), heads, x.size(2) / heads}).transpose(1, 2);
-}
-at::Tensor merge_heads(const at::Tensor& x) {
-  return x.transpose(1, 2).contiguous().view({x.size(0), x.size(2), x.size(1) * x.size(3)});
-}
+// [b, t, heads * w] -> [b, heads, t, w] and back. No batch or sequence sizes appear
+// as numbers (a trace would freeze them): the exported TorchScript takes any shape.
+at::Tensor split_heads(const at::Tensor& x, std::int64_t heads) { return x.unflatten(-1, {heads, -1}).transpose(1, 2); }
+at::Tensor merge_heads(const at::Tensor& x) { return x.transpose(1, 2).flatten(-2); }
 
-// DCT-II matrix of size n (orthonormal).
-at::Tensor dct_matrix(std::int64_t n, const at::TensorOptions& options) {
-  const auto k = at::arange(n, options).unsqueeze(1);
-  const auto i = at::arange(n, options).unsqueeze(0);
-  auto m = at::cos(std::numbers::pi / static_cast<double>(n) * (i + 0.5) * k) * std::sqrt(2.0 / static_cast<double>(n));
-  m.select(0, 0).mul_(1.0 / std::sqrt(2.0));
-  return m;
+// 0, 1, ..., n-1 along `dim` of `like`, as a traced op (an arange would freeze n).
+at::Tensor positions_along(const at::Tensor& like, std::int64_t dim) { return at::ones_like(like).cumsum(dim) - 1; }
+
+// Orthonormal DCT-II matrix with the size of `index` (0..n-1, from positions_along),
+// computed by traced ops so the exported network takes any length.
+at::Tensor dct_matrix(const at::Tensor& index) {
+  const auto n = at::ones_like(index).sum();
+  const auto k = index.unsqueeze(1), i = index.unsqueeze(0);
+  auto m = at::cos(std::numbers::pi / n * (i + 0.5) * k) * at::sqrt(2.0 / n);
+  const auto first_row = at::where(k == 0, at::full_like(k, 1.0 / std::numbers::sqrt2), at::ones_like(k));
+  return m * first_row;
 }
 
 // ---------------------------------------------------------------- FlexiBERT
@@ -64,14 +65,17 @@ struct SeparableConvImpl : nn::Module {
                                                                .padding(kernel / 2)
                                                                .bias(false)))),
         pointwise(register_module("pointwise", nn::Conv1d(nn::Conv1dOptions(channels, out, 1).bias(false)))),
-        bias(register_parameter("bias", at::zeros({out}))) {}
-  // [b, t, c] -> [b, t, out]
+        bias(register_parameter("bias", at::zeros({out}))),
+        even_kernel(kernel % 2 == 0) {}
+  // [b, t, c] -> [b, t, out]; padding k/2 leaves one extra step for an even k.
   at::Tensor forward(const at::Tensor& x) {
     auto y = pointwise(depthwise(x.transpose(1, 2))).transpose(1, 2);
-    return y.narrow(1, 0, x.size(1)) + bias;
+    if (even_kernel) y = y.slice(1, 0, -1);
+    return y + bias;
   }
   nn::Conv1d depthwise, pointwise;
   at::Tensor bias;
+  bool even_kernel;
 };
 TORCH_MODULE(SeparableConv);
 
@@ -148,7 +152,9 @@ struct FlexiLayerImpl : nn::Module {
       case MixerType::linear_transform: {
         const auto y = input_dense(x);
         if (layer.mixer.parameter == 0) return at::real(torch::fft::fft2(y, c10::nullopt, {-2, -1}));
-        const auto t = dct_matrix(y.size(1), y.options()), h = dct_matrix(y.size(2), y.options());
+        const auto sample = y.select(0, 0);  // [t, H]
+        const auto t = dct_matrix(positions_along(sample.select(1, 0), 0));
+        const auto h = dct_matrix(positions_along(sample.select(0, 0), 0));
         return at::matmul(at::matmul(t, y), h.transpose(0, 1));
       }
       case MixerType::separable_conv: {
@@ -157,12 +163,12 @@ struct FlexiLayerImpl : nn::Module {
         const auto attention = merge_heads(attend(split_heads(q, attention_heads), split_heads(key(x), attention_heads),
                                                   split_heads(value(x), attention_heads), false));
         const auto span = conv(x) * q;
-        const auto b = x.size(0), t = x.size(1), A = q.size(2), width = A / conv_heads;
-        const auto weights = at::softmax(conv_kernel(span).view({b, t, conv_heads, 1, kernel}), -1);
+        const auto weights = at::softmax(conv_kernel(span).unflatten(-1, {conv_heads, 1, kernel}), -1);
         const auto values = conv_out(x).transpose(1, 2);  // [b, A, t]
         const auto padded = at::constant_pad_nd(values, {kernel / 2, kernel - 1 - kernel / 2});
-        const auto windows = padded.unfold(2, kernel, 1).permute({0, 2, 1, 3}).reshape({b, t, conv_heads, width, kernel});
-        const auto convolved = (windows * weights).sum(-1).reshape({b, t, A});
+        // [b, A, t, k] -> [b, t, heads, A / heads, k]
+        const auto windows = padded.unfold(2, kernel, 1).permute({0, 2, 1, 3}).unflatten(2, {conv_heads, -1});
+        const auto convolved = (windows * weights).sum(-1).flatten(-2);
         return at::cat({attention, convolved}, -1);
       }
     }
@@ -206,13 +212,13 @@ class FlexiBertNetwork final : public TorchNetwork {
       layers->push_back(FlexiLayer(l, H, F, protocol == FlexiBertProtocol::trained));
     }
   }
-  at::Tensor forward(const at::Tensor& tokens) override {
-    const auto positions = at::arange(tokens.size(1), tokens.options()).unsqueeze(0);
+  at::Tensor embed(const at::Tensor& tokens) override {
+    const auto positions = positions_along(tokens, 1);
     auto x = norm(word(tokens) + position(positions) + token_type(at::zeros_like(tokens)));
-    if (project) x = project(x);
-    for (const auto& module : *layers) x = module->as<FlexiLayerImpl>()->forward(x);
-    return x;
+    return project ? project(x) : x;
   }
+  std::size_t num_layers() const override { return layers->size(); }
+  at::Tensor layer(std::size_t i, const at::Tensor& x) override { return layers[i]->as<FlexiLayerImpl>()->forward(x); }
 
  private:
   nn::Embedding word{nullptr}, position{nullptr}, token_type{nullptr};
@@ -239,9 +245,9 @@ struct Gpt2BlockImpl : nn::Module {
   }
   // Rotary position embedding (HW-GPT-Bench's GPT) on [b, heads, t, w].
   static at::Tensor rotate(const at::Tensor& x) {
-    const auto t = x.size(2), w = x.size(3), half = w / 2;
+    const auto half = x.size(3) / 2;  // the head width: fixed by the architecture
     const auto frequencies = at::pow(10000.0, -at::arange(half, x.options()) / static_cast<double>(half));
-    const auto angles = at::arange(t, x.options()).unsqueeze(1) * frequencies.unsqueeze(0);
+    const auto angles = positions_along(x.narrow(-1, 0, 1), 2) * frequencies;  // [b, heads, t, half]
     const auto cos = at::cos(angles), sin = at::sin(angles);
     const auto x1 = x.narrow(-1, 0, half), x2 = x.narrow(-1, half, half);
     return at::cat({x1 * cos - x2 * sin, x1 * sin + x2 * cos}, -1);
@@ -280,12 +286,13 @@ class Gpt2Network final : public TorchNetwork {
     for (const auto& l : a.layers) h->push_back(Gpt2Block(D, l, a.bias, protocol));
     ln_f = register_module("ln_f", layer_norm(D));
   }
-  at::Tensor forward(const at::Tensor& tokens) override {
+  at::Tensor embed(const at::Tensor& tokens) override {
     at::Tensor x = adaptive_layers.empty() ? wte(tokens) : adaptive_embed(tokens);
-    if (wpe) x = x + wpe(at::arange(tokens.size(1), tokens.options()).unsqueeze(0));
-    for (const auto& block : *h) x = block->as<Gpt2BlockImpl>()->forward(x);
-    return ln_f(x);
+    return wpe ? x + wpe(positions_along(tokens, 1)) : x;
   }
+  std::size_t num_layers() const override { return h->size(); }
+  at::Tensor layer(std::size_t i, const at::Tensor& x) override { return h[i]->as<Gpt2BlockImpl>()->forward(x); }
+  at::Tensor finish(const at::Tensor& x) override { return ln_f(x); }
 
  private:
   void build_adaptive(const AdaptiveEmbedding& e, std::int64_t D) {
@@ -323,13 +330,14 @@ class Gpt2Network final : public TorchNetwork {
     }
   }
   at::Tensor adaptive_embed(const at::Tensor& tokens) {
-    auto out = at::zeros({tokens.size(0), tokens.size(1), d_model}, adaptive_layers.front()->weight.options());
+    at::Tensor out;
     std::int64_t start = 0;
     for (std::size_t i = 0; i < adaptive_layers.size(); ++i) {
       const auto in_cluster = (tokens >= start) & (tokens < cluster_ends[i]);
       auto e = adaptive_layers[i](at::where(in_cluster, tokens - start, at::zeros_like(tokens)));
       if (adaptive_projections[i].defined()) e = at::matmul(e, adaptive_projections[i].transpose(0, 1));
-      out = out + e * in_cluster.unsqueeze(-1).to(e.scalar_type());
+      const auto term = e * in_cluster.unsqueeze(-1).to(e.scalar_type());
+      out = out.defined() ? out + term : term;
       start = cluster_ends[i];
     }
     return out * std::sqrt(static_cast<double>(d_model));

@@ -12,10 +12,21 @@
 
 namespace zerolm::reference {
 
+// A network in three stages, so latency can be profiled per layer:
+// embed -> layer 0 .. n-1 -> finish.
 class TorchNetwork : public torch::nn::Module {
  public:
   // Token ids [batch, sequence] -> hidden states [batch, sequence, width].
-  virtual at::Tensor forward(const at::Tensor& tokens) = 0;
+  virtual at::Tensor embed(const at::Tensor& tokens) = 0;
+  virtual std::size_t num_layers() const = 0;
+  virtual at::Tensor layer(std::size_t index, const at::Tensor& hidden) = 0;
+  virtual at::Tensor finish(const at::Tensor& hidden) { return hidden; }
+
+  at::Tensor forward(const at::Tensor& tokens) {
+    auto x = embed(tokens);
+    for (std::size_t i = 0; i < num_layers(); ++i) x = layer(i, x);
+    return finish(x);
+  }
 };
 
 // The network of `architecture` under the space's protocol (flexibert or gpt2).

@@ -4,6 +4,10 @@
 #include <ATen/ATen.h>
 #include <torch/nn/module.h>
 
+#include <ATen/Parallel.h>
+#include <ATen/detail/CUDAHooksInterface.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -114,10 +118,65 @@ std::vector<std::int64_t> forward_shape(const SearchSpace& space, const Architec
   return out.sizes().vec();
 }
 
+namespace {
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const std::size_t n = values.size();
+  return n % 2 == 1 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
+}
+}  // namespace
+
+LatencyProfile measure_latency(const SearchSpace& space, const Architecture& architecture,
+                               const LatencyWorkload& workload, bool per_stage) {
+  const at::Device target = parse_device(workload.device);
+  ZEROLM_CHECK(workload.batch > 0 && workload.sequence > 0, "latency: batch {} and sequence {} must be positive",
+               workload.batch, workload.sequence);
+  ZEROLM_CHECK(workload.repeats > 0 && workload.warmup >= 0, "latency: repeats {} must be positive, warmup {} not negative",
+               workload.repeats, workload.warmup);
+  if (workload.threads > 0) at::set_num_threads(workload.threads);
+  ModelSpec spec;
+  at::manual_seed(0);
+  const auto network = instantiate(space, architecture, spec, target);
+  at::NoGradGuard no_grad;
+  const auto tokens = at::randint(0, 1000, {workload.batch, workload.sequence}, at::TensorOptions().dtype(at::kLong)).to(target);
+  const bool cuda = target.is_cuda();
+  const auto synchronize_device = [] { at::detail::getCUDAHooks().deviceSynchronize(0); };
+  using Clock = std::chrono::steady_clock;
+  const auto timed = [&](auto&& work) {
+    if (cuda) synchronize_device();
+    const auto started = Clock::now();
+    auto out = work();
+    if (cuda) synchronize_device();
+    (void)out;
+    return std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+  };
+  for (int i = 0; i < workload.warmup; ++i) network->forward(tokens);
+  LatencyProfile profile;
+  std::vector<double> forward;
+  for (int i = 0; i < workload.repeats; ++i) forward.push_back(timed([&] { return network->forward(tokens); }));
+  profile.forward_ms = median(forward);
+  if (per_stage) {
+    const std::size_t layers = network->num_layers();
+    std::vector<double> embed, finish;
+    std::vector<std::vector<double>> layer(layers);
+    for (int i = 0; i < workload.repeats; ++i) {
+      at::Tensor x;
+      embed.push_back(timed([&] { return x = network->embed(tokens); }));
+      for (std::size_t l = 0; l < layers; ++l) layer[l].push_back(timed([&] { return x = network->layer(l, x); }));
+      finish.push_back(timed([&] { return network->finish(x); }));
+    }
+    profile.embed_ms = median(embed);
+    profile.finish_ms = median(finish);
+    for (const auto& times : layer) profile.layer_ms.push_back(median(times));
+  }
+  return profile;
+}
+
 }  // namespace zerolm::reference
 
 extern "C" const zerolm::reference::TorchReferenceApi* zerolm_torch_reference_api() {
-  static const zerolm::reference::TorchReferenceApi api{&zerolm::reference::torch_cuda_available,
-                                                        &zerolm::reference::torch_zerolm};
+  static const zerolm::reference::TorchReferenceApi api{
+      &zerolm::reference::torch_cuda_available, &zerolm::reference::torch_zerolm, &zerolm::reference::measure_latency,
+      &zerolm::reference::export_torchscript};
   return &api;
 }

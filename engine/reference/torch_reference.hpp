@@ -45,11 +45,44 @@ GivenComparison compare_given(const SearchSpace& space, const Architecture& arch
 std::vector<std::int64_t> forward_shape(const SearchSpace& space, const Architecture& architecture, std::int64_t batch,
                                         std::int64_t sequence);
 
+// How a forward pass is timed: random tokens [batch, sequence] on `device`
+// ("cpu" or "cuda"), no autograd, `warmup` untimed passes, then the median of
+// `repeats` timed ones (synchronised on CUDA).
+struct LatencyWorkload {
+  std::string device = "cpu";
+  std::int64_t batch = 1;
+  std::int64_t sequence = 128;
+  int warmup = 2;
+  int repeats = 5;
+  int threads = 0;  // CPU intra-op threads; 0 leaves LibTorch's default
+};
+
+// Milliseconds: the whole forward pass, and (with per_stage) each stage on its
+// own: the embedding, every layer, and what follows the last layer.
+struct LatencyProfile {
+  double forward_ms = 0.0;
+  double embed_ms = 0.0;
+  std::vector<double> layer_ms;
+  double finish_ms = 0.0;
+};
+LatencyProfile measure_latency(const SearchSpace& space, const Architecture& architecture,
+                               const LatencyWorkload& workload, bool per_stage);
+
+// Writes the network, initialised as its spec says (torch generators, `seed`),
+// as a TorchScript module to `path`, with `metadata_json` as the extra file
+// "zerolm.json". The module maps token ids [batch, sequence] of any size to
+// hidden states.
+void export_torchscript(const SearchSpace& space, const Architecture& architecture, const std::string& path,
+                        std::uint64_t seed, const std::string& metadata_json);
+
 // The plugin's entry points, for the CLI's dlopen (see torch_plugin.hpp).
 struct TorchReferenceApi {
   bool (*cuda_available)();
   TorchRun (*zerolm)(const SearchSpace&, std::span<const Architecture>, const ProxyOptions&, const std::string&,
                      std::uint64_t);
+  LatencyProfile (*measure_latency)(const SearchSpace&, const Architecture&, const LatencyWorkload&, bool);
+  void (*export_torchscript)(const SearchSpace&, const Architecture&, const std::string&, std::uint64_t,
+                             const std::string&);
 };
 
 }  // namespace zerolm::reference

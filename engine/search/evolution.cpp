@@ -22,7 +22,7 @@ SearchStrategy parse_search_strategy(const std::string& text) {
 Cost Evaluator::cost(const Architecture& architecture) const {
   thread_local ModelSpec spec;
   space_.lower(architecture, spec);
-  return {static_cast<double>(spec.total_parameters()), latency_ != nullptr ? latency_->predict_ms(spec) : 0.0};
+  return {static_cast<double>(spec.total_parameters()), latency_ != nullptr ? latency_->predict_ms(architecture, spec) : 0.0};
 }
 
 std::vector<EvaluatedArchitecture> Evaluator::evaluate(std::span<const Architecture> architectures) {

@@ -27,7 +27,7 @@ struct EvaluatedArchitecture {
   double latency = 0.0;  // 0 until a latency model is configured
 };
 
-class AnalyticLatencyModel;
+class LatencyModel;
 
 // What an architecture costs: parameters and predicted latency (ms; 0 without a
 // latency model).
@@ -39,7 +39,7 @@ struct Cost {
 // Proxy scores, parameter counts and latencies, cached by canonical hash.
 class Evaluator {
  public:
-  Evaluator(const SearchSpace& space, const Proxy& proxy, const AnalyticLatencyModel* latency = nullptr)
+  Evaluator(const SearchSpace& space, const Proxy& proxy, const LatencyModel* latency = nullptr)
       : space_(space), proxy_(proxy), latency_(latency) {}
   // One proxy call for the architectures not yet in the cache.
   std::vector<EvaluatedArchitecture> evaluate(std::span<const Architecture> architectures);
@@ -52,7 +52,7 @@ class Evaluator {
  private:
   const SearchSpace& space_;
   const Proxy& proxy_;
-  const AnalyticLatencyModel* latency_;
+  const LatencyModel* latency_;
   std::unordered_map<std::uint64_t, EvaluatedArchitecture> cache_;
   std::size_t cache_hits_ = 0, scored_ = 0;
 };
@@ -69,7 +69,7 @@ struct SearchConfig {
   double max_seconds = 0.0;        // 0: no time budget
   double max_parameters = std::numeric_limits<double>::infinity();
   double max_latency = std::numeric_limits<double>::infinity();  // ms, with a latency model
-  const AnalyticLatencyModel* latency = nullptr;  // predicts each architecture's latency
+  const LatencyModel* latency = nullptr;  // predicts each architecture's latency
   std::uint64_t seed = 0;
   ObjectiveSet objectives = ObjectiveSet::proxy_parameters;
   // Hypervolume reference; parameters <= 0 means "twice the largest of the first batch".

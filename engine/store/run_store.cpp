@@ -149,7 +149,8 @@ RunStore RunStore::create(const std::string& directory, const nlohmann::json& co
       "  latency REAL);"
       "CREATE TABLE population(position INTEGER PRIMARY KEY, hash TEXT);"
       "CREATE TABLE history(generation INTEGER PRIMARY KEY, evaluations INTEGER, best_score REAL, archive_size INTEGER,"
-      "  hypervolume REAL, seconds REAL);");
+      "  hypervolume REAL, seconds REAL);"
+      "CREATE TABLE latencies(hash TEXT PRIMARY KEY, milliseconds REAL);");
   store.set_meta("config", config.dump());
   store.set_meta("status", "running");
   return store;
@@ -160,7 +161,7 @@ RunStore RunStore::open(const std::string& directory) {
   ZEROLM_CHECK(std::filesystem::exists(path), "{}: no run here (no {})", directory, path.string());
   const int fd = take_lock(directory);
   RunStore store(directory, open_database(directory), fd);
-  store.execute("PRAGMA journal_mode=WAL;");
+  store.execute("PRAGMA journal_mode=WAL; CREATE TABLE IF NOT EXISTS latencies(hash TEXT PRIMARY KEY, milliseconds REAL);");
   return store;
 }
 
@@ -184,7 +185,8 @@ const std::string& RunStore::architecture_json(const SearchSpace& space, const A
 }
 
 void RunStore::commit_generation(const SearchSpace& space, const SearchState& state,
-                                 const std::vector<EvaluatedArchitecture>& evaluated) {
+                                 const std::vector<EvaluatedArchitecture>& evaluated,
+                                 std::span<const std::pair<std::uint64_t, double>> measured_latencies) {
   const std::size_t generation = state.generation - 1;
   maybe_die(generation, "before_commit");
   execute("BEGIN IMMEDIATE");
@@ -195,6 +197,8 @@ void RunStore::commit_generation(const SearchSpace& space, const SearchState& st
       insert.bind(1, static_cast<std::int64_t>(generation)).bind(2, hex(e.architecture.hash()))
           .bind(3, architecture_json(space, e.architecture)).bind(4, e.score).bind(5, e.parameters).bind(6, e.latency).run();
     }
+    Statement latency(db_, "INSERT OR REPLACE INTO latencies(hash, milliseconds) VALUES (?, ?)");
+    for (const auto& [hash, ms] : measured_latencies) latency.bind(1, hex(hash)).bind(2, ms).run();
     maybe_die(generation, "in_transaction");
     execute("DELETE FROM archive; DELETE FROM population;");
     Statement archive(db_, "INSERT INTO archive(position, hash, architecture, score, parameters, latency) VALUES (?, ?, ?, ?, ?, ?)");
@@ -224,6 +228,13 @@ void RunStore::commit_generation(const SearchSpace& space, const SearchState& st
     throw;
   }
   maybe_die(generation, "after_commit");
+}
+
+std::vector<std::pair<std::uint64_t, double>> RunStore::measured_latencies() const {
+  std::vector<std::pair<std::uint64_t, double>> out;
+  Statement rows(db_, "SELECT hash, milliseconds FROM latencies");
+  while (rows.step()) out.emplace_back(std::stoull(rows.text(0), nullptr, 16), rows.real(1));
+  return out;
 }
 
 std::pair<SearchState, std::vector<EvaluatedArchitecture>> RunStore::load(const SearchSpace& space,

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -33,10 +34,14 @@ class RunStore {
   bool finished() const;
   bool has_checkpoint() const;
 
-  // One transaction: the generation's evaluations, the archive, the checkpoint
-  // (population, counters) and the history row.
+  // One transaction: the generation's evaluations, the latencies measured for it
+  // (the `measured` model's cache), the archive, the checkpoint (population,
+  // counters) and the history row.
   void commit_generation(const SearchSpace& space, const SearchState& state,
-                         const std::vector<EvaluatedArchitecture>& evaluated);
+                         const std::vector<EvaluatedArchitecture>& evaluated,
+                         std::span<const std::pair<std::uint64_t, double>> measured_latencies = {});
+  // Every latency measured so far, by architecture hash.
+  std::vector<std::pair<std::uint64_t, double>> measured_latencies() const;
   void mark_finished();
 
   // The last checkpoint and every distinct evaluation (for SearchRun::restore).

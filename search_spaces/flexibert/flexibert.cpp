@@ -396,6 +396,9 @@ void FlexiBertSpace::lower_layer(const FlexiBertLayer& layer, int i, int H, int 
     out.add_vector("attention.output.LayerNorm.bias", Role::norm, i, H, zero);
   };
 
+  // What the weights' shapes do not tell: the head count, and DFT or DCT.
+  out.set_layer_variant(i, static_cast<std::uint8_t>(layer.mixer.type == MixerType::linear_transform ? layer.mixer.parameter
+                                                                                                     : layer.heads));
   switch (layer.mixer.type) {
     case MixerType::self_attention:
       out.attention_score_width += H;

@@ -496,6 +496,7 @@ void Gpt2Space::lower(const Architecture& architecture, ModelSpec& out) const {
     out.add_vector("ln_1.bias", Role::norm, i, D, zero);
     const std::int64_t width = hwgpt ? static_cast<std::int64_t>(l.n_head) * kHwGptHeadSize : D;
     out.attention_score_width += static_cast<double>(width);
+    out.set_layer_variant(i, static_cast<std::uint8_t>(l.n_head));  // heads change the work, not always the shapes
     out.add_matrix("attn.c_attn.weight", Role::attention, i, D, 3 * width, w);
     if (a.bias) out.add_vector("attn.c_attn.bias", Role::attention, i, 3 * width, zero);
     out.add_matrix("attn.c_proj.weight", Role::attention, i, width, D, residual);

@@ -1,0 +1,49 @@
+#include "engine/latency/least_squares.hpp"
+
+#include <cmath>
+
+#include "engine/core/error.hpp"
+
+namespace zerolm {
+
+std::vector<double> relative_least_squares(std::span<const SparseRow> rows, std::size_t unknowns, double ridge) {
+  ZEROLM_CHECK(unknowns > 0, "latency fit: nothing to fit");
+  // Normal equations in fp64: (A^T W A + ridge) x = A^T W y, W = 1 / y^2.
+  const std::size_t n = unknowns;
+  std::vector<double> a(n * (n + 1), 0.0);
+  const auto at = [&](std::size_t r, std::size_t c) -> double& { return a[r * (n + 1) + c]; };
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    const SparseRow& row = rows[r];
+    ZEROLM_CHECK(row.measured > 0, "latency fit: record {} has latency {} ms", r, row.measured);
+    const double w = 1.0 / (row.measured * row.measured);
+    for (const auto& [i, xi] : row.terms) {
+      ZEROLM_CHECK(i < n, "latency fit: term {} of {}", i, n);
+      for (const auto& [j, xj] : row.terms) at(i, j) += w * xi * xj;
+      at(i, n) += w * xi * row.measured;
+    }
+  }
+  double mean_diagonal = 0.0;
+  for (std::size_t i = 0; i < n; ++i) mean_diagonal += at(i, i) / static_cast<double>(n);
+  for (std::size_t i = 0; i < n; ++i) at(i, i) += at(i, i) == 0.0 ? 1.0 : ridge * mean_diagonal;
+  // Gauss-Jordan with partial pivoting (the systems are small: a few to a few hundred).
+  for (std::size_t c = 0; c < n; ++c) {
+    std::size_t pivot = c;
+    for (std::size_t r = c + 1; r < n; ++r) {
+      if (std::abs(at(r, c)) > std::abs(at(pivot, c))) pivot = r;
+    }
+    if (pivot != c) {
+      for (std::size_t k = 0; k <= n; ++k) std::swap(at(c, k), at(pivot, k));
+    }
+    ZEROLM_CHECK(std::abs(at(c, c)) > 1e-300, "latency fit: the records do not determine term {}", c);
+    for (std::size_t r = 0; r < n; ++r) {
+      if (r == c || at(r, c) == 0.0) continue;
+      const double f = at(r, c) / at(c, c);
+      for (std::size_t k = c; k <= n; ++k) at(r, k) -= f * at(c, k);
+    }
+  }
+  std::vector<double> x(n);
+  for (std::size_t i = 0; i < n; ++i) x[i] = at(i, n) / at(i, i);
+  return x;
+}
+
+}  // namespace zerolm
