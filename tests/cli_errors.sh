@@ -134,6 +134,21 @@ expect_error "score: non-numeric --sample" "" -- score --sample many
 expect_error "unknown subcommand" "" -- frobnicate
 expect_error "no subcommand" "" --
 
+# Latency models in a search config: bad values named by file, line and column.
+printf 'space: gpt2\nlatency: {model: measured, device: tpu}\n' > "$tmp/latency-device.yaml"
+expect_error "search: measured latency on an unknown device" "latency-device.yaml:2:36: 'latency.device': value 'tpu' is not cpu|cuda" -- search "$tmp/latency-device.yaml" --out "$tmp/never1"
+printf 'space: gpt2\nlatency:\n  model: lut\n' > "$tmp/latency-lut.yaml"
+expect_error "search: lut latency without a file" "latency-lut.yaml:3:3: 'latency' with model lut needs a 'file'" -- search "$tmp/latency-lut.yaml" --out "$tmp/never2"
+printf 'space: gpt2\nlatency:\n  model: lut\n  file: missing-lut.json\n' > "$tmp/latency-lut-file.yaml"
+expect_error "search: lut latency file missing" "missing-lut.json" -- search "$tmp/latency-lut-file.yaml" --out "$tmp/never3"
+printf 'space: gpt2\nlatency:\n  model: analytic\n  repeats: 3\n' > "$tmp/latency-key.yaml"
+expect_error "search: a key that does not apply to the model" "latency-key.yaml:4:3: 'latency.repeats' does not apply to the analytic model" -- search "$tmp/latency-key.yaml" --out "$tmp/never4"
+printf '{"model": "lut", "workload": {"batch": 1}}' > "$tmp/bad-lut.json"
+h100="${ZEROLM_BENCHMARKS:-$(dirname "$0")/../../shared/benchmarks}/hwgpt-latency/h100.json"
+if [[ -f "$h100" ]]; then
+  expect_error "latency eval: malformed lut file" "bad-lut.json: not a lut latency model" -- latency eval --benchmark "$h100" --model "$tmp/bad-lut.json"
+fi
+
 # Help.
 # The top-level help lists the subcommands only (CLI11 prints no subcommand options
 # there), so it is checked for the rank subcommand and benchmark files; the options

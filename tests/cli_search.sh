@@ -117,3 +117,32 @@ printf 'space: flexibert\nchoices:\n  hidden: [256]\n' > "$tmp/badchoice.yaml"
 [ $? -eq 2 ] || fail "bad choice: expected exit 2"
 grep -q "badchoice.yaml:3:3: field 'choices.hidden' is not a choice of this space" "$tmp/badchoice.err" || fail "bad choice: $(cat "$tmp/badchoice.err")"
 echo "ok: choices narrow and widen the space; a bad choice is named by file, line and column"
+
+# With the LibTorch plugin: the torchscript export, and a search on measured
+# latencies whose measurements survive a kill (a resumed run reuses them).
+if [ -e "$(dirname "$ZEROLM")/libzerolm_torch_reference.so" ]; then
+  "$ZEROLM" export "$tmp/reference" --top 2 --format torchscript --out "$tmp/ts" 2>"$tmp/ts.err" || fail "torchscript: $(cat "$tmp/ts.err")"
+  [ "$(find "$tmp/ts" -name '*.pt' | wc -l)" -eq 2 ] || fail "torchscript export did not write 2 modules"
+  cat > "$tmp/measured.yaml" <<'YAML'
+space: gpt2
+protocol: gpt2
+choices: {n_layer: [2, 3], d_model: [64, 128], d_inner: [256, 512]}
+latency: {model: measured, device: cpu, batch: 1, sequence: 8, warmup: 0, repeats: 1}
+objectives: [proxy, parameters, latency]
+search: {population: 8, tournament: 2, children: 4, max_evaluations: 32}
+YAML
+  latencies() { "$ZEROLM" export "$1" --top 1000 | awk '/"hash"/ {h = $2} /"latency"/ {print h, $2}' | sort; }
+  killable 3:after_commit search "$tmp/measured.yaml" --out "$tmp/measured" --log-json
+  [ $? -eq 137 ] || fail "measured: the run was not killed"
+  latencies "$tmp/measured" > "$tmp/measured.before"
+  [ -s "$tmp/measured.before" ] || fail "measured: nothing stored before the kill"
+  "$ZEROLM" search --resume "$tmp/measured" --log-json >/dev/null 2>"$tmp/measured.err" || fail "measured: resume: $(cat "$tmp/measured.err")"
+  grep -Eq 'resuming .* [1-9][0-9]* latencies measured earlier' "$tmp/measured.err" || fail "measured: $(cat "$tmp/measured.err")"
+  latencies "$tmp/measured" > "$tmp/measured.after"
+  [ -z "$(comm -23 "$tmp/measured.before" "$tmp/measured.after")" ] || fail "measured: a latency changed on resume"
+  [ "$(wc -l < "$tmp/measured.after")" -gt "$(wc -l < "$tmp/measured.before")" ] || fail "measured: the resumed run added nothing"
+  awk '$2 + 0 <= 0 {exit 1}' "$tmp/measured.after" || fail "measured: a latency is not positive"
+  echo "ok: torchscript export; measured latencies kept across a kill ($(wc -l < "$tmp/measured.before") before, $(wc -l < "$tmp/measured.after") after)"
+else
+  echo "note: no LibTorch plugin; torchscript export and measured latency not exercised"
+fi

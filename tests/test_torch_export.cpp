@@ -1,13 +1,16 @@
 // The TorchScript export loads back in LibTorch and computes what the LibTorch
 // network computes, on a batch and sequence length other than the traced ones;
 // and the latency measurement times what it says.
-#include <catch2/catch.hpp>
-
+// LibTorch first: its logging defines a CHECK macro that Catch's must replace.
 #include <torch/csrc/jit/serialization/import.h>
 #include <torch/script.h>
+#undef CHECK
+
+#include <catch2/catch.hpp>
 
 #include <filesystem>
 
+#include "engine/latency/measured_latency.hpp"
 #include "engine/reference/torch_networks.hpp"
 #include "engine/reference/torch_reference.hpp"
 #include "engine/scoring/evaluate.hpp"
@@ -76,4 +79,32 @@ TEST_CASE("latency measurement times the forward pass and each stage", "[torch]"
 
   workload.device = "nonsense";
   CHECK_THROWS_WITH(reference::measure_latency(*space, architecture, workload, false), Catch::Contains("nonsense"));
+}
+
+TEST_CASE("the measured latency model times each architecture once and reuses what it is given", "[torch]") {
+  const auto space = make_search_space("gpt2", {"hwgpt"});
+  const auto sample = sample_architectures(*space, 2, 6);
+  reference::LatencyWorkload workload;
+  workload.sequence = 16;
+  workload.warmup = 0;
+  workload.repeats = 1;
+  MeasuredLatencyModel model(*space, workload);
+  ModelSpec spec;
+  space->lower(sample[0], spec);
+  const double first = model.predict_ms(sample[0], spec);
+  CHECK(first > 0.0);
+  CHECK(model.predict_ms(sample[0], spec) == first);  // cached, not timed again
+  const auto fresh = model.take_new_measurements();
+  REQUIRE(fresh.size() == 1);
+  CHECK(fresh[0] == std::make_pair(sample[0].hash(), first));
+  CHECK(model.take_new_measurements().empty());
+
+  model.remember(sample[1].hash(), 42.0);  // as a resumed run hands back its store
+  space->lower(sample[1], spec);
+  CHECK(model.predict_ms(sample[1], spec) == 42.0);
+  CHECK(model.take_new_measurements().empty());
+
+  const auto again = make_latency_model(model.to_json(), "test", *space);
+  CHECK(again->kind() == "measured");
+  CHECK(again->to_json() == model.to_json());
 }

@@ -77,13 +77,14 @@ int run_search_command(const SearchOptions& o) {
   search.latency = latency.get();
   SearchRun run(*space, *proxy, search);
   if (store->has_checkpoint()) {
+    const auto measured = store->measured_latencies();
     if (latency) {
-      for (const auto& [hash, ms] : store->measured_latencies()) latency->remember(hash, ms);
+      for (const auto& [hash, ms] : measured) latency->remember(hash, ms);
     }
     auto [state, cache] = store->load(*space, c.search.objectives);
     run.restore(std::move(state), cache);
-    fmt::print(stderr, "zerolm: resuming {} at generation {} ({} evaluations)\n", store->directory(),
-               run.state().generation, run.state().evaluations);
+    fmt::print(stderr, "zerolm: resuming {} at generation {} ({} evaluations, {} latencies measured earlier)\n",
+               store->directory(), run.state().generation, run.state().evaluations, measured.size());
   }
   const bool json = o.log_json || isatty(STDERR_FILENO) == 0;
   std::size_t last_evaluations = run.state().evaluations;
