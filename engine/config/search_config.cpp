@@ -106,7 +106,8 @@ SearchRunConfig parse(const std::string& file, const YAML::Node& root) {
     }
   }
   if (const auto s = root["search"]) {
-    check_keys(file, s, "search", {"strategy", "population", "tournament", "children", "max_evaluations", "max_seconds"});
+    check_keys(file, s, "search",
+               {"strategy", "population", "tournament", "children", "archive_parents", "max_evaluations", "max_seconds"});
     if (s["strategy"]) {
       const auto strategy = scalar<std::string>(file, s["strategy"], "search.strategy");
       ZEROLM_CHECK(strategy == "evolution" || strategy == "random", "{}: 'search.strategy': value '{}' is not evolution|random",
@@ -116,6 +117,12 @@ SearchRunConfig parse(const std::string& file, const YAML::Node& root) {
     if (s["population"]) c.search.population = count(file, s["population"], "search.population", 1);
     if (s["tournament"]) c.search.tournament = count(file, s["tournament"], "search.tournament", 1);
     if (s["children"]) c.search.children = count(file, s["children"], "search.children", 1);
+    if (s["archive_parents"]) {
+      c.search.archive_parents = scalar<double>(file, s["archive_parents"], "search.archive_parents");
+      ZEROLM_CHECK(c.search.archive_parents >= 0.0 && c.search.archive_parents <= 1.0,
+                   "{}: 'search.archive_parents': value {} is not in [0, 1]", where(file, s["archive_parents"]),
+                   c.search.archive_parents);
+    }
     if (s["max_evaluations"]) c.search.max_evaluations = count(file, s["max_evaluations"], "search.max_evaluations", 1);
     if (s["max_seconds"]) c.search.max_seconds = scalar<double>(file, s["max_seconds"], "search.max_seconds");
     ZEROLM_CHECK(c.search.tournament <= c.search.population, "{}: 'search.tournament': value {} exceeds the population {}",
@@ -235,6 +242,7 @@ nlohmann::json SearchRunConfig::to_json() const {
                        {"population", search.population},
                        {"tournament", search.tournament},
                        {"children", search.children},
+                       {"archive_parents", search.archive_parents},
                        {"max_evaluations", search.max_evaluations},
                        {"max_seconds", search.max_seconds}}},
                      {"objectives", search.objectives == ObjectiveSet::proxy_parameters

@@ -1,7 +1,6 @@
 #include "engine/scoring/evaluate.hpp"
 
 #include <tbb/blocked_range.h>
-#include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
@@ -13,10 +12,11 @@ std::vector<ProxyBreakdown> evaluate(const SearchSpace& space, const Proxy& prox
   std::vector<ProxyBreakdown> out(architectures.size());
   // Lower and score a batch while its specs are still in cache: a spec is a few KiB,
   // and lowering a whole population first would stream it through memory twice.
-  tbb::enumerable_thread_specific<std::vector<ModelSpec>> buffers;
+  // Per thread and kept across calls: a search calls this once per generation,
+  // and specs regrown from empty each time cost more than the scoring.
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, architectures.size(), batch_size),
                     [&](const tbb::blocked_range<std::size_t>& range) {
-                      std::vector<ModelSpec>& specs = buffers.local();
+                      thread_local std::vector<ModelSpec> specs;
                       if (specs.size() < range.size()) specs.resize(range.size());
                       for (std::size_t i = range.begin(); i < range.end(); ++i) {
                         space.lower(architectures[i], specs[i - range.begin()]);

@@ -103,6 +103,13 @@ Architecture SearchRun::draw_child(std::size_t generation, std::size_t child) co
     const std::uint64_t stream = (static_cast<std::uint64_t>(generation) << 32) + (static_cast<std::uint64_t>(child) << 10);
     CounterRng rng(config_.seed, stream + static_cast<std::uint64_t>(attempt));
     if (config_.strategy == SearchStrategy::random) return space_.sample(rng);
+    // Some parents come from the Pareto archive, uniformly: mutations of small
+    // front members fill the front's low-parameter end, which a tournament on the
+    // proxy alone leaves to chance.
+    if (config_.archive_parents > 0.0 && !state_.archive.entries().empty() && rng.uniform() < config_.archive_parents) {
+      const auto& front = state_.archive.entries();
+      return space_.mutate(front[rng.below(front.size())].architecture, rng);
+    }
     // Tournament: the best of S members drawn without replacement.
     const auto& population = state_.population;
     const EvaluatedArchitecture* parent = nullptr;

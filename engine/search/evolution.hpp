@@ -65,6 +65,7 @@ struct SearchConfig {
   std::size_t population = 256;    // P
   std::size_t tournament = 32;     // S
   std::size_t children = 64;       // B per step, scored together; the B oldest leave
+  double archive_parents = 0.25;   // share of children mutated from a random Pareto-archive member
   std::size_t max_evaluations = 20000;
   double max_seconds = 0.0;        // 0: no time budget
   double max_parameters = std::numeric_limits<double>::infinity();

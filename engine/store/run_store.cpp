@@ -9,6 +9,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <unordered_map>
+#include <unordered_set>
+
+#include <tbb/parallel_for.h>
 
 #include "engine/core/error.hpp"
 
@@ -36,6 +39,11 @@ class Statement {
   ~Statement() { sqlite3_finalize(statement_); }
   Statement& bind(int i, const std::string& v) {
     sqlite3_bind_text(statement_, i, v.c_str(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  // Text that outlives the statement's next step (no copy).
+  Statement& bind_stable(int i, const std::string& v) {
+    sqlite3_bind_text(statement_, i, v.c_str(), static_cast<int>(v.size()), SQLITE_STATIC);
     return *this;
   }
   Statement& bind(int i, double v) {
@@ -82,7 +90,9 @@ int take_lock(const std::string& directory) {
 sqlite3* open_database(const std::string& directory) {
   sqlite3* db = nullptr;
   const std::string path = (std::filesystem::path(directory) / kDatabase).string();
-  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) {
+  // One connection, used by one thread: no SQLite mutexes.
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) !=
+      SQLITE_OK) {
     const std::string why = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
     ZEROLM_FAIL("{}: cannot open the run store: {}", path, why);
@@ -97,9 +107,21 @@ std::string hex(std::uint64_t hash) { return fmt::format("{:016x}", hash); }
 RunStore::RunStore(std::string directory, sqlite3* db, int lock_fd)
     : directory_(std::move(directory)), db_(db), lock_fd_(lock_fd) {}
 
+void RunStore::read_archive_rows() {
+  stored_archive_.clear();
+  archive_position_ = 0;
+  Statement rows(db_, "SELECT hash, position FROM archive");
+  while (rows.step()) {
+    stored_archive_.insert(std::stoull(rows.text(0), nullptr, 16));
+    archive_position_ = std::max(archive_position_, rows.integer(1) + 1);
+  }
+}
+
 RunStore::RunStore(RunStore&& other) noexcept
     : directory_(std::move(other.directory_)),
       json_by_hash_(std::move(other.json_by_hash_)),
+      stored_archive_(std::move(other.stored_archive_)),
+      archive_position_(other.archive_position_),
       db_(other.db_),
       lock_fd_(other.lock_fd_) {
   other.db_ = nullptr;
@@ -145,7 +167,7 @@ RunStore RunStore::create(const std::string& directory, const nlohmann::json& co
       "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
       "CREATE TABLE evaluations(id INTEGER PRIMARY KEY, generation INTEGER, hash TEXT, architecture TEXT,"
       "  score REAL, parameters REAL, latency REAL);"
-      "CREATE TABLE archive(position INTEGER PRIMARY KEY, hash TEXT, architecture TEXT, score REAL, parameters REAL,"
+      "CREATE TABLE archive(position INTEGER PRIMARY KEY, hash TEXT UNIQUE, architecture TEXT, score REAL, parameters REAL,"
       "  latency REAL);"
       "CREATE TABLE population(position INTEGER PRIMARY KEY, hash TEXT);"
       "CREATE TABLE history(generation INTEGER PRIMARY KEY, evaluations INTEGER, best_score REAL, archive_size INTEGER,"
@@ -162,6 +184,7 @@ RunStore RunStore::open(const std::string& directory) {
   const int fd = take_lock(directory);
   RunStore store(directory, open_database(directory), fd);
   store.execute("PRAGMA journal_mode=WAL; CREATE TABLE IF NOT EXISTS latencies(hash TEXT PRIMARY KEY, milliseconds REAL);");
+  store.read_archive_rows();
   return store;
 }
 
@@ -188,6 +211,14 @@ void RunStore::commit_generation(const SearchSpace& space, const SearchState& st
                                  const std::vector<EvaluatedArchitecture>& evaluated,
                                  std::span<const std::pair<std::uint64_t, double>> measured_latencies) {
   const std::size_t generation = state.generation - 1;
+  // Serialise the new architectures in parallel, before the (serial) transaction.
+  std::vector<const Architecture*> fresh;
+  for (const auto& e : evaluated) {
+    if (!json_by_hash_.count(e.architecture.hash())) fresh.push_back(&e.architecture);
+  }
+  std::vector<std::string> texts(fresh.size());
+  tbb::parallel_for(std::size_t{0}, fresh.size(), [&](std::size_t i) { texts[i] = space.to_json(*fresh[i]).dump(); });
+  for (std::size_t i = 0; i < fresh.size(); ++i) json_by_hash_.emplace(fresh[i]->hash(), std::move(texts[i]));
   maybe_die(generation, "before_commit");
   execute("BEGIN IMMEDIATE");
   try {
@@ -195,21 +226,33 @@ void RunStore::commit_generation(const SearchSpace& space, const SearchState& st
                           " VALUES (?, ?, ?, ?, ?, ?)");
     for (const auto& e : evaluated) {
       insert.bind(1, static_cast<std::int64_t>(generation)).bind(2, hex(e.architecture.hash()))
-          .bind(3, architecture_json(space, e.architecture)).bind(4, e.score).bind(5, e.parameters).bind(6, e.latency).run();
+          .bind_stable(3, architecture_json(space, e.architecture)).bind(4, e.score).bind(5, e.parameters)
+          .bind(6, e.latency).run();
     }
     Statement latency(db_, "INSERT OR REPLACE INTO latencies(hash, milliseconds) VALUES (?, ?)");
     for (const auto& [hash, ms] : measured_latencies) latency.bind(1, hex(hash)).bind(2, ms).run();
     maybe_die(generation, "in_transaction");
-    execute("DELETE FROM archive; DELETE FROM population;");
+    // The archive changes by a few members per generation: write the difference.
+    // Positions only grow, so ORDER BY position is the archive's own order.
+    std::unordered_set<std::uint64_t> current;
+    for (const auto& e : state.archive.entries()) current.insert(e.architecture.hash());
+    std::vector<std::uint64_t> removed;
+    for (std::uint64_t hash : stored_archive_) {
+      if (!current.count(hash)) removed.push_back(hash);
+    }
+    Statement remove(db_, "DELETE FROM archive WHERE hash = ?");
+    for (std::uint64_t hash : removed) remove.bind(1, hex(hash)).run();
     Statement archive(db_, "INSERT INTO archive(position, hash, architecture, score, parameters, latency) VALUES (?, ?, ?, ?, ?, ?)");
-    std::int64_t position = 0;
+    std::int64_t position = archive_position_;
     for (const auto& e : state.archive.entries()) {
-      archive.bind(1, position++).bind(2, hex(e.architecture.hash())).bind(3, architecture_json(space, e.architecture))
+      if (stored_archive_.count(e.architecture.hash())) continue;
+      archive.bind(1, position++).bind(2, hex(e.architecture.hash())).bind_stable(3, architecture_json(space, e.architecture))
           .bind(4, e.objectives.proxy).bind(5, e.objectives.parameters).bind(6, e.objectives.latency).run();
     }
+    execute("DELETE FROM population;");
     Statement population(db_, "INSERT INTO population(position, hash) VALUES (?, ?)");
-    position = 0;
-    for (const auto& e : state.population) population.bind(1, position++).bind(2, hex(e.architecture.hash())).run();
+    std::int64_t member = 0;
+    for (const auto& e : state.population) population.bind(1, member++).bind(2, hex(e.architecture.hash())).run();
     const auto& h = state.history.back();
     Statement(db_, "INSERT OR REPLACE INTO history VALUES (?, ?, ?, ?, ?, ?)")
         .bind(1, static_cast<std::int64_t>(h.generation)).bind(2, static_cast<std::int64_t>(h.evaluations))
@@ -223,6 +266,8 @@ void RunStore::commit_generation(const SearchSpace& space, const SearchState& st
                                     {"seconds", h.seconds}};
     set_meta("checkpoint", checkpoint.dump());
     execute("COMMIT");
+    stored_archive_ = std::move(current);
+    archive_position_ = position;
   } catch (...) {
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
     throw;

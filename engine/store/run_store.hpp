@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -59,6 +60,10 @@ class RunStore {
 
   std::string directory_;
   std::unordered_map<std::uint64_t, std::string> json_by_hash_;
+  // The archive as committed: members by hash, and the next free position.
+  void read_archive_rows();
+  std::unordered_set<std::uint64_t> stored_archive_;
+  std::int64_t archive_position_ = 0;
   sqlite3* db_ = nullptr;
   int lock_fd_ = -1;
 };
