@@ -7,11 +7,10 @@
 #include <memory>
 #include <optional>
 
-#include "engine/calibration/calibrate.hpp"
 #include "engine/cli/commands.hpp"
 #include "engine/config/search_config.hpp"
 #include "engine/core/error.hpp"
-#include "engine/store/run_store.hpp"
+#include "engine/runs/stored_search.hpp"
 
 namespace zerolm::cli {
 
@@ -58,57 +57,15 @@ int run_search_command(const SearchOptions& o) {
     ZEROLM_CHECK(!c.output.empty(), "{}: no output folder: set 'output' in the config or pass --out DIR", o.config);
   }
   if (!o.device.empty()) c.device = o.device;
-  const auto space = c.make_space();
-  c.protocol = std::string(space->protocol());
-  ProxyOptions options = c.proxy_options;
-  options.backend = resolve_device(c.device, options.mode == ProxyMode::sampled);
-  if (!store) {
-    if (c.proxy == "zerolm" && c.heuristic_alpha) {
-      options.alpha = default_heuristic_alpha(*space, options);
-      // Stored resolved, so a resumed run scores with the very same alpha.
-      c.proxy_options.alpha = options.alpha;
-      c.heuristic_alpha = false;
-    }
-    store.emplace(RunStore::create(c.output, c.to_json()));
-  }
-  const auto proxy = make_proxy(c.proxy, options);
-  const auto latency = c.make_latency_model(*space);
-  SearchConfig search = c.search;
-  search.latency = latency.get();
-  SearchRun run(*space, *proxy, search);
-  if (store->has_checkpoint()) {
-    const auto measured = store->measured_latencies();
-    if (latency) {
-      for (const auto& [hash, ms] : measured) latency->remember(hash, ms);
-    }
-    auto [state, cache] = store->load(*space, c.search.objectives);
-    run.restore(std::move(state), cache);
-    fmt::print(stderr, "zerolm: resuming {} at generation {} ({} evaluations, {} latencies measured earlier)\n",
-               store->directory(), run.state().generation, run.state().evaluations, measured.size());
-  }
   const bool json = o.log_json || isatty(STDERR_FILENO) == 0;
-  std::size_t last_evaluations = run.state().evaluations;
-  double last_seconds = run.state().history.empty() ? 0.0 : run.state().history.back().seconds;
-  while (!run.finished()) {
-    const auto evaluated = run.step();
-    store->commit_generation(*space, run.state(), evaluated,
-                             latency ? latency->take_new_measurements() : std::vector<std::pair<std::uint64_t, double>>{});
-    const auto& r = run.state().history.back();
-    if (r.generation % c.log_every == 0 || run.finished()) {
-      const double rate = static_cast<double>(r.evaluations - last_evaluations) / std::max(r.seconds - last_seconds, 1e-9);
-      progress(c, r, json, rate);
-      last_evaluations = r.evaluations;
-      last_seconds = r.seconds;
-    }
-  }
-  store->mark_finished();
-  const auto& s = run.state();
+  const kernels::WeightStatisticsBackend* backend = resolve_device(c.device, c.proxy_options.mode == ProxyMode::sampled);
+  const SearchSummary s =
+      run_stored_search(c, std::move(store), backend, [&](const GenerationRecord& r, double rate) { progress(c, r, json, rate); });
   if (!json) fmt::print(stderr, "\n");
   fmt::print(stderr, "zerolm: {} evaluations in {:.2f} s ({:.0f}/s); best score {:.6g} ({}); archive {} architectures, "
                      "hypervolume {:.6g}; run stored in {}\n",
-             s.evaluations, s.history.back().seconds, static_cast<double>(s.evaluations) / std::max(s.history.back().seconds, 1e-9),
-             s.best.score, space->summary(s.best.architecture), s.archive.size(), s.history.back().hypervolume,
-             store->directory());
+             s.evaluations, s.seconds, static_cast<double>(s.evaluations) / std::max(s.seconds, 1e-9), s.best_score, s.best,
+             s.archive_size, s.hypervolume, s.directory);
   return 0;
 }
 }  // namespace

@@ -1,0 +1,88 @@
+#include "engine/runs/stored_search.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "engine/calibration/calibrate.hpp"
+#include "engine/core/error.hpp"
+#include "engine/latency/latency_model.hpp"
+
+namespace zerolm {
+
+namespace {
+SearchSummary summary_of(const RunStore& store, const SearchSpace& space, const SearchState& s) {
+  SearchSummary out;
+  out.directory = store.directory();
+  out.best_score = s.best.score;
+  out.best = s.have_best ? space.summary(s.best.architecture) : "";
+  out.archive_size = s.archive.size();
+  out.hypervolume = s.history.empty() ? 0.0 : s.history.back().hypervolume;
+  out.evaluations = s.evaluations;
+  out.seconds = s.history.empty() ? 0.0 : s.history.back().seconds;
+  out.finished = store.finished();
+  return out;
+}
+}  // namespace
+
+SearchSummary run_stored_search(SearchRunConfig c, std::optional<RunStore> store,
+                                const kernels::WeightStatisticsBackend* backend, const SearchProgress& progress) {
+  const auto space = c.make_space();
+  c.protocol = std::string(space->protocol());
+  ProxyOptions options = c.proxy_options;
+  options.backend = backend;
+  if (!store) {
+    ZEROLM_CHECK(!c.output.empty(), "search: no output folder (set 'output' in the config or pass --out DIR)");
+    if (c.proxy == "zerolm" && c.heuristic_alpha) {
+      options.alpha = default_heuristic_alpha(*space, options);
+      // Stored resolved, so a resumed run scores with the very same alpha.
+      c.proxy_options.alpha = options.alpha;
+      c.heuristic_alpha = false;
+    }
+    store.emplace(RunStore::create(c.output, c.to_json()));
+  }
+  const auto proxy = make_proxy(c.proxy, options);
+  const auto latency = c.make_latency_model(*space);
+  SearchConfig search = c.search;
+  search.latency = latency.get();
+  SearchRun run(*space, *proxy, search);
+  if (store->has_checkpoint()) {
+    const auto measured = store->measured_latencies();
+    if (latency) {
+      for (const auto& [hash, ms] : measured) latency->remember(hash, ms);
+    }
+    auto [state, cache] = store->load(*space, c.search.objectives);
+    run.restore(std::move(state), cache);
+    fmt::print(stderr, "zerolm: resuming {} at generation {} ({} evaluations, {} latencies measured earlier)\n",
+               store->directory(), run.state().generation, run.state().evaluations, measured.size());
+  }
+  std::size_t last_evaluations = run.state().evaluations;
+  double last_seconds = run.state().history.empty() ? 0.0 : run.state().history.back().seconds;
+  while (!run.finished()) {
+    const auto evaluated = run.step();
+    store->commit_generation(*space, run.state(), evaluated,
+                             latency ? latency->take_new_measurements() : std::vector<std::pair<std::uint64_t, double>>{});
+    const auto& r = run.state().history.back();
+    if (progress && (r.generation % std::max<std::size_t>(c.log_every, 1) == 0 || run.finished())) {
+      progress(r, static_cast<double>(r.evaluations - last_evaluations) / std::max(r.seconds - last_seconds, 1e-9));
+      last_evaluations = r.evaluations;
+      last_seconds = r.seconds;
+    }
+  }
+  store->mark_finished();
+  return summary_of(*store, *space, run.state());
+}
+
+SearchSummary summarize_run(const RunStore& store) {
+  const SearchRunConfig c = SearchRunConfig::from_json(store.config());
+  const auto space = c.make_space();
+  if (!store.has_checkpoint()) {
+    SearchSummary out;
+    out.directory = store.directory();
+    return out;
+  }
+  const auto [state, cache] = store.load(*space, c.search.objectives);
+  return summary_of(store, *space, state);
+}
+
+}  // namespace zerolm
