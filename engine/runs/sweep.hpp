@@ -1,0 +1,39 @@
+// Sweeps: every point of a sweep file is a full search with its own run store
+// (DIR/point-NNN). Resumable: finished points are read back, interrupted ones
+// continue. CPU points run `parallel` at a time (TBB); points whose weights are
+// drawn on a GPU share the device one after another. DIR/summary.csv and
+// DIR/summary.json are rewritten as points finish.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "engine/config/sweep_config.hpp"
+#include "engine/runs/stored_search.hpp"
+
+namespace zerolm {
+
+struct SweepPointResult {
+  SweepPoint point;
+  SearchSummary summary;
+  std::string status;  // "finished", "resumed", "done earlier", or "failed: why"
+};
+
+struct SweepRunOptions {
+  std::string directory;
+  std::string device;  // overrides every point's 'device' when set
+  // The backend a point's config resolves to (the CLI's --device logic).
+  std::function<const kernels::WeightStatisticsBackend*(const SearchRunConfig&)> backend;
+  std::function<void(std::size_t points)> on_start;        // after every point's config checked out
+  std::function<void(const SweepPointResult&)> on_point;  // called as each point ends (serialised)
+};
+
+// Runs (or resumes) every point; throws after writing the summaries when a point
+// failed, naming it.
+std::vector<SweepPointResult> run_sweep(const SweepConfig& sweep, const SweepRunOptions& options);
+
+// Re-reads DIR/summary.json.
+nlohmann::json read_sweep_summary(const std::string& directory);
+
+}  // namespace zerolm
