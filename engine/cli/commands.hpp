@@ -30,6 +30,7 @@ Command add_search_command(CLI::App& app);
 Command add_export_command(CLI::App& app);
 Command add_latency_command(CLI::App& app);
 Command add_sweep_command(CLI::App& app);
+Command add_report_command(CLI::App& app);
 
 // "--alpha": a number, or "heuristic" for the data-free choice.
 struct AlphaOption {

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   add(zerolm::cli::add_export_command(app));
   add(zerolm::cli::add_latency_command(app));
   add(zerolm::cli::add_sweep_command(app));
+  add(zerolm::cli::add_report_command(app));
   add(zerolm::cli::add_score_command(app));
   add(zerolm::cli::add_rank_command(app));
   add(zerolm::cli::add_params_command(app));

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/cli/commands.hpp"
+#include "engine/report/html_report.hpp"
 #include "engine/core/error.hpp"
 #include "engine/scoring/rank.hpp"
 
@@ -28,6 +29,7 @@ struct RankOptions {
   bool include_embeddings = false;
   bool include_norms = false;
   bool json = false;
+  std::string report;  // HTML file with the scatter of proxy vs ground truth
   bool sample_given = false;
   bool repeats_given = false;
 };
@@ -58,6 +60,10 @@ int run_rank(const RankOptions& o) {
   }
   const RankReport r = rank_benchmark(request);
   const bool calibrated = r.repeats > 0;
+  if (!o.report.empty()) {
+    report::write_report(o.report, report::rank_report(r));
+    fmt::print(stderr, "zerolm: report in {}\n", o.report);
+  }
 
   if (o.json) {
     nlohmann::json out{{"n", r.n},
@@ -128,6 +134,7 @@ Command add_rank_command(CLI::App& app) {
   sub->add_flag("--include-norms", o->include_norms, "Add LayerNorm weights' capacity to the ZeroLM score");
   sub->add_option("--device", o->device, kDeviceHelp)->capture_default_str();
   sub->add_flag("--json", o->json, "Print one JSON object");
+  sub->add_option("--report", o->report, "Also write an HTML report: proxy score vs ground truth, with the correlations");
   return {sub, [o, sub] {
             o->sample_given = sub->get_option("--sample")->count() > 0;
             o->repeats_given = sub->get_option("--repeats")->count() > 0;

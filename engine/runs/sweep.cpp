@@ -117,6 +117,10 @@ std::vector<SweepPointResult> run_sweep(const SweepConfig& sweep, const SweepRun
     r.point = points[i];
     try {
       const fs::path folder = configs[i].output;
+      if (fs::exists(folder / "run.sqlite") && !RunStore::initialised(folder.string())) {
+        // Killed while its store was being created: nothing in it; start over.
+        for (const char* name : {"run.sqlite", "run.sqlite-wal", "run.sqlite-shm"}) fs::remove(folder / name);
+      }
       if (fs::exists(folder / "run.sqlite")) {
         RunStore store = RunStore::open(folder.string());
         if (store.finished()) {

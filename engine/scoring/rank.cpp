@@ -114,6 +114,10 @@ RankReport rank_benchmark(const RankRequest& request) {
     const auto t = pick(truth, e.rows);
     const auto p = pick(parameters, e.rows);
     const Correlations c = correlate(scores, t, p);
+    if (report.plotted_scores.empty()) {
+      report.plotted_scores = scores;
+      report.plotted_truths = t;
+    }
     spearmans.push_back(c.spearman);
     kendalls.push_back(c.kendall);
     pearsons.push_back(c.pearson);

@@ -164,6 +164,9 @@ RunStore RunStore::create(const std::string& directory, const nlohmann::json& co
   RunStore store(directory, open_database(directory), fd);
   store.execute(
       "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+      // Tables and config in one transaction: a store killed while being created
+      // holds either everything or nothing (RunStore::initialised).
+      "BEGIN IMMEDIATE;"
       "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
       "CREATE TABLE evaluations(id INTEGER PRIMARY KEY, generation INTEGER, hash TEXT, architecture TEXT,"
       "  score REAL, parameters REAL, latency REAL);"
@@ -175,7 +178,33 @@ RunStore RunStore::create(const std::string& directory, const nlohmann::json& co
       "CREATE TABLE latencies(hash TEXT PRIMARY KEY, milliseconds REAL);");
   store.set_meta("config", config.dump());
   store.set_meta("status", "running");
+  store.execute("COMMIT");
   return store;
+}
+
+bool RunStore::initialised(const std::string& directory) {
+  const auto path = std::filesystem::path(directory) / kDatabase;
+  if (!std::filesystem::exists(path)) return false;
+  sqlite3* db = nullptr;
+  bool found = false;
+  if (sqlite3_open_v2(path.string().c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) == SQLITE_OK) {
+    Statement tables(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'");
+    found = tables.step() && tables.integer(0) == 1;
+  }
+  sqlite3_close(db);
+  return found;
+}
+
+RunStore RunStore::open_read_only(const std::string& directory) {
+  const auto path = std::filesystem::path(directory) / kDatabase;
+  ZEROLM_CHECK(std::filesystem::exists(path), "{}: no run here (no {})", directory, path.string());
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.string().c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+    const std::string why = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    ZEROLM_FAIL("{}: cannot open the run store: {}", path.string(), why);
+  }
+  return RunStore(directory, db, -1);
 }
 
 RunStore RunStore::open(const std::string& directory) {
@@ -183,6 +212,12 @@ RunStore RunStore::open(const std::string& directory) {
   ZEROLM_CHECK(std::filesystem::exists(path), "{}: no run here (no {})", directory, path.string());
   const int fd = take_lock(directory);
   RunStore store(directory, open_database(directory), fd);
+  {
+    Statement tables(store.db_, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'");
+    ZEROLM_CHECK(tables.step() && tables.integer(0) == 1,
+                 "{}: the run store was interrupted while it was being created and holds nothing; remove {} and start "
+                 "the run again", directory, path.string());
+  }
   store.execute("PRAGMA journal_mode=WAL; CREATE TABLE IF NOT EXISTS latencies(hash TEXT PRIMARY KEY, milliseconds REAL);");
   store.read_archive_rows();
   return store;

@@ -24,6 +24,11 @@ class RunStore {
   static RunStore create(const std::string& directory, const nlohmann::json& config);
   // An existing run, for resuming or reading.
   static RunStore open(const std::string& directory);
+  // Whether `directory` holds a run store that was fully created (tables and
+  // config committed), as opposed to none or one killed while being created.
+  static bool initialised(const std::string& directory);
+  // An existing run, read-only and without the lock: reports read live runs.
+  static RunStore open_read_only(const std::string& directory);
 
   RunStore(RunStore&& other) noexcept;
   RunStore& operator=(RunStore&&) = delete;
