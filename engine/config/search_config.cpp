@@ -229,13 +229,7 @@ SearchRunConfig SearchRunConfig::from_json(const nlohmann::json& value) {
 }
 
 SearchRunConfig load_search_config(const std::string& path, const std::vector<std::string>& overrides) {
-  const std::string text = read_text_file(path);
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    ZEROLM_FAIL("{}:{}:{}: malformed YAML: {}", path, e.mark.line + 1, e.mark.column + 1, e.msg);
-  }
+  YAML::Node root = yaml_fields::load_file(path);
   if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   for (const auto& assignment : overrides) {
     const auto eq = assignment.find('=');

@@ -59,13 +59,7 @@ std::vector<SweepPoint> SweepConfig::points() const {
 }
 
 SweepConfig load_sweep_config(const std::string& path) {
-  const std::string text = read_text_file(path);
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    ZEROLM_FAIL("{}:{}:{}: malformed YAML: {}", path, e.mark.line + 1, e.mark.column + 1, e.msg);
-  }
+  const YAML::Node root = yaml_fields::load_file(path);
   ZEROLM_CHECK(root.IsMap(), "{}: a sweep file is a mapping with 'base' and 'axes'", path);
   check_keys(path, root, "", {"base", "set", "axes", "parallel", "output"});
   SweepConfig c;

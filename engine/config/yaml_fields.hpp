@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/core/error.hpp"
+#include "engine/core/json_yaml.hpp"
 
 namespace zerolm::yaml_fields {
 
@@ -52,6 +53,16 @@ inline std::size_t count(const std::string& file, const YAML::Node& node, const 
   ZEROLM_CHECK(v >= static_cast<long long>(minimum), "{}: '{}': value {} must be at least {}", where(file, node), key, v,
                minimum);
   return static_cast<std::size_t>(v);
+}
+
+// A YAML file; malformed YAML is an error at its file:line:column.
+inline YAML::Node load_file(const std::string& path) {
+  const std::string text = read_text_file(path);
+  try {
+    return YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    ZEROLM_FAIL("{}:{}:{}: malformed YAML: {}", path, e.mark.line + 1, e.mark.column + 1, e.msg);
+  }
 }
 
 }  // namespace zerolm::yaml_fields

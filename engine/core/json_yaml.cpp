@@ -1,6 +1,7 @@
 #include "engine/core/json_yaml.hpp"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -85,6 +86,17 @@ std::string read_text_file(const std::string& path) {
   std::ostringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();
+}
+
+void write_text_file_atomic(const std::string& path, const std::string& text) {
+  const std::string partial = path + ".partial";
+  {
+    std::ofstream out(partial, std::ios::binary);
+    ZEROLM_CHECK(out.good(), "{}: cannot write: {}", path, std::strerror(errno));
+    out << text;
+    ZEROLM_CHECK(out.good(), "{}: writing failed: {}", path, std::strerror(errno));
+  }
+  ZEROLM_CHECK(std::rename(partial.c_str(), path.c_str()) == 0, "{}: cannot write: {}", path, std::strerror(errno));
 }
 
 nlohmann::json read_json_file(const std::string& path) {

@@ -16,6 +16,9 @@ nlohmann::json parse_yaml(const std::string& text);
 
 // Reads a whole file; errors name the path.
 std::string read_text_file(const std::string& path);
+// Writes `text` to `path` through a temporary file renamed into place, so a
+// reader (or a crash) never sees half a file.
+void write_text_file_atomic(const std::string& path, const std::string& text);
 nlohmann::json read_json_file(const std::string& path);
 
 }  // namespace zerolm

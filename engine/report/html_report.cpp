@@ -255,17 +255,6 @@ std::string rank_report(const RankReport& r) {
   return page(fmt::format("zerolm rank: {}", r.benchmark), body);
 }
 
-void write_report(const std::string& path, const std::string& html) {
-  const std::string partial = path + ".partial";
-  {
-    std::ofstream out(partial);
-    ZEROLM_CHECK(out.good(), "{}: cannot write the report", path);
-    out << html;
-    ZEROLM_CHECK(out.good(), "{}: writing the report failed", path);
-  }
-  std::error_code ec;
-  fs::rename(partial, path, ec);
-  ZEROLM_CHECK(!ec, "{}: cannot write the report: {}", path, ec.message());
-}
+void write_report(const std::string& path, const std::string& html) { write_text_file_atomic(path, html); }
 
 }  // namespace zerolm::report

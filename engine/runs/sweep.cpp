@@ -24,16 +24,7 @@ nlohmann::json manifest(const SweepConfig& sweep, const std::vector<SweepPoint>&
   return {{"sweep_file", sweep.file}, {"base", sweep.base}, {"points", list}};
 }
 
-void write_file(const fs::path& path, const std::string& text) {
-  const fs::path partial = path.string() + ".partial";
-  {
-    std::ofstream out(partial);
-    ZEROLM_CHECK(out.good(), "{}: cannot write", partial.string());
-    out << text;
-    ZEROLM_CHECK(out.good(), "{}: writing failed", partial.string());
-  }
-  fs::rename(partial, path);  // a reader never sees half a summary
-}
+void write_file(const fs::path& path, const std::string& text) { write_text_file_atomic(path.string(), text); }
 
 std::string csv_field(const std::string& text) {
   if (text.find_first_of(",\"\n") == std::string::npos) return text;
