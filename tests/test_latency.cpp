@@ -30,29 +30,46 @@ TEST_CASE("the analytic fit recovers the constants that generated the latencies"
   CHECK(again.predict_ms(specs[0]) == fitted.predict_ms(specs[0]));
 }
 
-TEST_CASE("H100 latency: fitted on half the records, checked on the other half", "[latency][benchmark]") {
-  ZEROLM_REQUIRE_BENCHMARK(path, "hwgpt-latency/h100.json");
-  const Benchmark b = load_benchmark(path);
+namespace {
+// The H100 records split by index parity: fit on the even ones, check on the odd.
+struct HeldOut {
   std::vector<ModelSpec> train, test;
+  std::vector<Architecture> test_architectures;
   std::vector<double> train_ms, test_ms;
+};
+HeldOut split_h100(const std::string& path) {
+  const Benchmark b = load_benchmark(path);
+  HeldOut h;
   for (std::size_t i = 0; i < b.records.size(); ++i) {
-    auto& specs = i % 2 == 0 ? train : test;
+    const bool train = i % 2 == 0;
+    auto& specs = train ? h.train : h.test;
     specs.emplace_back();
     b.space->lower(b.records[i].architecture, specs.back());
-    (i % 2 == 0 ? train_ms : test_ms).push_back(b.records[i].ground_truth);
+    (train ? h.train_ms : h.test_ms).push_back(b.records[i].ground_truth);
+    if (!train) h.test_architectures.push_back(b.records[i].architecture);
   }
-  const auto model = AnalyticLatencyModel::fit(train, train_ms, {8, 1024}, "h100");
+  return h;
+}
+void check_held_out(const LatencyModel& model, const HeldOut& h) {
   std::vector<double> predicted;
   double error = 0;
-  for (std::size_t i = 0; i < test.size(); ++i) {
-    predicted.push_back(model.predict_ms(test[i]));
-    error += std::abs(predicted.back() - test_ms[i]) / test_ms[i];
+  for (std::size_t i = 0; i < h.test.size(); ++i) {
+    predicted.push_back(model.predict_ms(h.test_architectures[i], h.test[i]));
+    error += std::abs(predicted.back() - h.test_ms[i]) / h.test_ms[i];
   }
-  const double mape = 100.0 * error / static_cast<double>(test.size());
-  const double rho = stats::spearman(predicted, test_ms);
-  INFO("held-out Spearman " << rho << ", MAPE " << mape << "%");
+  const double mape = 100.0 * error / static_cast<double>(h.test.size());
+  const double rho = stats::spearman(predicted, h.test_ms);
+  INFO(model.kind() << ": held-out Spearman " << rho << ", MAPE " << mape << "%");
   CHECK(rho >= 0.99);
   CHECK(mape <= 3.0);
+}
+}  // namespace
+
+TEST_CASE("H100 latency: fitted on half the records, checked on the other half", "[latency][benchmark]") {
+  ZEROLM_REQUIRE_BENCHMARK(path, "hwgpt-latency/h100.json");
+  const HeldOut h = split_h100(path);
+  check_held_out(AnalyticLatencyModel::fit(h.train, h.train_ms, {8, 1024}, "h100"), h);
+  check_held_out(LutLatencyModel::fit(h.train, h.train_ms, {8, 1024}, "h100"), h);
 }
 
 namespace {
@@ -128,29 +145,3 @@ TEST_CASE("a profiled lut takes the median per layer kind and names what it lack
   CHECK(refused);
 }
 
-TEST_CASE("H100 latency, lut model: fitted on half the records, checked on the other half", "[latency][benchmark]") {
-  ZEROLM_REQUIRE_BENCHMARK(path, "hwgpt-latency/h100.json");
-  const Benchmark b = load_benchmark(path);
-  std::vector<ModelSpec> train, test;
-  std::vector<Architecture> test_architectures;
-  std::vector<double> train_ms, test_ms;
-  for (std::size_t i = 0; i < b.records.size(); ++i) {
-    auto& specs = i % 2 == 0 ? train : test;
-    specs.emplace_back();
-    b.space->lower(b.records[i].architecture, specs.back());
-    (i % 2 == 0 ? train_ms : test_ms).push_back(b.records[i].ground_truth);
-    if (i % 2 == 1) test_architectures.push_back(b.records[i].architecture);
-  }
-  const auto model = LutLatencyModel::fit(train, train_ms, {8, 1024}, "h100");
-  std::vector<double> predicted;
-  double error = 0;
-  for (std::size_t i = 0; i < test.size(); ++i) {
-    predicted.push_back(model.predict_ms(test_architectures[i], test[i]));
-    error += std::abs(predicted.back() - test_ms[i]) / test_ms[i];
-  }
-  const double mape = 100.0 * error / static_cast<double>(test.size());
-  const double rho = stats::spearman(predicted, test_ms);
-  INFO("held-out Spearman " << rho << ", MAPE " << mape << "%");
-  CHECK(rho >= 0.99);
-  CHECK(mape <= 3.0);
-}
