@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 
 #include "engine/config/search_config.hpp"
 #include "engine/core/error.hpp"
@@ -80,7 +79,7 @@ RunData read_run(const std::string& directory) {
 }
 
 // The front as a line (sorted by parameters) plus its points.
-void add_front(Plot& plot, const ParetoArchive& archive, const std::string& name, const std::string& color, bool points) {
+void add_front(Plot& plot, const ParetoArchive& archive, const std::string& name, const std::string& color) {
   std::vector<std::pair<double, double>> front;
   for (const auto& e : archive.entries()) front.emplace_back(e.objectives.parameters, e.objectives.proxy);
   std::sort(front.begin(), front.end());
@@ -94,7 +93,7 @@ void add_front(Plot& plot, const ParetoArchive& archive, const std::string& name
     dots.y.push_back(s);
   }
   plot.series.push_back(std::move(line));
-  if (points) plot.series.push_back(std::move(dots));
+  plot.series.push_back(std::move(dots));
 }
 
 std::string format_parameters(double p) { return p >= 1e6 ? fmt::format("{:.2f}M", p / 1e6) : fmt::format("{:.0f}", p); }
@@ -207,7 +206,7 @@ std::string sweep_report(const std::string& directory) {
     const std::string color = palette()[k++ % palette().size()];
     if (fs::exists(folder / "run.sqlite")) {
       const RunData d = read_run(folder.string());
-      add_front(fronts, d.state.archive, fmt::format("{}: {}", point.at("point").get<int>(), values), color, true);
+      add_front(fronts, d.state.archive, fmt::format("{}: {}", point.at("point").get<int>(), values), color);
     }
     rows += fmt::format("<tr><td>{}</td><td class=\"text\">{}</td><td class=\"text\">{}</td><td>{:.6g}</td><td>{}</td>"
                         "<td>{:.6g}</td><td>{}</td><td>{:.2f}</td><td class=\"text\">{}</td></tr>\n",

@@ -32,7 +32,6 @@ SearchSummary run_stored_search(SearchRunConfig c, std::optional<RunStore> store
   ProxyOptions options = c.proxy_options;
   options.backend = backend;
   if (!store) {
-    ZEROLM_CHECK(!c.output.empty(), "search: no output folder (set 'output' in the config or pass --out DIR)");
     if (c.proxy == "zerolm" && c.heuristic_alpha) {
       options.alpha = default_heuristic_alpha(*space, options);
       // Stored resolved, so a resumed run scores with the very same alpha.

@@ -5,7 +5,6 @@
 #include <tbb/task_arena.h>
 
 #include <filesystem>
-#include <fstream>
 #include <mutex>
 
 #include "engine/core/error.hpp"
@@ -23,8 +22,6 @@ nlohmann::json manifest(const SweepConfig& sweep, const std::vector<SweepPoint>&
   for (const auto& p : points) list.push_back({{"index", p.index}, {"folder", p.folder()}, {"overrides", p.overrides}});
   return {{"sweep_file", sweep.file}, {"base", sweep.base}, {"points", list}};
 }
-
-void write_file(const fs::path& path, const std::string& text) { write_text_file_atomic(path.string(), text); }
 
 std::string csv_field(const std::string& text) {
   if (text.find_first_of(",\"\n") == std::string::npos) return text;
@@ -53,8 +50,8 @@ void write_summaries(const fs::path& directory, const SweepConfig& sweep, const 
     csv += fmt::format(",{},{},{},{},{},{},{},{}\n", csv_field(r.status), s.best_score, s.archive_size, s.hypervolume,
                        s.evaluations, s.seconds, r.point.folder(), csv_field(s.best));
   }
-  write_file(directory / "summary.json", json.dump(2) + "\n");
-  write_file(directory / "summary.csv", csv);
+  write_text_file_atomic((directory / "summary.json").string(), json.dump(2) + "\n");
+  write_text_file_atomic((directory / "summary.csv").string(), csv);
 }
 
 }  // namespace
@@ -90,7 +87,7 @@ std::vector<SweepPointResult> run_sweep(const SweepConfig& sweep, const SweepRun
                  "{}: the folder holds a different sweep (its points differ from {}'s); use another --out",
                  directory.string(), sweep.file);
   } else {
-    write_file(manifest_path, expected.dump(2) + "\n");
+    write_text_file_atomic(manifest_path.string(), expected.dump(2) + "\n");
   }
 
   std::vector<const kernels::WeightStatisticsBackend*> backends;
@@ -153,10 +150,6 @@ std::vector<SweepPointResult> run_sweep(const SweepConfig& sweep, const SweepRun
   }
   ZEROLM_CHECK(failed.empty(), "{}: {} (the other points are stored; run the sweep again to retry)", sweep.file, failed);
   return results;
-}
-
-nlohmann::json read_sweep_summary(const std::string& directory) {
-  return read_json_file((fs::path(directory) / "summary.json").string());
 }
 
 }  // namespace zerolm

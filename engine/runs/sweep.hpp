@@ -33,7 +33,4 @@ struct SweepRunOptions {
 // failed, naming it.
 std::vector<SweepPointResult> run_sweep(const SweepConfig& sweep, const SweepRunOptions& options);
 
-// Re-reads DIR/summary.json.
-nlohmann::json read_sweep_summary(const std::string& directory);
-
 }  // namespace zerolm

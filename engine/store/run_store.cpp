@@ -87,17 +87,23 @@ int take_lock(const std::string& directory) {
   return fd;
 }
 
-sqlite3* open_database(const std::string& directory) {
+// `access`: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, or SQLITE_OPEN_READONLY.
+sqlite3* open_database(const std::string& directory, int access = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) {
   sqlite3* db = nullptr;
   const std::string path = (std::filesystem::path(directory) / kDatabase).string();
   // One connection, used by one thread: no SQLite mutexes.
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) !=
-      SQLITE_OK) {
+  if (sqlite3_open_v2(path.c_str(), &db, access | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
     const std::string why = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
     ZEROLM_FAIL("{}: cannot open the run store: {}", path, why);
   }
   return db;
+}
+
+// Whether the store's tables were committed (creation is one transaction).
+bool has_run_tables(sqlite3* db) {
+  Statement tables(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'");
+  return tables.step() && tables.integer(0) == 1;
 }
 
 std::string hex(std::uint64_t hash) { return fmt::format("{:016x}", hash); }
@@ -185,26 +191,18 @@ RunStore RunStore::create(const std::string& directory, const nlohmann::json& co
 bool RunStore::initialised(const std::string& directory) {
   const auto path = std::filesystem::path(directory) / kDatabase;
   if (!std::filesystem::exists(path)) return false;
-  sqlite3* db = nullptr;
-  bool found = false;
-  if (sqlite3_open_v2(path.string().c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) == SQLITE_OK) {
-    Statement tables(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'");
-    found = tables.step() && tables.integer(0) == 1;
+  try {
+    const RunStore store(directory, open_database(directory, SQLITE_OPEN_READONLY), -1);
+    return has_run_tables(store.db_);
+  } catch (const Error&) {
+    return false;  // unreadable: not a store that can be resumed
   }
-  sqlite3_close(db);
-  return found;
 }
 
 RunStore RunStore::open_read_only(const std::string& directory) {
   const auto path = std::filesystem::path(directory) / kDatabase;
   ZEROLM_CHECK(std::filesystem::exists(path), "{}: no run here (no {})", directory, path.string());
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.string().c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
-    const std::string why = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
-    sqlite3_close(db);
-    ZEROLM_FAIL("{}: cannot open the run store: {}", path.string(), why);
-  }
-  return RunStore(directory, db, -1);
+  return RunStore(directory, open_database(directory, SQLITE_OPEN_READONLY), -1);
 }
 
 RunStore RunStore::open(const std::string& directory) {
@@ -212,12 +210,9 @@ RunStore RunStore::open(const std::string& directory) {
   ZEROLM_CHECK(std::filesystem::exists(path), "{}: no run here (no {})", directory, path.string());
   const int fd = take_lock(directory);
   RunStore store(directory, open_database(directory), fd);
-  {
-    Statement tables(store.db_, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'");
-    ZEROLM_CHECK(tables.step() && tables.integer(0) == 1,
-                 "{}: the run store was interrupted while it was being created and holds nothing; remove {} and start "
-                 "the run again", directory, path.string());
-  }
+  ZEROLM_CHECK(has_run_tables(store.db_),
+               "{}: the run store was interrupted while it was being created and holds nothing; remove {} and start "
+               "the run again", directory, path.string());
   store.execute("PRAGMA journal_mode=WAL; CREATE TABLE IF NOT EXISTS latencies(hash TEXT PRIMARY KEY, milliseconds REAL);");
   store.read_archive_rows();
   return store;
