@@ -102,21 +102,15 @@ nlohmann::json AnalyticLatencyModel::to_json() const {
 }
 
 AnalyticLatencyModel AnalyticLatencyModel::from_json(const nlohmann::json& value, const std::string& source) {
-  try {
-    ZEROLM_CHECK(value.value("model", "") == "analytic", "field 'model': value {} is not \"analytic\"",
-                 value.contains("model") ? value["model"].dump() : "(missing)");
+  return read_model_json(value, "analytic", "latency model", source, [](const nlohmann::json& v) {
     AnalyticLatencyModel m;
-    m.device_ = value.value("device", "");
-    m.fitted_ = value.value("fitted", false);
-    m.workload_ = {value.at("workload").at("batch").get<double>(), value.at("workload").at("sequence").get<double>()};
-    const auto& c = value.at("milliseconds_per_unit");
+    m.device_ = v.value("device", "");
+    m.fitted_ = v.value("fitted", false);
+    m.workload_ = workload_from_json(v);
+    const auto& c = v.at("milliseconds_per_unit");
     for (std::size_t k = 0; k < kTerms; ++k) m.coefficients_[k] = c.at(term_names()[k]).get<double>();
     return m;
-  } catch (const nlohmann::json::exception& e) {
-    ZEROLM_FAIL("{}: not a latency model: {}", source, e.what());
-  } catch (const Error& e) {
-    throw e.with_context(source);
-  }
+  });
 }
 
 }  // namespace zerolm

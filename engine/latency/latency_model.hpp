@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "engine/core/architecture.hpp"
+#include "engine/core/error.hpp"
 #include "engine/core/model_spec.hpp"
 
 namespace zerolm {
@@ -27,6 +28,28 @@ struct Workload {
   double batch = 8;
   double sequence = 1024;
 };
+
+// A model file's workload: {"batch": B, "sequence": T}.
+inline Workload workload_from_json(const nlohmann::json& value) {
+  return {value.at("workload").at("batch").get<double>(), value.at("workload").at("sequence").get<double>()};
+}
+
+// Reads a model file with `read(value)` after checking its 'model' field is
+// `kind`; malformed JSON and failed checks become one error naming `source`
+// ("SOURCE: not a WHAT: ...").
+template <typename Read>
+auto read_model_json(const nlohmann::json& value, std::string_view kind, std::string_view what,
+                     const std::string& source, Read read) {
+  try {
+    ZEROLM_CHECK(value.value("model", "") == kind, "field 'model': value {} is not \"{}\"",
+                 value.contains("model") ? value["model"].dump() : "(missing)", kind);
+    return read(value);
+  } catch (const nlohmann::json::exception& e) {
+    ZEROLM_FAIL("{}: not a {}: {}", source, what, e.what());
+  } catch (const Error& e) {
+    throw e.with_context(source);
+  }
+}
 
 class LatencyModel {
  public:

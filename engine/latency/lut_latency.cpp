@@ -164,15 +164,13 @@ nlohmann::json LutLatencyModel::to_json() const {
 }
 
 LutLatencyModel LutLatencyModel::from_json(const nlohmann::json& value, const std::string& source) {
-  try {
-    ZEROLM_CHECK(value.value("model", "") == "lut", "field 'model': value {} is not \"lut\"",
-                 value.contains("model") ? value["model"].dump() : "(missing)");
+  return read_model_json(value, "lut", "lut latency model", source, [](const nlohmann::json& v) {
     LutLatencyModel m;
-    m.device_ = value.value("device", "");
-    m.method_ = value.value("method", "");
-    m.workload_ = {value.at("workload").at("batch").get<double>(), value.at("workload").at("sequence").get<double>()};
+    m.device_ = v.value("device", "");
+    m.method_ = v.value("method", "");
+    m.workload_ = workload_from_json(v);
     const auto read = [&](const char* field, std::map<std::uint64_t, Entry>& table) {
-      for (const auto& [key, e] : value.at(field).items()) {
+      for (const auto& [key, e] : v.at(field).items()) {
         std::size_t used = 0;
         std::uint64_t signature = 0;
         try {
@@ -188,11 +186,7 @@ LutLatencyModel LutLatencyModel::from_json(const nlohmann::json& value, const st
     read("stems", m.stems_);
     read("layers", m.layers_);
     return m;
-  } catch (const nlohmann::json::exception& e) {
-    ZEROLM_FAIL("{}: not a lut latency model: {}", source, e.what());
-  } catch (const Error& e) {
-    throw e.with_context(source);
-  }
+  });
 }
 
 }  // namespace zerolm
