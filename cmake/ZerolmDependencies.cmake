@@ -8,6 +8,15 @@ find_package(SQLite3 REQUIRED)
 find_package(Threads REQUIRED)
 find_package(benchmark QUIET)
 
+# MPI is optional: distributed search (`--distributed`) and sweeps over ranks.
+set(ZEROLM_HAVE_MPI OFF)
+if(ZEROLM_ENABLE_MPI)
+  find_package(MPI COMPONENTS CXX QUIET)
+  if(MPI_CXX_FOUND)
+    set(ZEROLM_HAVE_MPI ON)
+  endif()
+endif()
+
 # yaml-cpp 0.7 on Debian exports the plain target name.
 if(TARGET yaml-cpp::yaml-cpp)
   set(ZEROLM_YAML_TARGET yaml-cpp::yaml-cpp)

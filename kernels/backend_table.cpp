@@ -51,6 +51,12 @@ void finish_statistics(const SegmentTable& table, PopulationStatistics& out) {
 
 bool cuda_built() { return ZEROLM_HAVE_CUDA != 0; }
 
+void use_cuda_device_of_local_rank([[maybe_unused]] int local_rank) {
+#if ZEROLM_HAVE_CUDA
+  (void)cuda::use_device(local_rank);
+#endif
+}
+
 std::string cuda_device_summary() {
 #if ZEROLM_HAVE_CUDA
   return cuda::device_summary();

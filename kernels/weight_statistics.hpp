@@ -77,6 +77,9 @@ const WeightStatisticsBackend& select_backend(std::string_view device, std::stri
 
 // What the CUDA runtime sees; "not built" or "no device" otherwise.
 bool cuda_built();
+// A distributed run's local rank picks GPU `local_rank % devices` before any other
+// CUDA call; a no-op without CUDA or devices.
+void use_cuda_device_of_local_rank(int local_rank);
 std::string cuda_device_summary();
 
 // Shared by the backends: per-segment capacities and the module sums from the

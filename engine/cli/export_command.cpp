@@ -23,6 +23,7 @@ struct ExportOptions {
   bool pareto = false;
   std::size_t top = 0;
   bool population = false;
+  int island = -1;  // a distributed run's island
   std::string format = "json";
   std::string out = "-";
   std::uint64_t seed = 0;  // torchscript: initialisation
@@ -144,6 +145,25 @@ int run_export(const ExportOptions& o) {
   const SearchRunConfig c = SearchRunConfig::from_json(store.config());
   const auto space = c.make_space();
   auto [state, cache] = store.load(*space, c.search.objectives);
+  const std::size_t islands = store.islands();
+  if (o.island >= 0) {
+    // One island of a distributed run: its own archive and population.
+    ZEROLM_CHECK(islands > 0, "--island: {} is a single-process run (no islands)", o.directory);
+    ZEROLM_CHECK(static_cast<std::size_t>(o.island) < islands, "--island: value {} is not in 0..{}", o.island, islands - 1);
+    ZEROLM_CHECK(o.top == 0, "--island takes --pareto or --population");
+    const IslandRestart island = store.load_islands(islands).at(static_cast<std::size_t>(o.island));
+    const auto evaluated = [&](const EvaluationRow& r) {
+      return EvaluatedArchitecture{space->from_json(nlohmann::json::parse(r.architecture)), r.score, r.parameters, r.latency};
+    };
+    state.archive = ParetoArchive(c.search.objectives);
+    for (const auto& r : island.archive) state.archive.offer(evaluated(r).architecture, {r.score, r.parameters, r.latency});
+    state.population.clear();
+    for (const auto& r : island.population) state.population.push_back(evaluated(r));
+  } else {
+    ZEROLM_CHECK(!o.population || islands == 0,
+                 "--population: {} is a distributed run with one population per island; pass --island 0..{}",
+                 o.directory, islands - 1);
+  }
   std::vector<EvaluatedArchitecture> chosen;
   if (o.pareto) {
     for (const auto& e : state.archive.entries()) {
@@ -182,6 +202,7 @@ Command add_export_command(CLI::App& app) {
   sub->add_flag("--pareto", o->pareto, "The Pareto archive");
   sub->add_option("--top", o->top, "The K best distinct architectures evaluated");
   sub->add_flag("--population", o->population, "The current population, oldest first");
+  sub->add_option("--island", o->island, "A distributed run's island: its own archive (--pareto) or population");
   sub->add_option("--format", o->format, "json|yaml (read back by zerolm), nas-bench-bert (model_hparam_overrides), hf (one GPT-2 config.json "
                   "per architecture), torchscript (one initialised module per architecture)")->capture_default_str();
   sub->add_option("--out", o->out, "Output file ('-': standard output); a folder for hf and torchscript")->capture_default_str();

@@ -3,6 +3,7 @@
 #include <tbb/info.h>
 
 #include "engine/cli/commands.hpp"
+#include "engine/distributed/communicator.hpp"
 #include "kernels/weight_statistics.hpp"
 #include "proxies/proxy.hpp"
 #include "search_spaces/search_space.hpp"
@@ -15,6 +16,7 @@ Command add_info_command(CLI::App& app) {
             fmt::print("zerolm 0.1.0\n");
             fmt::print("cpu backend: {} threads (TBB)\n", tbb::info::default_concurrency());
             fmt::print("cuda backend: {}\n", kernels::cuda_built() ? kernels::cuda_device_summary() : "not built");
+            fmt::print("MPI: {}\n", mpi_built() ? "yes (search --distributed; sweeps over ranks)" : "no (built without libopenmpi-dev)");
             for (const auto& name : search_space_names()) {
               const auto space = make_search_space(name);
               fmt::print("space {} (default protocol {}):\n", name, space->protocol());

@@ -10,6 +10,8 @@
 #include "engine/cli/commands.hpp"
 #include "engine/config/search_config.hpp"
 #include "engine/core/error.hpp"
+#include "engine/distributed/communicator.hpp"
+#include "engine/distributed/island_search.hpp"
 #include "engine/runs/stored_search.hpp"
 
 namespace zerolm::cli {
@@ -22,6 +24,7 @@ struct SearchOptions {
   std::string resume;
   std::string device;
   bool log_json = false;
+  bool distributed = false;
 };
 
 void progress(const SearchRunConfig& c, const GenerationRecord& r, bool json, double rate) {
@@ -43,8 +46,46 @@ void progress(const SearchRunConfig& c, const GenerationRecord& r, bool json, do
              r.generation, r.evaluations, rate, r.best_score, r.archive_size, eta);
 }
 
+void print_summary(const SearchSummary& s) {
+  fmt::print(stderr, "zerolm: {} evaluations in {:.2f} s ({:.0f}/s); best score {:.6g} ({}); archive {} architectures, "
+                     "hypervolume {:.6g}; run stored in {}\n",
+             s.evaluations, s.seconds, static_cast<double>(s.evaluations) / std::max(s.seconds, 1e-9), s.best_score, s.best,
+             s.archive_size, s.hypervolume, s.directory);
+}
+
+// mpirun -n N zerolm search ... --distributed: one island per rank.
+int run_distributed(const SearchOptions& o) {
+  const auto communicator = make_mpi_communicator();
+  DistributedSearchOptions d;
+  d.resume = o.resume;
+  d.device = o.device;
+  const bool json = o.log_json || isatty(STDERR_FILENO) == 0;
+  if (o.resume.empty()) {
+    d.load_config = [&] {
+      SearchRunConfig c = load_search_config(o.config, o.overrides);
+      if (!o.out.empty()) c.output = o.out;
+      ZEROLM_CHECK(!c.output.empty(), "{}: no output folder: set 'output' in the config or pass --out DIR", o.config);
+      return c;
+    };
+  }
+  d.progress = [&](const SearchRunConfig& c, const GenerationRecord& r, double rate) { progress(c, r, json, rate); };
+  try {
+    const SearchSummary s = run_distributed_search(*communicator, d);
+    if (communicator->rank() != 0) return 0;
+    if (!json) fmt::print(stderr, "\n");
+    print_summary(s);
+    return 0;
+  } catch (const FailedOnAnotherRank&) {
+    return 2;  // rank 0 prints the error
+  }
+}
+
 int run_search_command(const SearchOptions& o) {
   ZEROLM_CHECK(o.config.empty() != o.resume.empty(), "zerolm search takes a CONFIG.yaml or --resume DIR (one of them)");
+  if (o.distributed) return run_distributed(o);
+  ZEROLM_CHECK(!launched_with_several_ranks(),
+               "zerolm search was started as one of several MPI ranks: add --distributed for an island model over them "
+               "(otherwise every rank would run the same search into the same run folder)");
   SearchRunConfig c;
   std::optional<RunStore> store;
   if (!o.resume.empty()) {
@@ -62,10 +103,7 @@ int run_search_command(const SearchOptions& o) {
   const SearchSummary s =
       run_stored_search(c, std::move(store), backend, [&](const GenerationRecord& r, double rate) { progress(c, r, json, rate); });
   if (!json) fmt::print(stderr, "\n");
-  fmt::print(stderr, "zerolm: {} evaluations in {:.2f} s ({:.0f}/s); best score {:.6g} ({}); archive {} architectures, "
-                     "hypervolume {:.6g}; run stored in {}\n",
-             s.evaluations, s.seconds, static_cast<double>(s.evaluations) / std::max(s.seconds, 1e-9), s.best_score, s.best,
-             s.archive_size, s.hypervolume, s.directory);
+  print_summary(s);
   return 0;
 }
 }  // namespace
@@ -79,6 +117,8 @@ Command add_search_command(CLI::App& app) {
   sub->add_option("--resume", o->resume, "Continue the run stored in this folder");
   sub->add_option("--device", o->device, kDeviceHelp);
   sub->add_flag("--log-json", o->log_json, "One JSON line per generation on stdout (default when not on a terminal)");
+  sub->add_flag("--distributed", o->distributed,
+                "Under mpirun/srun: an island model, one island per rank, rank 0 writing the run store");
   return {sub, [o] { return run_search_command(*o); }};
 }
 

@@ -2,11 +2,18 @@
 // with its own run store; resumable; summary.csv and summary.json.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <memory>
+#include <optional>
+#include <thread>
+
+#include <tbb/global_control.h>
 
 #include "engine/cli/commands.hpp"
 #include "engine/config/sweep_config.hpp"
 #include "engine/core/error.hpp"
+#include "engine/distributed/communicator.hpp"
+#include "kernels/weight_statistics.hpp"
 #include "engine/runs/sweep.hpp"
 
 namespace zerolm::cli {
@@ -19,8 +26,26 @@ struct SweepOptions {
 };
 
 int run_sweep_command(const SweepOptions& o) {
-  const SweepConfig sweep = load_sweep_config(o.file);
+  // Under mpirun/srun the points are spread over the ranks.
+  std::unique_ptr<Communicator> communicator;
+  std::optional<tbb::global_control> threads;
+  if (launched_with_several_ranks()) {
+    communicator = make_mpi_communicator();
+    const auto cores = std::max(1u, std::thread::hardware_concurrency());
+    threads.emplace(tbb::global_control::max_allowed_parallelism,
+                    std::max<std::size_t>(1, cores / static_cast<std::size_t>(communicator->local_size())));
+    kernels::use_cuda_device_of_local_rank(communicator->local_rank());
+  }
+  const int rank = communicator ? communicator->rank() : 0;
+  SweepConfig sweep;
+  try {
+    sweep = load_sweep_config(o.file);
+  } catch (const Error&) {
+    if (rank != 0) return 2;  // every rank reads the same file; rank 0 says what is wrong
+    throw;
+  }
   SweepRunOptions options;
+  options.communicator = communicator.get();
   options.directory = o.out.empty() ? sweep.output : o.out;
   options.device = o.device;
   options.backend = [](const SearchRunConfig& c) {
@@ -30,16 +55,21 @@ int run_sweep_command(const SweepOptions& o) {
   options.on_point = [&](const SweepPointResult& r) {
     std::string values;
     for (const auto& [key, value] : r.point.values) values += fmt::format("{}{}={}", values.empty() ? "" : " ", key, value);
-    fmt::print(stderr, "zerolm: point {}/{} [{}] {}: best {:.6g}, archive {}, hypervolume {:.6g}, {} evaluations, {:.2f} s\n",
-               r.point.index + 1, total, values, r.status, r.summary.best_score, r.summary.archive_size,
+    fmt::print(stderr, "zerolm: {}point {}/{} [{}] {}: best {:.6g}, archive {}, hypervolume {:.6g}, {} evaluations, {:.2f} s\n",
+               communicator ? fmt::format("rank {}: ", rank) : "", r.point.index + 1, total, values, r.status, r.summary.best_score, r.summary.archive_size,
                r.summary.hypervolume, r.summary.evaluations, r.summary.seconds);
   };
   options.on_start = [&](std::size_t points) {
-    fmt::print(stderr, "zerolm: sweep {}: {} points, {} at a time, in {}\n", o.file, points, sweep.parallel,
-               options.directory);
+    if (rank != 0) return;
+    fmt::print(stderr, "zerolm: sweep {}: {} points, {} at a time{}, in {}\n", o.file, points, sweep.parallel,
+               communicator ? fmt::format(" on each of {} ranks", communicator->size()) : "", options.directory);
   };
-  run_sweep(sweep, options);
-  fmt::print(stderr, "zerolm: sweep done; {}/summary.csv and summary.json\n", options.directory);
+  try {
+    run_sweep(sweep, options);
+  } catch (const FailedOnAnotherRank&) {
+    return 2;  // rank 0 prints the error
+  }
+  if (rank == 0) fmt::print(stderr, "zerolm: sweep done; {}/summary.csv and summary.json\n", options.directory);
   return 0;
 }
 }  // namespace

@@ -26,7 +26,7 @@ using yaml_fields::where;
 SearchRunConfig parse(const std::string& file, const YAML::Node& root) {
   SearchRunConfig c;
   check_keys(file, root, "", {"space", "protocol", "choices", "proxy", "search", "constraints", "objectives", "seed",
-                              "device", "output", "log_every", "latency"});
+                              "device", "output", "log_every", "latency", "islands"});
   if (root["space"]) c.space = scalar<std::string>(file, root["space"], "space");
   if (root["protocol"]) c.protocol = scalar<std::string>(file, root["protocol"], "protocol");
   if (const auto choices = root["choices"]) {
@@ -70,6 +70,11 @@ SearchRunConfig parse(const std::string& file, const YAML::Node& root) {
                    where(file, p["count"]), what);
       c.proxy_options.count = what == "total" ? ParameterCount::total : ParameterCount::non_embedding;
     }
+  }
+  if (const auto i = root["islands"]) {
+    check_keys(file, i, "islands", {"migrate_every", "migrants"});
+    if (i["migrate_every"]) c.islands.migrate_every = count(file, i["migrate_every"], "islands.migrate_every", 1);
+    if (i["migrants"]) c.islands.migrants = count(file, i["migrants"], "islands.migrants", 0);
   }
   if (const auto s = root["search"]) {
     check_keys(file, s, "search",
@@ -217,7 +222,8 @@ nlohmann::json SearchRunConfig::to_json() const {
                      {"seed", search.seed},
                      {"device", device},
                      {"output", output},
-                     {"log_every", log_every}};
+                     {"log_every", log_every},
+                     {"islands", {{"migrate_every", islands.migrate_every}, {"migrants", islands.migrants}}}};
   if (std::isfinite(search.max_parameters)) out["constraints"]["max_parameters"] = search.max_parameters;
   if (std::isfinite(search.max_latency)) out["constraints"]["max_latency"] = search.max_latency;
   if (!latency.is_null()) out["latency"] = latency;

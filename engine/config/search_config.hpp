@@ -14,6 +14,14 @@
 
 namespace zerolm {
 
+// The island model of a distributed search (`--distributed`): every
+// `migrate_every` generations each island sends its best `migrants` population
+// members to the next island in a ring.
+struct IslandOptions {
+  std::size_t migrate_every = 10;
+  std::size_t migrants = 4;
+};
+
 struct SearchRunConfig {
   std::string space = "flexibert";
   std::string protocol;            // empty: the space's default
@@ -23,6 +31,7 @@ struct SearchRunConfig {
   bool heuristic_alpha = true;     // zerolm: data-free alpha unless `alpha` is a number
   std::string device = "auto";
   SearchConfig search;
+  IslandOptions islands;
   // The latency model, inline (a config's `latency: {file: ...}` is read when the
   // config is loaded, so a stored run never depends on the file again); null: none.
   nlohmann::json latency;

@@ -40,6 +40,9 @@ SearchSummary run_stored_search(SearchRunConfig c, std::optional<RunStore> store
     }
     store.emplace(RunStore::create(c.output, c.to_json()));
   }
+  ZEROLM_CHECK(store->islands() == 0,
+               "{}: a distributed run of {} islands; resume it with: mpirun -n {} zerolm search --resume {} --distributed",
+               store->directory(), store->islands(), store->islands(), store->directory());
   const auto proxy = make_proxy(c.proxy, options);
   const auto latency = c.make_latency_model(*space);
   SearchConfig search = c.search;

@@ -9,6 +9,7 @@
 
 #include "engine/core/error.hpp"
 #include "engine/core/json_yaml.hpp"
+#include "engine/distributed/communicator.hpp"
 #include "kernels/weight_statistics.hpp"
 
 namespace zerolm {
@@ -54,6 +55,27 @@ void write_summaries(const fs::path& directory, const SweepConfig& sweep, const 
   write_text_file_atomic((directory / "summary.csv").string(), csv);
 }
 
+nlohmann::json result_json(const SweepPointResult& r) {
+  const auto& s = r.summary;
+  return {{"index", r.point.index}, {"status", r.status},        {"directory", s.directory},
+          {"best_score", s.best_score}, {"best", s.best},         {"archive_size", s.archive_size},
+          {"hypervolume", s.hypervolume}, {"evaluations", s.evaluations}, {"seconds", s.seconds},
+          {"finished", s.finished}};
+}
+
+void read_result(const nlohmann::json& j, SweepPointResult& r) {
+  r.status = j.at("status").get<std::string>();
+  auto& s = r.summary;
+  s.directory = j.at("directory").get<std::string>();
+  s.best_score = j.at("best_score").get<double>();
+  s.best = j.at("best").get<std::string>();
+  s.archive_size = j.at("archive_size").get<std::size_t>();
+  s.hypervolume = j.at("hypervolume").get<double>();
+  s.evaluations = j.at("evaluations").get<std::size_t>();
+  s.seconds = j.at("seconds").get<double>();
+  s.finished = j.at("finished").get<bool>();
+}
+
 }  // namespace
 
 std::vector<SweepPointResult> run_sweep(const SweepConfig& sweep, const SweepRunOptions& options) {
@@ -61,34 +83,50 @@ std::vector<SweepPointResult> run_sweep(const SweepConfig& sweep, const SweepRun
   ZEROLM_CHECK(!options.directory.empty(), "{}: no output folder (set 'output' in the sweep or pass --out DIR)", sweep.file);
   const auto points = sweep.points();
 
-  // Every point's config is read and checked before anything runs.
+  Communicator* const communicator = options.communicator;
+  const int rank = communicator != nullptr ? communicator->rank() : 0;
+  const int ranks = communicator != nullptr ? communicator->size() : 1;
   std::vector<SearchRunConfig> configs;
-  for (const auto& p : points) {
-    try {
-      configs.push_back(load_search_config(sweep.base, p.overrides));
-    } catch (const Error& e) {
-      std::string values;
-      for (const auto& [key, value] : p.values) values += (values.empty() ? "" : ", ") + key + "=" + value;
-      throw e.with_context(fmt::format("{}: point {} ({})", sweep.file, p.index, values));
+  std::exception_ptr failure;
+  try {
+    // Every point's config is read and checked before anything runs.
+    for (const auto& p : points) {
+      try {
+        configs.push_back(load_search_config(sweep.base, p.overrides));
+      } catch (const Error& e) {
+        std::string values;
+        for (const auto& [key, value] : p.values) values += (values.empty() ? "" : ", ") + key + "=" + value;
+        throw e.with_context(fmt::format("{}: point {} ({})", sweep.file, p.index, values));
+      }
+      configs.back().output = (directory / p.folder()).string();
+      if (!options.device.empty()) configs.back().device = options.device;
     }
-    configs.back().output = (directory / p.folder()).string();
-    if (!options.device.empty()) configs.back().device = options.device;
-  }
 
-  // The folder holds this sweep or nothing.
-  std::error_code ec;
-  fs::create_directories(directory, ec);
-  ZEROLM_CHECK(!ec, "{}: cannot create the sweep folder: {}", directory.string(), ec.message());
-  const auto expected = manifest(sweep, points);
-  const fs::path manifest_path = directory / "sweep.json";
-  if (fs::exists(manifest_path)) {
-    const auto stored = read_json_file(manifest_path.string());
-    ZEROLM_CHECK(stored.value("points", nlohmann::json()) == expected["points"],
-                 "{}: the folder holds a different sweep (its points differ from {}'s); use another --out",
-                 directory.string(), sweep.file);
-  } else {
-    write_text_file_atomic(manifest_path.string(), expected.dump(2) + "\n");
+    // The folder holds this sweep or nothing.
+    std::error_code ec;
+    fs::create_directories(directory, ec);
+    ZEROLM_CHECK(!ec, "{}: cannot create the sweep folder: {}", directory.string(), ec.message());
+    const auto expected = manifest(sweep, points);
+    if (rank == 0) {
+      const fs::path manifest_path = directory / "sweep.json";
+      if (fs::exists(manifest_path)) {
+        const auto stored = read_json_file(manifest_path.string());
+        ZEROLM_CHECK(stored.value("points", nlohmann::json()) == expected["points"],
+                     "{}: the folder holds a different sweep (its points differ from {}'s); use another --out",
+                     directory.string(), sweep.file);
+      } else {
+        write_text_file_atomic(manifest_path.string(), expected.dump(2) + "\n");
+      }
+    }
+  } catch (const Error&) {
+    failure = std::current_exception();
   }
+  // Every rank starts, or none: rank 0 reports a bad sweep or folder.
+  if (communicator != nullptr && !communicator->all(failure == nullptr)) {
+    if (rank != 0) throw FailedOnAnotherRank();
+    if (failure == nullptr) ZEROLM_FAIL("{}: another rank could not read the sweep or its folder", sweep.file);
+  }
+  if (failure != nullptr) std::rethrow_exception(failure);
 
   std::vector<const kernels::WeightStatisticsBackend*> backends;
   bool on_gpu = false;
@@ -129,20 +167,33 @@ std::vector<SweepPointResult> run_sweep(const SweepConfig& sweep, const SweepRun
     }
     const std::lock_guard lock(mutex);
     results[i] = r;
-    write_summaries(directory, sweep, results);
+    if (rank == 0) write_summaries(directory, sweep, results);
     if (options.on_point) options.on_point(r);
   };
+  std::vector<std::size_t> mine;  // this rank's points
+  for (std::size_t i = static_cast<std::size_t>(rank); i < points.size(); i += static_cast<std::size_t>(ranks)) mine.push_back(i);
   if (on_gpu || sweep.parallel <= 1) {
-    for (std::size_t i = 0; i < points.size(); ++i) run_point(i);
+    for (std::size_t i : mine) run_point(i);
   } else {
     tbb::task_arena arena(static_cast<int>(sweep.parallel));
     arena.execute([&] {
-      tbb::parallel_for(tbb::blocked_range<std::size_t>(0, points.size(), 1),
+      tbb::parallel_for(tbb::blocked_range<std::size_t>(0, mine.size(), 1),
                         [&](const tbb::blocked_range<std::size_t>& range) {
-                          for (std::size_t i = range.begin(); i < range.end(); ++i) run_point(i);
+                          for (std::size_t k = range.begin(); k < range.end(); ++k) run_point(mine[k]);
                         },
                         tbb::simple_partitioner());
     });
+  }
+  if (communicator != nullptr && ranks > 1) {
+    // Rank 0 collects every rank's points and writes the summaries.
+    nlohmann::json done = nlohmann::json::array();
+    for (std::size_t i : mine) done.push_back(result_json(results[i]));
+    const auto parts = communicator->gather(done.dump(), 0);
+    if (rank != 0) return results;
+    for (const auto& part : parts) {
+      for (const auto& j : nlohmann::json::parse(part)) read_result(j, results.at(j.at("index").get<std::size_t>()));
+    }
+    write_summaries(directory, sweep, results);
   }
   std::string failed;
   for (const auto& r : results) {

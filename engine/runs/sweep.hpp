@@ -14,6 +14,8 @@
 
 namespace zerolm {
 
+class Communicator;
+
 struct SweepPointResult {
   SweepPoint point;
   SearchSummary summary;
@@ -27,10 +29,15 @@ struct SweepRunOptions {
   std::function<const kernels::WeightStatisticsBackend*(const SearchRunConfig&)> backend;
   std::function<void(std::size_t points)> on_start;        // after every point's config checked out
   std::function<void(const SweepPointResult&)> on_point;  // called as each point ends (serialised)
+  // Under mpirun: point i runs on rank i % size; rank 0 checks the folder and
+  // writes the summaries of every rank's points.
+  Communicator* communicator = nullptr;
 };
 
 // Runs (or resumes) every point; throws after writing the summaries when a point
-// failed, naming it.
+// failed, naming it. With a communicator, every rank calls it; the other ranks
+// return their own points and throw FailedOnAnotherRank where rank 0 reports
+// the error.
 std::vector<SweepPointResult> run_sweep(const SweepConfig& sweep, const SweepRunOptions& options);
 
 }  // namespace zerolm

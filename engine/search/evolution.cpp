@@ -160,6 +160,34 @@ std::vector<EvaluatedArchitecture> SearchRun::step() {
   return batch;
 }
 
+std::vector<EvaluatedArchitecture> SearchRun::emigrants(std::size_t count) const {
+  std::vector<const EvaluatedArchitecture*> members;
+  for (const auto& e : state_.population) members.push_back(&e);
+  std::sort(members.begin(), members.end(), [](const EvaluatedArchitecture* a, const EvaluatedArchitecture* b) {
+    if (a->score != b->score) return a->score > b->score;
+    return a->architecture.hash() < b->architecture.hash();
+  });
+  std::vector<EvaluatedArchitecture> out;
+  for (const auto* e : members) {
+    if (out.size() == count) break;
+    if (out.empty() || out.back().architecture.hash() != e->architecture.hash()) out.push_back(*e);
+  }
+  return out;
+}
+
+void SearchRun::immigrate(std::span<const EvaluatedArchitecture> arrivals) {
+  for (const auto& e : arrivals) {
+    evaluator_.remember(e);
+    state_.archive.offer(e.architecture, {e.score, e.parameters, e.latency});
+    if (!state_.have_best || e.score > state_.best.score) {
+      state_.best = e;
+      state_.have_best = true;
+    }
+    state_.population.push_back(e);
+  }
+  while (state_.population.size() > config_.population) state_.population.pop_front();
+}
+
 SearchResult run_search(const SearchSpace& space, const Proxy& proxy, const SearchConfig& config,
                         const std::function<void(const GenerationRecord&)>& on_generation) {
   SearchRun run(space, proxy, config);

@@ -119,6 +119,12 @@ class SearchRun {
   bool finished() const;
   // Runs the next generation and returns the architectures it evaluated.
   std::vector<EvaluatedArchitecture> step();
+  // Island model: the best `count` distinct members of the population by score
+  // (ties by hash), sent to the next island; and arrivals from the previous one,
+  // which join as the youngest members (the oldest leave), enter the evaluation
+  // cache and are offered to the archive. Neither counts as an evaluation.
+  std::vector<EvaluatedArchitecture> emigrants(std::size_t count) const;
+  void immigrate(std::span<const EvaluatedArchitecture> arrivals);
   const SearchState& state() const { return state_; }
   const SearchConfig& config() const { return config_; }
   std::size_t cache_hits() const { return evaluator_.cache_hits(); }

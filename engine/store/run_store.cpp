@@ -21,6 +21,17 @@ namespace {
 
 constexpr const char* kDatabase = "run.sqlite";
 constexpr const char* kLock = "run.lock";
+// Distributed runs: each island's checkpoint, the architectures that joined its
+// population (the last `population` of them are the population), its archive,
+// and the migrations it received.
+constexpr const char* kIslandTables =
+    "CREATE TABLE islands(island INTEGER PRIMARY KEY, checkpoint TEXT);"
+    "CREATE TABLE island_members(island INTEGER, serial INTEGER, hash TEXT, architecture TEXT, score REAL,"
+    "  parameters REAL, latency REAL, PRIMARY KEY(island, serial));"
+    "CREATE TABLE island_archive(island INTEGER, position INTEGER, hash TEXT, architecture TEXT, score REAL,"
+    "  parameters REAL, latency REAL, PRIMARY KEY(island, position));"
+    "CREATE INDEX island_archive_hash ON island_archive(island, hash);"
+    "CREATE TABLE migrations(generation INTEGER, to_island INTEGER, hash TEXT);";
 
 // Test hook: ZEROLM_KILL_AT="GENERATION:POINT" raises SIGKILL at POINT
 // (before_commit, in_transaction, after_commit) of that generation.
@@ -158,7 +169,7 @@ void RunStore::set_meta(const std::string& key, const std::string& value) const 
   Statement(db_, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)").bind(1, key).bind(2, value).run();
 }
 
-RunStore RunStore::create(const std::string& directory, const nlohmann::json& config) {
+RunStore RunStore::create(const std::string& directory, const nlohmann::json& config, std::size_t islands) {
   std::error_code ec;
   std::filesystem::create_directories(directory, ec);
   ZEROLM_CHECK(!ec, "{}: cannot create the run folder: {}", directory, ec.message());
@@ -175,15 +186,17 @@ RunStore RunStore::create(const std::string& directory, const nlohmann::json& co
       "BEGIN IMMEDIATE;"
       "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
       "CREATE TABLE evaluations(id INTEGER PRIMARY KEY, generation INTEGER, hash TEXT, architecture TEXT,"
-      "  score REAL, parameters REAL, latency REAL);"
+      "  score REAL, parameters REAL, latency REAL, island INTEGER NOT NULL DEFAULT 0);"
       "CREATE TABLE archive(position INTEGER PRIMARY KEY, hash TEXT UNIQUE, architecture TEXT, score REAL, parameters REAL,"
       "  latency REAL);"
       "CREATE TABLE population(position INTEGER PRIMARY KEY, hash TEXT);"
       "CREATE TABLE history(generation INTEGER PRIMARY KEY, evaluations INTEGER, best_score REAL, archive_size INTEGER,"
       "  hypervolume REAL, seconds REAL);"
-      "CREATE TABLE latencies(hash TEXT PRIMARY KEY, milliseconds REAL);");
+      "CREATE TABLE latencies(hash TEXT PRIMARY KEY, milliseconds REAL);" +
+      std::string(kIslandTables));
   store.set_meta("config", config.dump());
   store.set_meta("status", "running");
+  if (islands > 0) store.set_meta("islands", std::to_string(islands));
   store.execute("COMMIT");
   return store;
 }
@@ -214,6 +227,12 @@ RunStore RunStore::open(const std::string& directory) {
                "{}: the run store was interrupted while it was being created and holds nothing; remove {} and start "
                "the run again", directory, path.string());
   store.execute("PRAGMA journal_mode=WAL; CREATE TABLE IF NOT EXISTS latencies(hash TEXT PRIMARY KEY, milliseconds REAL);");
+  // Stores written before distributed runs existed lack the island tables.
+  Statement island_column(store.db_, "SELECT count(*) FROM pragma_table_info('evaluations') WHERE name = 'island'");
+  if (island_column.step() && island_column.integer(0) == 0) {
+    store.execute("BEGIN IMMEDIATE; ALTER TABLE evaluations ADD COLUMN island INTEGER NOT NULL DEFAULT 0;" +
+                  std::string(kIslandTables) + "COMMIT;");
+  }
   store.read_archive_rows();
   return store;
 }
@@ -228,6 +247,11 @@ nlohmann::json RunStore::config() const {
 
 bool RunStore::finished() const { return meta("status") == "finished"; }
 bool RunStore::has_checkpoint() const { return !meta("checkpoint").empty(); }
+
+std::size_t RunStore::islands() const {
+  const std::string text = meta("islands");
+  return text.empty() ? 0 : std::stoull(text);
+}
 
 void RunStore::mark_finished() { set_meta("status", "finished"); }
 
@@ -262,32 +286,13 @@ void RunStore::commit_generation(const SearchSpace& space, const SearchState& st
     Statement latency(db_, "INSERT OR REPLACE INTO latencies(hash, milliseconds) VALUES (?, ?)");
     for (const auto& [hash, ms] : measured_latencies) latency.bind(1, hex(hash)).bind(2, ms).run();
     maybe_die(generation, "in_transaction");
-    // The archive changes by a few members per generation: write the difference.
-    // Positions only grow, so ORDER BY position is the archive's own order.
-    std::unordered_set<std::uint64_t> current;
-    for (const auto& e : state.archive.entries()) current.insert(e.architecture.hash());
-    std::vector<std::uint64_t> removed;
-    for (std::uint64_t hash : stored_archive_) {
-      if (!current.count(hash)) removed.push_back(hash);
-    }
-    Statement remove(db_, "DELETE FROM archive WHERE hash = ?");
-    for (std::uint64_t hash : removed) remove.bind(1, hex(hash)).run();
-    Statement archive(db_, "INSERT INTO archive(position, hash, architecture, score, parameters, latency) VALUES (?, ?, ?, ?, ?, ?)");
-    std::int64_t position = archive_position_;
-    for (const auto& e : state.archive.entries()) {
-      if (stored_archive_.count(e.architecture.hash())) continue;
-      archive.bind(1, position++).bind(2, hex(e.architecture.hash())).bind_stable(3, architecture_json(space, e.architecture))
-          .bind(4, e.objectives.proxy).bind(5, e.objectives.parameters).bind(6, e.objectives.latency).run();
-    }
+    ArchiveRows archive_rows = write_archive(space, state.archive);
     execute("DELETE FROM population;");
     Statement population(db_, "INSERT INTO population(position, hash) VALUES (?, ?)");
     std::int64_t member = 0;
     for (const auto& e : state.population) population.bind(1, member++).bind(2, hex(e.architecture.hash())).run();
     const auto& h = state.history.back();
-    Statement(db_, "INSERT OR REPLACE INTO history VALUES (?, ?, ?, ?, ?, ?)")
-        .bind(1, static_cast<std::int64_t>(h.generation)).bind(2, static_cast<std::int64_t>(h.evaluations))
-        .bind(3, h.best_score).bind(4, static_cast<std::int64_t>(h.archive_size)).bind(5, h.hypervolume)
-        .bind(6, h.seconds).run();
+    write_history(h);
     const nlohmann::json checkpoint{{"generation", state.generation},
                                     {"evaluations", state.evaluations},
                                     {"best", hex(state.best.architecture.hash())},
@@ -296,13 +301,147 @@ void RunStore::commit_generation(const SearchSpace& space, const SearchState& st
                                     {"seconds", h.seconds}};
     set_meta("checkpoint", checkpoint.dump());
     execute("COMMIT");
-    stored_archive_ = std::move(current);
-    archive_position_ = position;
+    stored_archive_ = std::move(archive_rows.members);
+    archive_position_ = archive_rows.next_position;
   } catch (...) {
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
     throw;
   }
   maybe_die(generation, "after_commit");
+}
+
+RunStore::ArchiveRows RunStore::write_archive(const SearchSpace& space, const ParetoArchive& archive) {
+  // The archive changes by a few members per generation: write the difference.
+  // Positions only grow, so ORDER BY position is the archive's own order.
+  ArchiveRows rows;
+  for (const auto& e : archive.entries()) rows.members.insert(e.architecture.hash());
+  Statement remove(db_, "DELETE FROM archive WHERE hash = ?");
+  for (std::uint64_t hash : stored_archive_) {
+    if (!rows.members.count(hash)) remove.bind(1, hex(hash)).run();
+  }
+  Statement insert(db_, "INSERT INTO archive(position, hash, architecture, score, parameters, latency) VALUES (?, ?, ?, ?, ?, ?)");
+  rows.next_position = archive_position_;
+  for (const auto& e : archive.entries()) {
+    if (stored_archive_.count(e.architecture.hash())) continue;
+    insert.bind(1, rows.next_position++).bind(2, hex(e.architecture.hash()))
+        .bind_stable(3, architecture_json(space, e.architecture)).bind(4, e.objectives.proxy)
+        .bind(5, e.objectives.parameters).bind(6, e.objectives.latency).run();
+  }
+  return rows;
+}
+
+void RunStore::write_history(const GenerationRecord& h) {
+  Statement(db_, "INSERT OR REPLACE INTO history VALUES (?, ?, ?, ?, ?, ?)")
+      .bind(1, static_cast<std::int64_t>(h.generation)).bind(2, static_cast<std::int64_t>(h.evaluations))
+      .bind(3, h.best_score).bind(4, static_cast<std::int64_t>(h.archive_size)).bind(5, h.hypervolume)
+      .bind(6, h.seconds).run();
+}
+
+nlohmann::json RunStore::checkpoint() const {
+  const std::string text = meta("checkpoint");
+  ZEROLM_CHECK(!text.empty(), "{}: the run has no checkpoint yet", directory_);
+  return nlohmann::json::parse(text);
+}
+
+void RunStore::commit_islands(const SearchSpace& space, std::size_t generation, std::span<const IslandGeneration> islands,
+                              std::size_t population, const ParetoArchive& global_archive, const GenerationRecord& record,
+                              const nlohmann::json& checkpoint) {
+  // Texts the islands sent once serve every later row of the same architecture.
+  for (const auto& island : islands) {
+    for (const auto* rows : {&island.immigrants, &island.evaluated, &island.archive_added}) {
+      for (const auto& r : *rows) {
+        if (!r.architecture.empty()) json_by_hash_.try_emplace(r.hash, r.architecture);
+      }
+    }
+  }
+  const auto text_of = [&](const EvaluationRow& r) -> const std::string& {
+    const auto it = json_by_hash_.find(r.hash);
+    ZEROLM_CHECK(it != json_by_hash_.end(), "{}: an island sent architecture {} without its text", directory_, hex(r.hash));
+    return it->second;
+  };
+  maybe_die(generation, "before_commit");
+  execute("BEGIN IMMEDIATE");
+  try {
+    Statement evaluation(db_, "INSERT INTO evaluations(generation, hash, architecture, score, parameters, latency, island)"
+                              " VALUES (?, ?, ?, ?, ?, ?, ?)");
+    Statement member(db_, "INSERT INTO island_members(island, serial, hash, architecture, score, parameters, latency)"
+                          " VALUES (?, ?, ?, ?, ?, ?, ?)");
+    Statement trim(db_, "DELETE FROM island_members WHERE island = ? AND serial < ?");
+    Statement migration(db_, "INSERT INTO migrations(generation, to_island, hash) VALUES (?, ?, ?)");
+    Statement archive_insert(db_, "INSERT INTO island_archive(island, position, hash, architecture, score, parameters, latency)"
+                                  " VALUES (?, ?, ?, ?, ?, ?, ?)");
+    Statement archive_remove(db_, "DELETE FROM island_archive WHERE island = ? AND hash = ?");
+    Statement island_checkpoint(db_, "INSERT OR REPLACE INTO islands(island, checkpoint) VALUES (?, ?)");
+    const auto g = static_cast<std::int64_t>(generation);
+    for (const auto& island : islands) {
+      const auto i = static_cast<std::int64_t>(island.island);
+      auto joined = island.checkpoint.at("joined").get<std::int64_t>() -
+                    static_cast<std::int64_t>(island.immigrants.size() + island.evaluated.size());
+      for (const auto* rows : {&island.immigrants, &island.evaluated}) {
+        for (const auto& r : *rows) {
+          member.bind(1, i).bind(2, joined++).bind(3, hex(r.hash)).bind_stable(4, text_of(r)).bind(5, r.score)
+              .bind(6, r.parameters).bind(7, r.latency).run();
+        }
+      }
+      trim.bind(1, i).bind(2, joined - static_cast<std::int64_t>(population)).run();
+      for (const auto& r : island.evaluated) {
+        evaluation.bind(1, g).bind(2, hex(r.hash)).bind_stable(3, text_of(r)).bind(4, r.score).bind(5, r.parameters)
+            .bind(6, r.latency).bind(7, i).run();
+      }
+      for (const auto& r : island.immigrants) migration.bind(1, g).bind(2, i).bind(3, hex(r.hash)).run();
+      for (std::uint64_t hash : island.archive_removed) archive_remove.bind(1, i).bind(2, hex(hash)).run();
+      auto position = island.checkpoint.at("archive_position").get<std::int64_t>() -
+                      static_cast<std::int64_t>(island.archive_added.size());
+      for (const auto& r : island.archive_added) {
+        archive_insert.bind(1, i).bind(2, position++).bind(3, hex(r.hash)).bind_stable(4, text_of(r)).bind(5, r.score)
+            .bind(6, r.parameters).bind(7, r.latency).run();
+      }
+      island_checkpoint.bind(1, i).bind(2, island.checkpoint.dump()).run();
+    }
+    maybe_die(generation, "in_transaction");
+    ArchiveRows archive_rows = write_archive(space, global_archive);
+    write_history(record);
+    set_meta("checkpoint", checkpoint.dump());
+    execute("COMMIT");
+    stored_archive_ = std::move(archive_rows.members);
+    archive_position_ = archive_rows.next_position;
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+  maybe_die(generation, "after_commit");
+}
+
+std::vector<IslandRestart> RunStore::load_islands(std::size_t islands) const {
+  std::vector<IslandRestart> out(islands);
+  Statement checkpoints(db_, "SELECT island, checkpoint FROM islands");
+  while (checkpoints.step()) {
+    const auto i = static_cast<std::size_t>(checkpoints.integer(0));
+    ZEROLM_CHECK(i < islands, "{}: the store holds island {}, but the run has {} islands", directory_, i, islands);
+    out[i].checkpoint = nlohmann::json::parse(checkpoints.text(1));
+  }
+  const auto row = [](const Statement& s) {
+    return EvaluationRow{std::stoull(s.text(0), nullptr, 16), s.text(1), s.real(2), s.real(3), s.real(4)};
+  };
+  Statement members(db_, "SELECT hash, architecture, score, parameters, latency, island FROM island_members"
+                         " ORDER BY island, serial");
+  while (members.step()) out.at(static_cast<std::size_t>(members.integer(5))).population.push_back(row(members));
+  Statement archive(db_, "SELECT hash, architecture, score, parameters, latency, island FROM island_archive"
+                         " ORDER BY island, position");
+  while (archive.step()) out.at(static_cast<std::size_t>(archive.integer(5))).archive.push_back(row(archive));
+  for (std::size_t i = 0; i < islands; ++i) {
+    ZEROLM_CHECK(!out[i].checkpoint.is_null(), "{}: island {} has no checkpoint", directory_, i);
+  }
+  return out;
+}
+
+ParetoArchive RunStore::load_archive(const SearchSpace& space, ObjectiveSet objectives) const {
+  ParetoArchive archive(objectives);
+  Statement rows(db_, "SELECT architecture, score, parameters, latency FROM archive ORDER BY position");
+  while (rows.step()) {
+    archive.offer(space.from_json(nlohmann::json::parse(rows.text(0))), {rows.real(1), rows.real(2), rows.real(3)});
+  }
+  return archive;
 }
 
 std::vector<std::pair<std::uint64_t, double>> RunStore::measured_latencies() const {
@@ -338,12 +477,7 @@ std::pair<SearchState, std::vector<EvaluatedArchitecture>> RunStore::load(const 
   }
   Statement population(db_, "SELECT hash FROM population ORDER BY position");
   while (population.step()) state.population.push_back(by_hash.at(population.text(0)));
-  state.archive = ParetoArchive(objectives);
-  Statement archive(db_, "SELECT architecture, score, parameters, latency FROM archive ORDER BY position");
-  while (archive.step()) {
-    state.archive.offer(space.from_json(nlohmann::json::parse(archive.text(0))),
-                        {archive.real(1), archive.real(2), archive.real(3)});
-  }
+  state.archive = load_archive(space, objectives);
   if (state.have_best) state.best = by_hash.at(checkpoint["best"].get<std::string>());
   Statement history(db_, "SELECT generation, evaluations, best_score, archive_size, hypervolume, seconds FROM history ORDER BY generation");
   while (history.step()) {

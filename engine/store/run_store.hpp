@@ -5,6 +5,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <cstdint>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -18,10 +19,39 @@ struct sqlite3;
 
 namespace zerolm {
 
+// An evaluated architecture as islands send it: canonical hash, canonical JSON
+// text (empty when the island sent it before) and objectives.
+struct EvaluationRow {
+  std::uint64_t hash = 0;
+  std::string architecture;
+  double score = 0.0, parameters = 0.0, latency = 0.0;
+};
+
+// One island's generation in a distributed run, as rank 0 commits it. The
+// island's population is the last `population` architectures that joined it
+// (immigrants, then its children, in order), so joins are stored, not the
+// population.
+struct IslandGeneration {
+  std::size_t island = 0;
+  std::vector<EvaluationRow> immigrants;     // arrived from the previous island this generation
+  std::vector<EvaluationRow> evaluated;      // its children, in order
+  std::vector<EvaluationRow> archive_added;  // in archive order
+  std::vector<std::uint64_t> archive_removed;
+  nlohmann::json checkpoint;                 // the island's counters (IslandCheckpoint's JSON)
+};
+
+// What a resumed island restarts from.
+struct IslandRestart {
+  nlohmann::json checkpoint;
+  std::vector<EvaluationRow> population;  // oldest first
+  std::vector<EvaluationRow> archive;     // archive order
+};
+
 class RunStore {
  public:
-  // A new run in `directory` (created; it must not hold a run already).
-  static RunStore create(const std::string& directory, const nlohmann::json& config);
+  // A new run in `directory` (created; it must not hold a run already);
+  // `islands` > 0 for a distributed run of that many islands.
+  static RunStore create(const std::string& directory, const nlohmann::json& config, std::size_t islands = 0);
   // An existing run, for resuming or reading.
   static RunStore open(const std::string& directory);
   // Whether `directory` holds a run store that was fully created (tables and
@@ -39,6 +69,8 @@ class RunStore {
   nlohmann::json config() const;
   bool finished() const;
   bool has_checkpoint() const;
+  // The islands of a distributed run; 0 for a single-process run.
+  std::size_t islands() const;
 
   // One transaction: the generation's evaluations, the latencies measured for it
   // (the `measured` model's cache), the archive, the checkpoint (population,
@@ -46,6 +78,18 @@ class RunStore {
   void commit_generation(const SearchSpace& space, const SearchState& state,
                          const std::vector<EvaluatedArchitecture>& evaluated,
                          std::span<const std::pair<std::uint64_t, double>> measured_latencies = {});
+  // A distributed generation, in one transaction: every island's evaluations,
+  // joins, archive changes and checkpoint, and the global archive (the
+  // non-dominated union of the islands' archives), history row and checkpoint.
+  // `population` trims each island's stored joins.
+  void commit_islands(const SearchSpace& space, std::size_t generation, std::span<const IslandGeneration> islands,
+                      std::size_t population, const ParetoArchive& global_archive, const GenerationRecord& record,
+                      const nlohmann::json& checkpoint);
+  std::vector<IslandRestart> load_islands(std::size_t islands) const;
+  // The global archive, in its stored order.
+  ParetoArchive load_archive(const SearchSpace& space, ObjectiveSet objectives) const;
+  nlohmann::json checkpoint() const;
+
   // Every latency measured so far, by architecture hash.
   std::vector<std::pair<std::uint64_t, double>> measured_latencies() const;
   void mark_finished();
@@ -58,6 +102,14 @@ class RunStore {
   void execute(const std::string& sql) const;
   std::string meta(const std::string& key) const;
   void set_meta(const std::string& key, const std::string& value) const;
+  // The archive table becomes `archive` (difference writes), inside a
+  // transaction; the in-memory view follows once it commits.
+  struct ArchiveRows {
+    std::unordered_set<std::uint64_t> members;
+    std::int64_t next_position = 0;
+  };
+  ArchiveRows write_archive(const SearchSpace& space, const ParetoArchive& archive);
+  void write_history(const GenerationRecord& record);
 
   // Canonical JSON of every architecture written so far: serialised once, as
   // children repeat and archive members are rewritten every generation.

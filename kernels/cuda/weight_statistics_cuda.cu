@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "kernels/cuda/cuda_check.cuh"
+#include "kernels/cuda/cuda_runtime_info.hpp"
 #include "kernels/cuda/weight_statistics_cuda.hpp"
 
 namespace zerolm::kernels::cuda {
@@ -323,14 +324,14 @@ std::size_t free_memory() {
 
 double peak_bandwidth() {
   int clock_khz = 0, bus_bits = 0;
-  ZEROLM_CUDA_CHECK(cudaDeviceGetAttribute(&clock_khz, cudaDevAttrMemoryClockRate, 0), "querying the memory clock");
-  ZEROLM_CUDA_CHECK(cudaDeviceGetAttribute(&bus_bits, cudaDevAttrGlobalMemoryBusWidth, 0), "querying the memory bus");
+  ZEROLM_CUDA_CHECK(cudaDeviceGetAttribute(&clock_khz, cudaDevAttrMemoryClockRate, current_device()), "querying the memory clock");
+  ZEROLM_CUDA_CHECK(cudaDeviceGetAttribute(&bus_bits, cudaDevAttrGlobalMemoryBusWidth, current_device()), "querying the memory bus");
   return 2.0 * clock_khz * 1e3 * bus_bits / 8.0;
 }
 
 std::string device_name() {
   cudaDeviceProp properties{};
-  ZEROLM_CUDA_CHECK(cudaGetDeviceProperties(&properties, 0), "querying device 0");
+  ZEROLM_CUDA_CHECK(cudaGetDeviceProperties(&properties, current_device()), "querying the current device");
   return properties.name;
 }
 
@@ -353,7 +354,7 @@ const WeightStatisticsBackend& backend() {
 double generate_and_sum_rate(std::uint64_t count) {
   const std::uint64_t blocks = (count + 3) / 4;
   int sms = 0;
-  ZEROLM_CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0), "querying the SM count");
+  ZEROLM_CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, current_device()), "querying the SM count");
   const unsigned int grid = static_cast<unsigned int>(sms * 8);
   const DeviceArray<double> sums(grid, "generate-and-sum partials", 0);
   cudaEvent_t start, stop;
