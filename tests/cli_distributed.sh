@@ -15,7 +15,7 @@ command -v mpirun >/dev/null || { echo "skip: no mpirun"; exit 77; }
 # (containers often forbid ptrace between processes).
 export OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_rmaps_base_oversubscribe=1
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-mpi=(mpirun -n 2 --oversubscribe)
+mpi=(mpirun -n 2 --oversubscribe --bind-to none)
 config="$root/experiments/flexibert-trained.yaml"
 small=(--set search.population=32 --set search.tournament=8 --set search.children=16 --set search.max_evaluations=1200
        --set islands.migrate_every=3 --set islands.migrants=2)

@@ -75,7 +75,7 @@ int run_distributed(const SearchOptions& o) {
     if (!json) fmt::print(stderr, "\n");
     print_summary(s);
     return 0;
-  } catch (const FailedOnAnotherRank&) {
+  } catch (const ErrorAlreadyReported&) {
     return 2;  // rank 0 prints the error
   }
 }

@@ -31,18 +31,24 @@ int run_sweep_command(const SweepOptions& o) {
   std::optional<tbb::global_control> threads;
   if (launched_with_several_ranks()) {
     communicator = make_mpi_communicator();
-    const auto cores = std::max(1u, std::thread::hardware_concurrency());
-    threads.emplace(tbb::global_control::max_allowed_parallelism,
-                    std::max<std::size_t>(1, cores / static_cast<std::size_t>(communicator->local_size())));
+    threads.emplace(tbb::global_control::max_allowed_parallelism, threads_per_rank(*communicator));
     kernels::use_cuda_device_of_local_rank(communicator->local_rank());
   }
   const int rank = communicator ? communicator->rank() : 0;
   SweepConfig sweep;
+  std::exception_ptr bad_sweep;
   try {
     sweep = load_sweep_config(o.file);
   } catch (const Error&) {
-    if (rank != 0) return 2;  // every rank reads the same file; rank 0 says what is wrong
-    throw;
+    if (!communicator) throw;
+    bad_sweep = std::current_exception();
+  }
+  try {
+    if (communicator && !communicator->all(bad_sweep == nullptr)) {
+      stop_after_rank_zero_reports(*communicator, bad_sweep, o.file + ": another rank could not read the sweep");
+    }
+  } catch (const ErrorAlreadyReported&) {
+    return 2;
   }
   SweepRunOptions options;
   options.communicator = communicator.get();
@@ -66,7 +72,7 @@ int run_sweep_command(const SweepOptions& o) {
   };
   try {
     run_sweep(sweep, options);
-  } catch (const FailedOnAnotherRank&) {
+  } catch (const ErrorAlreadyReported&) {
     return 2;  // rank 0 prints the error
   }
   if (rank == 0) fmt::print(stderr, "zerolm: sweep done; {}/summary.csv and summary.json\n", options.directory);

@@ -30,15 +30,29 @@ class Communicator {
   [[noreturn]] virtual void abort(int code) = 0;
 };
 
-// Thrown on the other ranks when rank 0 reported an error (which rank 0 prints):
-// they end with exit code 2 and print nothing.
-struct FailedOnAnotherRank : std::exception {
-  const char* what() const noexcept override { return "failed on another rank"; }
+// An error rank 0 has printed: every rank ends with exit code 2 and prints
+// nothing more.
+struct ErrorAlreadyReported : std::exception {
+  const char* what() const noexcept override { return "error reported by rank 0"; }
 };
+
+// Every rank calls this when a collective check failed: rank 0 prints `error`
+// (its own, or null when only another rank failed: `fallback` then), and the
+// ranks wait for that before throwing ErrorAlreadyReported, so that the
+// launcher, which ends the job at the first failed exit, cannot cut rank 0 off
+// mid-line.
+[[noreturn]] void stop_after_rank_zero_reports(Communicator& communicator, std::exception_ptr error,
+                                               const std::string& fallback);
 
 // This process's rank as the launcher's environment says (0 when not launched
 // by one), readable before MPI is initialised.
 int launcher_rank();
+
+// Threads for this rank's TBB work: the node's cores shared by its ranks, and
+// no more than the cores the launcher binds the rank to. Rank 0 prints a note
+// when the binding leaves the rank fewer cores than its share (OpenMPI binds
+// each rank to one core when it starts one or two ranks: use --bind-to none).
+std::size_t threads_per_rank(const Communicator& communicator);
 
 // Whether zerolm was built with MPI.
 bool mpi_built();

@@ -347,25 +347,21 @@ SearchSummary run_distributed_search(Communicator& communicator, const Distribut
       }
       if (!options.device.empty()) c.device = options.device;
       start_message = {{"ok", true}, {"config", c.to_json()}, {"generation", generation}, {"restarts", restarts}};
-    } catch (const Error& e) {
-      start_message = {{"ok", false}};
-      (void)communicator.broadcast(encode(start_message), 0);
-      throw;
+    } catch (const Error&) {
+      (void)communicator.broadcast(encode(json{{"ok", false}}), 0);
+      stop_after_rank_zero_reports(communicator, std::current_exception(), "");
     }
     (void)communicator.broadcast(encode(start_message), 0);
   } else {
     start_message = decode(communicator.broadcast(std::string(), 0));
-    if (!start_message.at("ok").get<bool>()) throw FailedOnAnotherRank();
+    if (!start_message.at("ok").get<bool>()) stop_after_rank_zero_reports(communicator, nullptr, "");
   }
 
   try {
     SearchRunConfig c = SearchRunConfig::from_json(start_message.at("config"));
     if (rank == 0) c.output = store->directory();
     std::size_t generation = start_message.at("generation").get<std::size_t>();
-    // The node's cores are shared by its ranks.
-    const auto cores = std::max(1u, std::thread::hardware_concurrency());
-    const tbb::global_control threads(tbb::global_control::max_allowed_parallelism,
-                                      std::max<std::size_t>(1, cores / static_cast<std::size_t>(communicator.local_size())));
+    const tbb::global_control threads(tbb::global_control::max_allowed_parallelism, threads_per_rank(communicator));
     kernels::use_cuda_device_of_local_rank(communicator.local_rank());
     std::string picked;
     const kernels::WeightStatisticsBackend& backend = kernels::select_backend(c.device, &picked);

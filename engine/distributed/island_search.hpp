@@ -34,8 +34,8 @@ struct DistributedSearchOptions {
 };
 
 // Every rank calls this. Returns the run's summary on rank 0 and an empty one
-// elsewhere; throws FailedOnAnotherRank on the other ranks when rank 0 could not
-// start the run (rank 0 throws the Error itself). An error on any rank once the
+// elsewhere. When rank 0 cannot start the run, it prints why and every rank
+// throws ErrorAlreadyReported. An error on any rank once the
 // run is going is printed by that rank and ends the whole job (exit code 2).
 SearchSummary run_distributed_search(Communicator& communicator, const DistributedSearchOptions& options);
 

@@ -1,6 +1,13 @@
 // The MPI implementation of Communicator (the only file that includes mpi.h).
 #include "engine/distributed/communicator.hpp"
 
+#include <fmt/format.h>
+
+#include <sched.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <thread>
 #include <cstdlib>
 #include <limits>
 #include <string_view>
@@ -30,6 +37,39 @@ int launcher_rank() {
     if (value != nullptr) return std::atoi(value);
   }
   return 0;
+}
+
+void stop_after_rank_zero_reports(Communicator& communicator, std::exception_ptr error, const std::string& fallback) {
+  if (communicator.rank() == 0) {
+    std::string line = fallback;
+    try {
+      if (error) std::rethrow_exception(error);
+    } catch (const Error& e) {
+      line = fmt::format("{} [{}]", e.message(), e.origin());
+    } catch (const std::exception& e) {
+      line = e.what();
+    }
+    fmt::print(stderr, "zerolm: error: {}\n", line);
+    std::fflush(stderr);
+  }
+  (void)communicator.all(true);  // rank 0 has printed
+  throw ErrorAlreadyReported();
+}
+
+std::size_t threads_per_rank(const Communicator& communicator) {
+  const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  const std::size_t share = std::max<std::size_t>(1, cores / static_cast<std::size_t>(communicator.local_size()));
+  cpu_set_t mask;
+  CPU_ZERO(&mask);
+  std::size_t bound = cores;
+  if (sched_getaffinity(0, sizeof mask, &mask) == 0) bound = static_cast<std::size_t>(CPU_COUNT(&mask));
+  if (bound < share && communicator.rank() == 0) {
+    fmt::print(stderr,
+               "zerolm: note: the launcher binds each rank to {} of this node's {} cores, so a rank uses {} threads "
+               "instead of its share of {}; with mpirun, add --bind-to none (or --map-by slot:PE={})\n",
+               bound, cores, bound, share, share);
+  }
+  return std::max<std::size_t>(1, std::min(bound, share));
 }
 
 #if ZEROLM_HAVE_MPI

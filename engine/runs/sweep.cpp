@@ -123,8 +123,7 @@ std::vector<SweepPointResult> run_sweep(const SweepConfig& sweep, const SweepRun
   }
   // Every rank starts, or none: rank 0 reports a bad sweep or folder.
   if (communicator != nullptr && !communicator->all(failure == nullptr)) {
-    if (rank != 0) throw FailedOnAnotherRank();
-    if (failure == nullptr) ZEROLM_FAIL("{}: another rank could not read the sweep or its folder", sweep.file);
+    stop_after_rank_zero_reports(*communicator, failure, sweep.file + ": another rank could not read the sweep or its folder");
   }
   if (failure != nullptr) std::rethrow_exception(failure);
 

@@ -36,8 +36,8 @@ struct SweepRunOptions {
 
 // Runs (or resumes) every point; throws after writing the summaries when a point
 // failed, naming it. With a communicator, every rank calls it; the other ranks
-// return their own points and throw FailedOnAnotherRank where rank 0 reports
-// the error.
+// return their own points; a bad sweep or folder is printed by rank 0 and
+// every rank throws ErrorAlreadyReported.
 std::vector<SweepPointResult> run_sweep(const SweepConfig& sweep, const SweepRunOptions& options);
 
 }  // namespace zerolm
