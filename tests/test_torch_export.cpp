@@ -8,6 +8,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "engine/latency/measured_latency.hpp"
@@ -58,7 +60,10 @@ TEST_CASE("TorchScript exports load back and compute the network's forward pass 
       CHECK(at::allclose(got, expected, 1e-4, 1e-5));
     }
   }
-  std::filesystem::remove_all(folder);
+  // POSIX calls, not std::filesystem::remove_all: pip's libtorch.so exports its
+  // own std::filesystem symbols, and its remove_all crashed (LibTorch 2.11).
+  ::unlink((folder / "model.pt").c_str());
+  ::rmdir(folder.c_str());
 }
 
 TEST_CASE("latency measurement times the forward pass and each stage", "[torch]") {
