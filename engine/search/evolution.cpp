@@ -143,16 +143,7 @@ std::vector<EvaluatedArchitecture> SearchRun::step() {
       state_.reference.latency = 2.0 * slowest;
     }
   }
-  for (const auto& e : batch) {
-    state_.archive.offer(e.architecture, {e.score, e.parameters, e.latency});
-    if (!state_.have_best || e.score > state_.best.score) {
-      state_.best = e;
-      state_.have_best = true;
-    }
-    // Aging: the children join, the oldest leave.
-    state_.population.push_back(e);
-  }
-  while (state_.population.size() > config_.population) state_.population.pop_front();
+  for (const auto& e : batch) join(e);
   state_.evaluations += batch.size();
   state_.history.push_back({generation, state_.evaluations, state_.best.score, state_.archive.size(),
                             state_.archive.hypervolume(state_.reference), elapsed()});
@@ -178,14 +169,19 @@ std::vector<EvaluatedArchitecture> SearchRun::emigrants(std::size_t count) const
 void SearchRun::immigrate(std::span<const EvaluatedArchitecture> arrivals) {
   for (const auto& e : arrivals) {
     evaluator_.remember(e);
-    state_.archive.offer(e.architecture, {e.score, e.parameters, e.latency});
-    if (!state_.have_best || e.score > state_.best.score) {
-      state_.best = e;
-      state_.have_best = true;
-    }
-    state_.population.push_back(e);
+    join(e);
   }
-  while (state_.population.size() > config_.population) state_.population.pop_front();
+}
+
+void SearchRun::join(const EvaluatedArchitecture& e) {
+  state_.archive.offer(e.architecture, {e.score, e.parameters, e.latency});
+  if (!state_.have_best || e.score > state_.best.score) {
+    state_.best = e;
+    state_.have_best = true;
+  }
+  // Aging: the newcomer joins, the oldest leaves.
+  state_.population.push_back(e);
+  if (state_.population.size() > config_.population) state_.population.pop_front();
 }
 
 SearchResult run_search(const SearchSpace& space, const Proxy& proxy, const SearchConfig& config,

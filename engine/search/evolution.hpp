@@ -131,6 +131,9 @@ class SearchRun {
 
  private:
   Architecture draw_child(std::size_t generation, std::size_t child) const;
+  // An evaluated architecture (a child or an immigrant) enters the archive, the
+  // best and the population.
+  void join(const EvaluatedArchitecture& e);
   double elapsed() const;
 
   const SearchSpace& space_;
