@@ -2,10 +2,8 @@
 // with its own run store; resumable; summary.csv and summary.json.
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <memory>
 #include <optional>
-#include <thread>
 
 #include <tbb/global_control.h>
 

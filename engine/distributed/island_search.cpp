@@ -11,7 +11,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <thread>
 #include <unordered_set>
 
 #include "engine/calibration/calibrate.hpp"
@@ -27,8 +26,6 @@ namespace {
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 using DistributedProgress = std::function<void(const SearchRunConfig&, const GenerationRecord&, double)>;
-
-std::string hex(std::uint64_t hash) { return fmt::format("{:016x}", hash); }
 
 // Messages travel as CBOR (binary JSON: exact doubles and 64-bit hashes).
 std::string encode(const json& value) {
@@ -108,25 +105,21 @@ class IslandReporter {
       g.evaluated[fresh[i]].architecture = space_.to_json(evaluated[fresh[i]].architecture).dump();
     });
     const SearchState& s = run.state();
-    std::unordered_set<std::uint64_t> current;
-    for (const auto& e : s.archive.entries()) {
-      current.insert(e.architecture.hash());
-      if (archive_sent_.count(e.architecture.hash())) continue;
-      g.archive_added.push_back({e.architecture.hash(), space_.to_json(e.architecture).dump(), e.objectives.proxy,
-                                 e.objectives.parameters, e.objectives.latency});
+    ArchiveChanges changes = changes_since(s.archive, archive_sent_);
+    for (const ArchiveEntry* e : changes.added) {
+      g.archive_added.push_back({e->architecture.hash(), space_.to_json(e->architecture).dump(), e->objectives.proxy,
+                                 e->objectives.parameters, e->objectives.latency});
     }
-    for (std::uint64_t hash : archive_sent_) {
-      if (!current.count(hash)) g.archive_removed.push_back(hash);
-    }
+    g.archive_removed = std::move(changes.removed);
     std::sort(g.archive_removed.begin(), g.archive_removed.end());
-    archive_sent_ = std::move(current);
+    archive_sent_ = std::move(changes.members);
     joined_ += static_cast<std::int64_t>(arrivals.size() + evaluated.size());
     archive_position_ += static_cast<std::int64_t>(g.archive_added.size());
     g.checkpoint = {{"generation", s.generation},
                     {"evaluations", s.evaluations},
                     {"have_best", s.have_best},
                     {"best", s.have_best ? row_json(row_of(space_, s.best, true)) : json()},
-                    {"reference", {s.reference.proxy, s.reference.parameters, s.reference.latency}},
+                    {"reference", objectives_json(s.reference)},
                     {"seconds", s.history.empty() ? s.seconds : s.history.back().seconds},
                     {"joined", joined_},
                     {"archive_position", archive_position_}};
@@ -173,7 +166,7 @@ SearchState restore_island(const SearchSpace& space, const json& restart, Object
   s.evaluations = c.at("evaluations").get<std::size_t>();
   s.have_best = c.at("have_best").get<bool>();
   if (s.have_best) s.best = evaluated_of(space, row_from_json(c.at("best")));
-  s.reference = {c.at("reference")[0].get<double>(), c.at("reference")[1].get<double>(), c.at("reference")[2].get<double>()};
+  s.reference = objectives_from_json(c.at("reference"));
   s.seconds = c.at("seconds").get<double>();
   for (const auto& r : restart.at("population")) {
     s.population.push_back(evaluated_of(space, row_from_json(r)));
@@ -198,7 +191,7 @@ class Coordinator {
   void restore() {
     archive_ = store_.load_archive(space_, config_.search.objectives);
     const json c = store_.checkpoint();
-    reference_ = {c.at("reference")[0].get<double>(), c.at("reference")[1].get<double>(), c.at("reference")[2].get<double>()};
+    reference_ = objectives_from_json(c.at("reference"));
     seconds_before_ = c.at("seconds").get<double>();
     last_evaluations_ = c.at("evaluations").get<std::size_t>();
     last_seconds_ = seconds_before_;
@@ -220,9 +213,9 @@ class Coordinator {
         best = &g.checkpoint.at("best");
       }
       if (generation == 0) {  // the global reference bounds every island's
-        const auto& r = g.checkpoint.at("reference");
-        reference_.parameters = std::max(reference_.parameters, r[1].get<double>());
-        reference_.latency = std::max(reference_.latency, r[2].get<double>());
+        const Objectives r = objectives_from_json(g.checkpoint.at("reference"));
+        reference_.parameters = std::max(reference_.parameters, r.parameters);
+        reference_.latency = std::max(reference_.latency, r.latency);
       }
     }
     const double seconds = seconds_before_ + std::chrono::duration<double>(Clock::now() - started_).count();
@@ -230,9 +223,9 @@ class Coordinator {
                                   archive_.size(), archive_.hypervolume(reference_), seconds};
     const json checkpoint{{"generation", generation + 1},
                           {"evaluations", evaluations},
-                          {"best", best != nullptr ? hex((*best)[0].get<std::uint64_t>()) : std::string()},
+                          {"best", best != nullptr ? hash_hex((*best)[0].get<std::uint64_t>()) : std::string()},
                           {"have_best", best != nullptr},
-                          {"reference", {reference_.proxy, reference_.parameters, reference_.latency}},
+                          {"reference", objectives_json(reference_)},
                           {"seconds", seconds},
                           {"islands", islands_}};
     store_.commit_islands(space_, generation, islands, config_.search.population, archive_, record, checkpoint);

@@ -23,6 +23,18 @@ double area(std::vector<std::array<double, 2>> points, double rx, double ry) {
 }
 }  // namespace
 
+ArchiveChanges changes_since(const ParetoArchive& archive, const std::unordered_set<std::uint64_t>& before) {
+  ArchiveChanges out;
+  for (const auto& e : archive.entries()) {
+    out.members.insert(e.architecture.hash());
+    if (!before.count(e.architecture.hash())) out.added.push_back(&e);
+  }
+  for (std::uint64_t hash : before) {
+    if (!out.members.count(hash)) out.removed.push_back(hash);
+  }
+  return out;
+}
+
 bool dominates(const Objectives& a, const Objectives& b, ObjectiveSet set) {
   const auto x = minimised(a), y = minimised(b);
   bool better = false;

@@ -52,6 +52,16 @@ class ParetoArchive {
   std::unordered_set<std::uint64_t> members_;
 };
 
+// How an archive changed since it had the members `before` (by hash): what the
+// run store and a distributed island write each generation instead of the
+// whole archive.
+struct ArchiveChanges {
+  std::unordered_set<std::uint64_t> members;  // now
+  std::vector<std::uint64_t> removed;         // in `before`, no longer members
+  std::vector<const ArchiveEntry*> added;     // new members, in archive order
+};
+ArchiveChanges changes_since(const ParetoArchive& archive, const std::unordered_set<std::uint64_t>& before);
+
 // The hypervolume of any point set (it need not be non-dominated).
 double hypervolume(const std::vector<Objectives>& points, const Objectives& reference, ObjectiveSet set);
 

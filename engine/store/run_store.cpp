@@ -117,9 +117,13 @@ bool has_run_tables(sqlite3* db) {
   return tables.step() && tables.integer(0) == 1;
 }
 
-std::string hex(std::uint64_t hash) { return fmt::format("{:016x}", hash); }
-
 }  // namespace
+
+std::string hash_hex(std::uint64_t hash) { return fmt::format("{:016x}", hash); }
+nlohmann::json objectives_json(const Objectives& o) { return {o.proxy, o.parameters, o.latency}; }
+Objectives objectives_from_json(const nlohmann::json& value) {
+  return {value.at(0).get<double>(), value.at(1).get<double>(), value.at(2).get<double>()};
+}
 
 RunStore::RunStore(std::string directory, sqlite3* db, int lock_fd)
     : directory_(std::move(directory)), db_(db), lock_fd_(lock_fd) {}
@@ -273,68 +277,62 @@ void RunStore::commit_generation(const SearchSpace& space, const SearchState& st
   std::vector<std::string> texts(fresh.size());
   tbb::parallel_for(std::size_t{0}, fresh.size(), [&](std::size_t i) { texts[i] = space.to_json(*fresh[i]).dump(); });
   for (std::size_t i = 0; i < fresh.size(); ++i) json_by_hash_.emplace(fresh[i]->hash(), std::move(texts[i]));
-  maybe_die(generation, "before_commit");
-  execute("BEGIN IMMEDIATE");
-  try {
+  const auto rows = [&] {
     Statement insert(db_, "INSERT INTO evaluations(generation, hash, architecture, score, parameters, latency)"
                           " VALUES (?, ?, ?, ?, ?, ?)");
     for (const auto& e : evaluated) {
-      insert.bind(1, static_cast<std::int64_t>(generation)).bind(2, hex(e.architecture.hash()))
+      insert.bind(1, static_cast<std::int64_t>(generation)).bind(2, hash_hex(e.architecture.hash()))
           .bind_stable(3, architecture_json(space, e.architecture)).bind(4, e.score).bind(5, e.parameters)
           .bind(6, e.latency).run();
     }
     Statement latency(db_, "INSERT OR REPLACE INTO latencies(hash, milliseconds) VALUES (?, ?)");
-    for (const auto& [hash, ms] : measured_latencies) latency.bind(1, hex(hash)).bind(2, ms).run();
-    maybe_die(generation, "in_transaction");
-    ArchiveRows archive_rows = write_archive(space, state.archive);
+    for (const auto& [hash, ms] : measured_latencies) latency.bind(1, hash_hex(hash)).bind(2, ms).run();
     execute("DELETE FROM population;");
     Statement population(db_, "INSERT INTO population(position, hash) VALUES (?, ?)");
     std::int64_t member = 0;
-    for (const auto& e : state.population) population.bind(1, member++).bind(2, hex(e.architecture.hash())).run();
-    const auto& h = state.history.back();
-    write_history(h);
-    const nlohmann::json checkpoint{{"generation", state.generation},
-                                    {"evaluations", state.evaluations},
-                                    {"best", hex(state.best.architecture.hash())},
-                                    {"have_best", state.have_best},
-                                    {"reference", {state.reference.proxy, state.reference.parameters, state.reference.latency}},
-                                    {"seconds", h.seconds}};
+    for (const auto& e : state.population) population.bind(1, member++).bind(2, hash_hex(e.architecture.hash())).run();
+  };
+  const auto& h = state.history.back();
+  const nlohmann::json checkpoint{{"generation", state.generation},
+                                  {"evaluations", state.evaluations},
+                                  {"best", hash_hex(state.best.architecture.hash())},
+                                  {"have_best", state.have_best},
+                                  {"reference", objectives_json(state.reference)},
+                                  {"seconds", h.seconds}};
+  commit(space, generation, rows, state.archive, h, checkpoint);
+}
+
+void RunStore::commit(const SearchSpace& space, std::size_t generation, const std::function<void()>& rows,
+                      const ParetoArchive& archive, const GenerationRecord& record, const nlohmann::json& checkpoint) {
+  maybe_die(generation, "before_commit");
+  // The archive changes by a few members per generation: write the difference.
+  // Positions only grow, so ORDER BY position is the archive's own order.
+  ArchiveChanges changes = changes_since(archive, stored_archive_);
+  std::int64_t position = archive_position_;
+  execute("BEGIN IMMEDIATE");
+  try {
+    rows();
+    maybe_die(generation, "in_transaction");
+    Statement remove(db_, "DELETE FROM archive WHERE hash = ?");
+    for (std::uint64_t hash : changes.removed) remove.bind(1, hash_hex(hash)).run();
+    Statement insert(db_, "INSERT INTO archive(position, hash, architecture, score, parameters, latency) VALUES (?, ?, ?, ?, ?, ?)");
+    for (const ArchiveEntry* e : changes.added) {
+      insert.bind(1, position++).bind(2, hash_hex(e->architecture.hash())).bind_stable(3, architecture_json(space, e->architecture))
+          .bind(4, e->objectives.proxy).bind(5, e->objectives.parameters).bind(6, e->objectives.latency).run();
+    }
+    Statement(db_, "INSERT OR REPLACE INTO history VALUES (?, ?, ?, ?, ?, ?)")
+        .bind(1, static_cast<std::int64_t>(record.generation)).bind(2, static_cast<std::int64_t>(record.evaluations))
+        .bind(3, record.best_score).bind(4, static_cast<std::int64_t>(record.archive_size)).bind(5, record.hypervolume)
+        .bind(6, record.seconds).run();
     set_meta("checkpoint", checkpoint.dump());
     execute("COMMIT");
-    stored_archive_ = std::move(archive_rows.members);
-    archive_position_ = archive_rows.next_position;
   } catch (...) {
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
     throw;
   }
+  stored_archive_ = std::move(changes.members);
+  archive_position_ = position;
   maybe_die(generation, "after_commit");
-}
-
-RunStore::ArchiveRows RunStore::write_archive(const SearchSpace& space, const ParetoArchive& archive) {
-  // The archive changes by a few members per generation: write the difference.
-  // Positions only grow, so ORDER BY position is the archive's own order.
-  ArchiveRows rows;
-  for (const auto& e : archive.entries()) rows.members.insert(e.architecture.hash());
-  Statement remove(db_, "DELETE FROM archive WHERE hash = ?");
-  for (std::uint64_t hash : stored_archive_) {
-    if (!rows.members.count(hash)) remove.bind(1, hex(hash)).run();
-  }
-  Statement insert(db_, "INSERT INTO archive(position, hash, architecture, score, parameters, latency) VALUES (?, ?, ?, ?, ?, ?)");
-  rows.next_position = archive_position_;
-  for (const auto& e : archive.entries()) {
-    if (stored_archive_.count(e.architecture.hash())) continue;
-    insert.bind(1, rows.next_position++).bind(2, hex(e.architecture.hash()))
-        .bind_stable(3, architecture_json(space, e.architecture)).bind(4, e.objectives.proxy)
-        .bind(5, e.objectives.parameters).bind(6, e.objectives.latency).run();
-  }
-  return rows;
-}
-
-void RunStore::write_history(const GenerationRecord& h) {
-  Statement(db_, "INSERT OR REPLACE INTO history VALUES (?, ?, ?, ?, ?, ?)")
-      .bind(1, static_cast<std::int64_t>(h.generation)).bind(2, static_cast<std::int64_t>(h.evaluations))
-      .bind(3, h.best_score).bind(4, static_cast<std::int64_t>(h.archive_size)).bind(5, h.hypervolume)
-      .bind(6, h.seconds).run();
 }
 
 nlohmann::json RunStore::checkpoint() const {
@@ -356,12 +354,10 @@ void RunStore::commit_islands(const SearchSpace& space, std::size_t generation, 
   }
   const auto text_of = [&](const EvaluationRow& r) -> const std::string& {
     const auto it = json_by_hash_.find(r.hash);
-    ZEROLM_CHECK(it != json_by_hash_.end(), "{}: an island sent architecture {} without its text", directory_, hex(r.hash));
+    ZEROLM_CHECK(it != json_by_hash_.end(), "{}: an island sent architecture {} without its text", directory_, hash_hex(r.hash));
     return it->second;
   };
-  maybe_die(generation, "before_commit");
-  execute("BEGIN IMMEDIATE");
-  try {
+  const auto rows = [&] {
     Statement evaluation(db_, "INSERT INTO evaluations(generation, hash, architecture, score, parameters, latency, island)"
                               " VALUES (?, ?, ?, ?, ?, ?, ?)");
     Statement member(db_, "INSERT INTO island_members(island, serial, hash, architecture, score, parameters, latency)"
@@ -377,39 +373,29 @@ void RunStore::commit_islands(const SearchSpace& space, std::size_t generation, 
       const auto i = static_cast<std::int64_t>(island.island);
       auto joined = island.checkpoint.at("joined").get<std::int64_t>() -
                     static_cast<std::int64_t>(island.immigrants.size() + island.evaluated.size());
-      for (const auto* rows : {&island.immigrants, &island.evaluated}) {
-        for (const auto& r : *rows) {
-          member.bind(1, i).bind(2, joined++).bind(3, hex(r.hash)).bind_stable(4, text_of(r)).bind(5, r.score)
+      for (const auto* joins : {&island.immigrants, &island.evaluated}) {
+        for (const auto& r : *joins) {
+          member.bind(1, i).bind(2, joined++).bind(3, hash_hex(r.hash)).bind_stable(4, text_of(r)).bind(5, r.score)
               .bind(6, r.parameters).bind(7, r.latency).run();
         }
       }
       trim.bind(1, i).bind(2, joined - static_cast<std::int64_t>(population)).run();
       for (const auto& r : island.evaluated) {
-        evaluation.bind(1, g).bind(2, hex(r.hash)).bind_stable(3, text_of(r)).bind(4, r.score).bind(5, r.parameters)
+        evaluation.bind(1, g).bind(2, hash_hex(r.hash)).bind_stable(3, text_of(r)).bind(4, r.score).bind(5, r.parameters)
             .bind(6, r.latency).bind(7, i).run();
       }
-      for (const auto& r : island.immigrants) migration.bind(1, g).bind(2, i).bind(3, hex(r.hash)).run();
-      for (std::uint64_t hash : island.archive_removed) archive_remove.bind(1, i).bind(2, hex(hash)).run();
+      for (const auto& r : island.immigrants) migration.bind(1, g).bind(2, i).bind(3, hash_hex(r.hash)).run();
+      for (std::uint64_t hash : island.archive_removed) archive_remove.bind(1, i).bind(2, hash_hex(hash)).run();
       auto position = island.checkpoint.at("archive_position").get<std::int64_t>() -
                       static_cast<std::int64_t>(island.archive_added.size());
       for (const auto& r : island.archive_added) {
-        archive_insert.bind(1, i).bind(2, position++).bind(3, hex(r.hash)).bind_stable(4, text_of(r)).bind(5, r.score)
+        archive_insert.bind(1, i).bind(2, position++).bind(3, hash_hex(r.hash)).bind_stable(4, text_of(r)).bind(5, r.score)
             .bind(6, r.parameters).bind(7, r.latency).run();
       }
       island_checkpoint.bind(1, i).bind(2, island.checkpoint.dump()).run();
     }
-    maybe_die(generation, "in_transaction");
-    ArchiveRows archive_rows = write_archive(space, global_archive);
-    write_history(record);
-    set_meta("checkpoint", checkpoint.dump());
-    execute("COMMIT");
-    stored_archive_ = std::move(archive_rows.members);
-    archive_position_ = archive_rows.next_position;
-  } catch (...) {
-    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    throw;
-  }
-  maybe_die(generation, "after_commit");
+  };
+  commit(space, generation, rows, global_archive, record, checkpoint);
 }
 
 std::vector<IslandRestart> RunStore::load_islands(std::size_t islands) const {
@@ -460,8 +446,7 @@ std::pair<SearchState, std::vector<EvaluatedArchitecture>> RunStore::load(const 
   state.generation = checkpoint["generation"].get<std::size_t>();
   state.evaluations = checkpoint["evaluations"].get<std::size_t>();
   state.have_best = checkpoint["have_best"].get<bool>();
-  state.reference = {checkpoint["reference"][0].get<double>(), checkpoint["reference"][1].get<double>(),
-                     checkpoint["reference"][2].get<double>()};
+  state.reference = objectives_from_json(checkpoint["reference"]);
   state.seconds = checkpoint["seconds"].get<double>();
 
   std::unordered_map<std::string, EvaluatedArchitecture> by_hash;

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -18,6 +19,12 @@
 struct sqlite3;
 
 namespace zerolm {
+
+// Hashes and objectives as the store writes them (hex text; [proxy,
+// parameters, latency] in checkpoints).
+std::string hash_hex(std::uint64_t hash);
+nlohmann::json objectives_json(const Objectives& o);
+Objectives objectives_from_json(const nlohmann::json& value);
 
 // An evaluated architecture as islands send it: canonical hash, canonical JSON
 // text (empty when the island sent it before) and objectives.
@@ -102,14 +109,12 @@ class RunStore {
   void execute(const std::string& sql) const;
   std::string meta(const std::string& key) const;
   void set_meta(const std::string& key, const std::string& value) const;
-  // The archive table becomes `archive` (difference writes), inside a
-  // transaction; the in-memory view follows once it commits.
-  struct ArchiveRows {
-    std::unordered_set<std::uint64_t> members;
-    std::int64_t next_position = 0;
-  };
-  ArchiveRows write_archive(const SearchSpace& space, const ParetoArchive& archive);
-  void write_history(const GenerationRecord& record);
+  // One generation's transaction: `rows` writes what a single-process or a
+  // distributed run keeps of the generation, then the archive's difference, the
+  // history row and the checkpoint; rolled back on any error; the test kill
+  // points around it.
+  void commit(const SearchSpace& space, std::size_t generation, const std::function<void()>& rows,
+              const ParetoArchive& archive, const GenerationRecord& record, const nlohmann::json& checkpoint);
 
   // Canonical JSON of every architecture written so far: serialised once, as
   // children repeat and archive members are rewritten every generation.
