@@ -2,6 +2,7 @@
 
 #include "engine/core/error.hpp"
 #include "proxies/params_proxy.hpp"
+#include "proxies/spectral_proxy.hpp"
 #include "proxies/zerolm_proxy.hpp"
 
 namespace zerolm {
@@ -37,12 +38,42 @@ double ProxyBreakdown::module_total(Role role) const {
   return total;
 }
 
-std::vector<std::string> proxy_names() { return {"params", "zerolm"}; }
+LayerAggregate parse_layer_aggregate(std::string_view text) {
+  if (text == "linear") return LayerAggregate::linear;
+  if (text == "log") return LayerAggregate::log;
+  ZEROLM_FAIL("unknown layer aggregate '{}' (expected linear|log)", text);
+}
+
+std::string_view layer_aggregate_name(LayerAggregate aggregate) {
+  return aggregate == LayerAggregate::linear ? "linear" : "log";
+}
+
+std::vector<std::string> spectral_statistic_names() {
+  return {"log_det", "effective_rank", "stable_rank", "nuclear_norm", "frobenius"};
+}
+
+kernels::SpectralStatistic parse_spectral_statistic(std::string_view text) {
+  const auto names = spectral_statistic_names();
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (text == names[i]) return static_cast<kernels::SpectralStatistic>(i);
+  }
+  ZEROLM_FAIL("unknown spectral statistic '{}' (expected log_det|effective_rank|stable_rank|nuclear_norm|frobenius)", text);
+}
+
+std::string_view spectral_statistic_name(kernels::SpectralStatistic statistic) {
+  static const auto names = spectral_statistic_names();
+  return names[static_cast<std::size_t>(statistic)];
+}
+
+std::vector<std::string> proxy_names() { return {"params", "zerolm", "spectral"}; }
+
+bool proxy_combines_modules(std::string_view name) { return name == "zerolm" || name == "spectral"; }
 
 std::unique_ptr<Proxy> make_proxy(const std::string& name, const ProxyOptions& options) {
   if (name == "params") return std::make_unique<ParamsProxy>(options);
   if (name == "zerolm") return std::make_unique<ZeroLmProxy>(options);
-  ZEROLM_FAIL("unknown proxy '{}' (expected params|zerolm)", name);
+  if (name == "spectral") return std::make_unique<SpectralProxy>(options);
+  ZEROLM_FAIL("unknown proxy '{}' (expected params|zerolm|spectral)", name);
 }
 
 double zerolm_combine(const ProxyBreakdown& b, double alpha, const ProxyOptions& options) {

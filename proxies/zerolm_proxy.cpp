@@ -10,8 +10,6 @@
 
 namespace zerolm {
 
-namespace {
-
 kernels::Distribution distribution_of(InitKind kind) {
   switch (kind) {
     case InitKind::normal: return kernels::Distribution::normal;
@@ -21,8 +19,6 @@ kernels::Distribution distribution_of(InitKind kind) {
   }
   return kernels::Distribution::zeros;
 }
-
-}  // namespace
 
 void weight_key(std::uint64_t seed, std::uint64_t architecture_hash, std::uint32_t& key0, std::uint32_t& key1) {
   const std::uint64_t key = hash_combine(mix64(seed), architecture_hash);

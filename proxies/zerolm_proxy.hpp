@@ -5,6 +5,7 @@
 
 #include <vector>
 
+#include "kernels/weight_math.hpp"
 #include "proxies/proxy.hpp"
 
 namespace zerolm {
@@ -50,6 +51,9 @@ inline std::uint32_t module_slot(std::uint32_t base, std::int32_t layer, Role ro
 }
 // A breakdown's module capacities from a population's module sums.
 void read_module_sums(const ModelSpec& spec, std::span<const double> modules, std::uint32_t base, ProxyBreakdown& out);
+
+// The kernels' name of an initialisation.
+kernels::Distribution distribution_of(InitKind kind);
 
 // Philox key of an architecture's weights under a seed.
 void weight_key(std::uint64_t seed, std::uint64_t architecture_hash, std::uint32_t& key0, std::uint32_t& key1);

@@ -2,7 +2,7 @@
 # Installs zerolm's build dependencies from Debian 12 / Ubuntu packages.
 set -euo pipefail
 packages=(cmake ninja-build g++
-          libtorch-dev libtbb-dev libyaml-cpp-dev catch2 libcli11-dev libfmt-dev
+          libtorch-dev libtbb-dev libeigen3-dev libyaml-cpp-dev catch2 libcli11-dev libfmt-dev
           nlohmann-json3-dev libsqlite3-dev libbenchmark-dev
           libopenmpi-dev openmpi-bin  # distributed search (optional at build time)
           libopenblas0-pthread)  # Debian's LibTorch calls the system BLAS: OpenBLAS, not the reference one

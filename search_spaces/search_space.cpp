@@ -15,6 +15,17 @@ void SearchSpace::enumerate(const std::function<void(const Architecture&)>&) con
 
 std::string SearchSpace::summary(const Architecture& architecture) const { return to_json(architecture).dump(); }
 
+Architecture SearchSpace::assemble(const LayeredFamily& family, std::span<const std::size_t> option_per_layer) const {
+  ZEROLM_CHECK(option_per_layer.size() == static_cast<std::size_t>(family.layers), "assemble: {} layer options for {} layers",
+               option_per_layer.size(), family.layers);
+  std::vector<std::int64_t> genes = family.prefix;
+  for (std::size_t option : option_per_layer) {
+    ZEROLM_CHECK(option < family.options.size(), "assemble: option {} of {}", option, family.options.size());
+    genes.insert(genes.end(), family.options[option].begin(), family.options[option].end());
+  }
+  return Architecture(name(), std::move(genes));
+}
+
 std::string SearchSpace::to_yaml(const Architecture& architecture) const {
   return dump_yaml(to_json(architecture));
 }

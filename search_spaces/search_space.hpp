@@ -8,6 +8,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,16 @@ struct SpaceOptions {
   // Choice overrides: narrow or widen dimensions, e.g. {"hidden_size": [256],
   // "layers": [2, 4, 6]}; each space documents its keys (docs/SEARCH_SPACES.md).
   nlohmann::json choices = nlohmann::json::object();
+};
+
+// A family of architectures that share their global genes (widths, layer count)
+// and choose each of `layers` layers independently from the same options: an
+// architecture's genes are `prefix` followed by one option's genes per layer.
+// What exact search (engine/search/exact_search.hpp) decomposes a space into.
+struct LayeredFamily {
+  std::vector<std::int64_t> prefix;
+  std::int32_t layers = 0;
+  std::vector<std::vector<std::int64_t>> options;
 };
 
 class SearchSpace {
@@ -61,6 +72,11 @@ class SearchSpace {
   // Writes every parameter tensor into `out` (cleared first). Allocation-free when
   // `out` already has capacity: this runs once per architecture in the hot loop.
   virtual void lower(const Architecture& architecture, ModelSpec& out) const = 0;
+
+  // The space as a union of layered families, when it is one (finite, layers
+  // independent); empty otherwise. Validated: every assembled architecture is valid.
+  virtual std::vector<LayeredFamily> layered_families() const { return {}; }
+  Architecture assemble(const LayeredFamily& family, std::span<const std::size_t> option_per_layer) const;
 
   // One short line for people (tables, progress); JSON stays the exact form.
   virtual std::string summary(const Architecture& architecture) const;

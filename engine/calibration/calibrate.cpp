@@ -86,17 +86,17 @@ HeuristicCalibration calibrate_by_heuristic(const ModuleCapacities& capacities) 
 }
 
 HeuristicCalibration calibrate_by_heuristic(const SearchSpace& space, const ProxyOptions& options,
-                                            std::size_t architectures, std::uint64_t seed) {
+                                            std::size_t architectures, std::uint64_t seed, const std::string& proxy_name) {
   const auto sample = sample_architectures(space, architectures, seed);
-  const auto proxy = make_proxy("zerolm", options);
+  const auto proxy = make_proxy(proxy_name, options);
   const auto breakdowns = evaluate(space, *proxy, sample);
   return calibrate_by_heuristic(module_capacities(breakdowns, options));
 }
 
-double default_heuristic_alpha(const SearchSpace& space, const ProxyOptions& options) {
+double default_heuristic_alpha(const SearchSpace& space, const ProxyOptions& options, const std::string& proxy) {
   ProxyOptions closed_form = options;
   closed_form.mode = ProxyMode::expected;
-  return calibrate_by_heuristic(space, closed_form, 1000, 0).alpha;
+  return calibrate_by_heuristic(space, closed_form, 1000, 0, proxy).alpha;
 }
 
 std::vector<std::size_t> draw_subset(std::size_t n, std::size_t k, std::uint64_t seed) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "proxies/proxy.hpp"
@@ -46,11 +47,13 @@ struct HeuristicCalibration {
 };
 HeuristicCalibration calibrate_by_heuristic(const ModuleCapacities& capacities);
 HeuristicCalibration calibrate_by_heuristic(const SearchSpace& space, const ProxyOptions& options,
-                                            std::size_t architectures = 1000, std::uint64_t seed = 0);
+                                            std::size_t architectures = 1000, std::uint64_t seed = 0,
+                                            const std::string& proxy = "zerolm");
 // The default data-free alpha of a space: 1000 architectures of the heuristic's own
 // sample (seed 0) in the closed form, so it is a property of the space and protocol,
 // not of a run's seed.
-double default_heuristic_alpha(const SearchSpace& space, const ProxyOptions& options);
+double default_heuristic_alpha(const SearchSpace& space, const ProxyOptions& options,
+                               const std::string& proxy = "zerolm");
 
 // K distinct indices of [0, n) drawn with `seed` (partial Fisher-Yates).
 std::vector<std::size_t> draw_subset(std::size_t n, std::size_t k, std::uint64_t seed);

@@ -9,6 +9,9 @@
 namespace zerolm::kernels {
 class WeightStatisticsBackend;
 }
+namespace zerolm {
+struct ProxyOptions;
+}
 
 namespace zerolm::cli {
 
@@ -31,6 +34,15 @@ Command add_export_command(CLI::App& app);
 Command add_latency_command(CLI::App& app);
 Command add_sweep_command(CLI::App& app);
 Command add_report_command(CLI::App& app);
+
+// --statistic, --aggregate, --gain of the spectral proxies.
+struct SpectralCliOptions {
+  std::string statistic = "log_det";
+  std::string aggregate = "linear";
+  double gain = 1.0;
+  void add_to(CLI::App* sub);
+  void apply(ProxyOptions& options) const;  // validates
+};
 
 // "--alpha": a number, or "heuristic" for the data-free choice.
 struct AlphaOption {

@@ -3,9 +3,11 @@
 #include <fmt/format.h>
 
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "engine/calibration/calibrate.hpp"
 #include "engine/cli/commands.hpp"
+#include "engine/core/error.hpp"
 #include "engine/search/enumerate.hpp"
 
 namespace zerolm::cli {
@@ -14,6 +16,9 @@ namespace {
 struct EnumerateOptions {
   std::string space = "flexibert";
   std::string protocol;
+  std::string proxy = "zerolm";
+  SpectralCliOptions spectral;
+  std::string choices;  // JSON object of choice overrides
   AlphaOption alpha;
   std::size_t top = 10;
   std::size_t show_front = 20;
@@ -27,10 +32,22 @@ nlohmann::json row(const SearchSpace& space, const EvaluatedArchitecture& e) {
 }
 
 int run_enumerate(const EnumerateOptions& o) {
-  const auto space = make_search_space(o.space, {o.protocol});
+  SpaceOptions space_options{o.protocol, nlohmann::json::object()};
+  if (!o.choices.empty()) {
+    try {
+      space_options.choices = nlohmann::json::parse(o.choices);
+    } catch (const nlohmann::json::parse_error& e) {
+      ZEROLM_FAIL("--choices: value '{}' is not JSON: {}", o.choices, e.what());
+    }
+    ZEROLM_CHECK(space_options.choices.is_object(), "--choices: value '{}' is not a JSON object", o.choices);
+  }
+  const auto space = make_search_space(o.space, space_options);
   ProxyOptions options;  // expected mode: exact and fast
-  options.alpha = o.alpha.heuristic() ? default_heuristic_alpha(*space, options) : o.alpha.value();
-  const auto proxy = make_proxy("zerolm", options);
+  o.spectral.apply(options);
+  if (proxy_combines_modules(o.proxy)) {
+    options.alpha = o.alpha.heuristic() ? default_heuristic_alpha(*space, options, o.proxy) : o.alpha.value();
+  }
+  const auto proxy = make_proxy(o.proxy, options);
   const EnumerationResult r = enumerate_space(*space, *proxy, o.top);
   const double reference = o.reference_parameters > 0 ? o.reference_parameters : r.largest_parameters;
   std::vector<Objectives> front;
@@ -45,8 +62,8 @@ int run_enumerate(const EnumerateOptions& o) {
     fmt::print("{}\n", out.dump(2));
     return 0;
   }
-  fmt::print("{} (protocol {}): {} architectures scored with zerolm (expected, alpha {:.3f}) in {:.1f} s\n", o.space,
-             space->protocol(), r.architectures, options.alpha, r.seconds);
+  fmt::print("{} (protocol {}): {} architectures scored with {} (expected, alpha {:.3f}) in {:.1f} s\n", o.space,
+             space->protocol(), r.architectures, o.proxy, options.alpha, r.seconds);
   fmt::print("\nexact top {}:\n{:>4}  {:>12}  {:>12}  {}\n", r.top.size(), "rank", "score", "parameters", "architecture");
   for (std::size_t i = 0; i < r.top.size(); ++i) {
     fmt::print("{:>4}  {:>12.6g}  {:>12.0f}  {}\n", i + 1, r.top[i].score, r.top[i].parameters,
@@ -69,6 +86,9 @@ Command add_enumerate_command(CLI::App& app) {
   CLI::App* sub = app.add_subcommand("enumerate", "Score every architecture of a finite space: exact top-k and Pareto front");
   sub->add_option("--space", o->space, "Search space (finite: flexibert)")->capture_default_str();
   sub->add_option("--protocol", o->protocol, "Network protocol");
+  sub->add_option("--proxy", o->proxy, "Proxy (zerolm|spectral|params)")->capture_default_str();
+  o->spectral.add_to(sub);
+  sub->add_option("--choices", o->choices, "Choice overrides as a JSON object, e.g. '{\"layers\": [2, 3]}'");
   sub->add_option("--alpha", o->alpha.text, "ZeroLM attention weight, or 'heuristic' (data-free)")->capture_default_str();
   sub->add_option("--top", o->top, "How many of the best to print")->capture_default_str();
   sub->add_option("--show-front", o->show_front, "Front rows to print (evenly spaced; --json prints all)")->capture_default_str();

@@ -29,6 +29,7 @@ struct RankOptions {
   bool include_embeddings = false;
   bool include_norms = false;
   bool json = false;
+  SpectralCliOptions spectral;
   std::string report;  // HTML file with the scatter of proxy vs ground truth
   bool sample_given = false;
   bool repeats_given = false;
@@ -46,6 +47,7 @@ int run_rank(const RankOptions& o) {
   request.options.seed = o.seed;
   request.options.include_embeddings = o.include_embeddings;
   request.options.include_norms = o.include_norms;
+  o.spectral.apply(request.options);
   ZEROLM_CHECK(o.count == "total" || o.count == "non_embedding", "--count: value '{}' is not total|non_embedding", o.count);
   request.options.count = o.count == "total" ? ParameterCount::total : ParameterCount::non_embedding;
   ZEROLM_CHECK(!o.calibrate_on.empty() || (!o.sample_given && !o.repeats_given),
@@ -74,7 +76,7 @@ int run_rank(const RankOptions& o) {
                        {"pearson", number(r.proxy_correlations.pearson)},
                        {"kendall_10pct", number(r.proxy_correlations.kendall_10pct)},
                        {"seconds_per_arch", r.seconds_per_arch},
-                       {"alpha", r.proxy == "zerolm" ? number(r.alpha) : nlohmann::json(nullptr)}};
+                       {"alpha", proxy_combines_modules(r.proxy) ? number(r.alpha) : nlohmann::json(nullptr)}};
     if (calibrated) {
       out["spearman_sd"] = number(r.spearman_sd);
       out["kendall_sd"] = number(r.kendall_sd);
@@ -88,8 +90,8 @@ int run_rank(const RankOptions& o) {
   fmt::print("benchmark {}\nprotocol {}, ground truth {}, N = {}", r.benchmark, r.protocol, r.ground_truth, r.n);
   if (calibrated) fmt::print(" per repeat, {} repeats", r.repeats);
   fmt::print("\n");
-  if (r.proxy == "zerolm") {
-    fmt::print("proxy zerolm ({} mode), alpha {:.3f}", r.mode, r.alpha);
+  if (proxy_combines_modules(r.proxy)) {
+    fmt::print("proxy {} ({} mode{}), alpha {:.3f}", r.proxy, r.mode, r.proxy == "spectral" ? fmt::format(", {}, {} over layers, gain {:g}", o.spectral.statistic, o.spectral.aggregate, o.spectral.gain) : "", r.alpha);
     if (calibrated) fmt::print(" +- {:.3f} (calibrated on {} records of {})", r.alpha_sd, o.sample, o.calibrate_on);
     else if (o.alpha.heuristic()) fmt::print(" (data-free heuristic)");
     fmt::print("\n");
@@ -120,7 +122,8 @@ Command add_rank_command(CLI::App& app) {
   CLI::App* sub = app.add_subcommand("rank", "Correlate a proxy with a benchmark's ground truth");
   sub->add_option("--benchmark", o->benchmark, "Benchmark file (NAS-Bench-BERT, LTS GPT-2 or HW-GPT-Bench JSON)")->required();
   sub->add_option("--protocol", o->protocol, "Network protocol (default: the file format's: paper, lts, hwgpt)");
-  sub->add_option("--proxy", o->proxy, "Proxy (zerolm|params)")->capture_default_str();
+  sub->add_option("--proxy", o->proxy, "Proxy (zerolm|spectral|params)")->capture_default_str();
+  o->spectral.add_to(sub);
   sub->add_option("--mode", o->mode, "expected (closed form) or sampled (Philox initial weights)")->capture_default_str();
   sub->add_option("--alpha", o->alpha.text, "ZeroLM attention weight, or 'heuristic' (data-free)")->capture_default_str();
   sub->add_option("--calibrate-on", o->calibrate_on,

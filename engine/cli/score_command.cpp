@@ -30,6 +30,7 @@ struct ScoreOptions {
   bool include_embeddings = false;
   bool include_norms = false;
   bool json = false;
+  SpectralCliOptions spectral;
 };
 
 // The architectures of a `zerolm export` file (a list of objects with an
@@ -72,10 +73,11 @@ int run_score(const ScoreOptions& o) {
   options.seed = o.seed;
   options.include_embeddings = o.include_embeddings;
   options.include_norms = o.include_norms;
+  o.spectral.apply(options);
   std::string alpha_source = "--alpha";
-  if (o.proxy == "zerolm") {
+  if (proxy_combines_modules(o.proxy)) {
     if (o.alpha.heuristic()) {
-      options.alpha = default_heuristic_alpha(*space, options);
+      options.alpha = default_heuristic_alpha(*space, options, o.proxy);
       alpha_source = "heuristic";
     } else {
       options.alpha = o.alpha.value();
@@ -125,7 +127,7 @@ int run_score(const ScoreOptions& o) {
     return 0;
   }
   fmt::print("space {} (protocol {}), proxy {} ({} mode", o.space, space->protocol(), o.proxy, o.mode);
-  if (o.proxy == "zerolm") fmt::print(", alpha {:.3f} from {}", options.alpha, alpha_source);
+  if (proxy_combines_modules(o.proxy)) fmt::print(", alpha {:.3f} from {}", options.alpha, alpha_source);
   if (o.from.empty()) {
     fmt::print("), {} sampled architectures (seed {}) in {:.2f} s\n", o.sample, o.seed, seconds);
   } else {
@@ -148,7 +150,8 @@ Command add_score_command(CLI::App& app) {
   sub->add_option("--space", o->space, "Search space (flexibert|gpt2)")->capture_default_str();
   sub->add_option("--protocol", o->protocol,
                   "Network protocol: flexibert paper|pytorch|trained, gpt2 lts|hwgpt|gpt2 (default: the space's first)");
-  sub->add_option("--proxy", o->proxy, "Proxy (zerolm|params)")->capture_default_str();
+  sub->add_option("--proxy", o->proxy, "Proxy (zerolm|spectral|params)")->capture_default_str();
+  o->spectral.add_to(sub);
   sub->add_option("--mode", o->mode, "expected (closed form) or sampled (Philox initial weights)")->capture_default_str();
   sub->add_option("--alpha", o->alpha.text, "ZeroLM attention weight, or 'heuristic' (data-free)")->capture_default_str();
   sub->add_option("--sample", o->sample, "Number of architectures to sample")->capture_default_str();

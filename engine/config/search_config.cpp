@@ -44,10 +44,32 @@ SearchRunConfig parse(const std::string& file, const YAML::Node& root) {
   if (root["output"]) c.output = scalar<std::string>(file, root["output"], "output");
   if (root["log_every"]) c.log_every = count(file, root["log_every"], "log_every", 1);
   if (const auto p = root["proxy"]) {
-    check_keys(file, p, "proxy", {"name", "mode", "alpha", "include_embeddings", "include_norms", "count"});
+    check_keys(file, p, "proxy",
+               {"name", "mode", "alpha", "include_embeddings", "include_norms", "count", "statistic", "aggregate", "gain"});
     if (p["name"]) c.proxy = scalar<std::string>(file, p["name"], "proxy.name");
-    ZEROLM_CHECK(c.proxy == "zerolm" || c.proxy == "params", "{}: 'proxy.name': value '{}' is not zerolm|params",
-                 where(file, p["name"]), c.proxy);
+    ZEROLM_CHECK(c.proxy == "zerolm" || c.proxy == "params" || c.proxy == "spectral",
+                 "{}: 'proxy.name': value '{}' is not zerolm|spectral|params", where(file, p["name"]), c.proxy);
+    if (p["statistic"]) {
+      const auto statistic = scalar<std::string>(file, p["statistic"], "proxy.statistic");
+      try {
+        c.proxy_options.statistic = parse_spectral_statistic(statistic);
+      } catch (const Error& e) {
+        throw e.with_context(where(file, p["statistic"]) + ": 'proxy.statistic'");
+      }
+    }
+    if (p["aggregate"]) {
+      const auto aggregate = scalar<std::string>(file, p["aggregate"], "proxy.aggregate");
+      try {
+        c.proxy_options.aggregate = parse_layer_aggregate(aggregate);
+      } catch (const Error& e) {
+        throw e.with_context(where(file, p["aggregate"]) + ": 'proxy.aggregate'");
+      }
+    }
+    if (p["gain"]) {
+      c.proxy_options.gain = scalar<double>(file, p["gain"], "proxy.gain");
+      ZEROLM_CHECK(std::isfinite(c.proxy_options.gain) && c.proxy_options.gain > 0.0,
+                   "{}: 'proxy.gain': value {} must be positive", where(file, p["gain"]), c.proxy_options.gain);
+    }
     if (p["mode"]) {
       const auto mode = scalar<std::string>(file, p["mode"], "proxy.mode");
       ZEROLM_CHECK(mode == "expected" || mode == "sampled", "{}: 'proxy.mode': value '{}' is not expected|sampled",
@@ -81,8 +103,8 @@ SearchRunConfig parse(const std::string& file, const YAML::Node& root) {
                {"strategy", "population", "tournament", "children", "archive_parents", "max_evaluations", "max_seconds"});
     if (s["strategy"]) {
       const auto strategy = scalar<std::string>(file, s["strategy"], "search.strategy");
-      ZEROLM_CHECK(strategy == "evolution" || strategy == "random", "{}: 'search.strategy': value '{}' is not evolution|random",
-                   where(file, s["strategy"]), strategy);
+      ZEROLM_CHECK(strategy == "evolution" || strategy == "random" || strategy == "exact",
+                   "{}: 'search.strategy': value '{}' is not evolution|random|exact", where(file, s["strategy"]), strategy);
       c.search.strategy = parse_search_strategy(strategy);
     }
     if (s["population"]) c.search.population = count(file, s["population"], "search.population", 1);
@@ -202,14 +224,17 @@ nlohmann::json SearchRunConfig::to_json() const {
   nlohmann::json proxy_json{{"name", proxy}, {"mode", proxy_mode_name(proxy_options.mode)},
                             {"include_embeddings", proxy_options.include_embeddings},
                             {"include_norms", proxy_options.include_norms},
-                            {"count", proxy_options.count == ParameterCount::total ? "total" : "non_embedding"}};
+                            {"count", proxy_options.count == ParameterCount::total ? "total" : "non_embedding"},
+                            {"statistic", spectral_statistic_name(proxy_options.statistic)},
+                            {"aggregate", layer_aggregate_name(proxy_options.aggregate)},
+                            {"gain", proxy_options.gain}};
   proxy_json["alpha"] = heuristic_alpha ? nlohmann::json("heuristic") : nlohmann::json(proxy_options.alpha);
   nlohmann::json out{{"space", space},
                      {"protocol", protocol},
                      {"choices", choices},
                      {"proxy", proxy_json},
                      {"search",
-                      {{"strategy", search.strategy == SearchStrategy::evolution ? "evolution" : "random"},
+                      {{"strategy", search_strategy_name(search.strategy)},
                        {"population", search.population},
                        {"tournament", search.tournament},
                        {"children", search.children},

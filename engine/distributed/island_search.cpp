@@ -327,11 +327,13 @@ SearchSummary run_distributed_search(Communicator& communicator, const Distribut
         c = options.load_config();
         const auto space = c.make_space();
         c.protocol = std::string(space->protocol());
-        if (c.proxy == "zerolm" && c.heuristic_alpha) {
+        if (proxy_combines_modules(c.proxy) && c.heuristic_alpha) {
           // Resolved once and stored, so every island and a resumed run use it.
-          c.proxy_options.alpha = default_heuristic_alpha(*space, c.proxy_options);
+          c.proxy_options.alpha = default_heuristic_alpha(*space, c.proxy_options, c.proxy);
           c.heuristic_alpha = false;
         }
+        ZEROLM_CHECK(c.search.strategy != SearchStrategy::exact,
+                     "{}: 'search.strategy': exact search is one dynamic program; run it without --distributed", c.output);
         ZEROLM_CHECK(c.latency.is_null() || c.latency.value("model", std::string()) != "measured",
                      "{}: 'latency': a measured latency model times networks on this machine; ranks sharing a device "
                      "would disturb each other's timings, so distributed runs take an analytic or lut model",

@@ -3,10 +3,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "engine/calibration/calibrate.hpp"
 #include "engine/core/error.hpp"
 #include "engine/latency/latency_model.hpp"
+#include "engine/search/exact_search.hpp"
 
 namespace zerolm {
 
@@ -23,6 +25,45 @@ SearchSummary summary_of(const RunStore& store, const SearchSpace& space, const 
   out.finished = store.finished();
   return out;
 }
+
+// strategy: exact. One program, committed as one generation whose population and
+// archive are the front, so export, report and resume read it like any run.
+SearchSummary run_exact(const SearchRunConfig& c, const SearchSpace& space, const Proxy& proxy, RunStore& store,
+                        const SearchProgress& progress) {
+  ZEROLM_CHECK(c.search.objectives == ObjectiveSet::proxy_parameters && c.latency.is_null(),
+               "search strategy exact: objectives must be [proxy, parameters] without a latency model");
+  ZEROLM_CHECK(!std::isfinite(c.search.max_latency), "search strategy exact: constraints.max_latency needs a latency model");
+  if (!store.has_checkpoint()) {
+    const ExactSearchResult exact = exact_search(space, proxy, c.search.max_parameters);
+    SearchState state;
+    state.generation = 1;
+    state.archive = ParetoArchive(c.search.objectives);
+    double largest = 0.0;
+    for (const auto& e : exact.front) {
+      state.archive.offer(e.architecture, {e.score, e.parameters, 0.0});
+      state.population.push_back(e);
+      largest = std::max(largest, e.parameters);
+    }
+    ZEROLM_CHECK(!exact.front.empty(), "search strategy exact: no architecture of space '{}' fits max_parameters {}",
+                 space.name(), c.search.max_parameters);
+    state.best = exact.front.back();
+    state.have_best = true;
+    state.evaluations = exact.evaluations;
+    state.reference = {0.0, std::isfinite(c.search.max_parameters) ? c.search.max_parameters : 2.0 * largest, 0.0};
+    state.seconds = exact.seconds;
+    state.history.push_back({0, exact.evaluations, state.best.score, state.archive.size(),
+                             state.archive.hypervolume(state.reference), exact.seconds});
+    store.commit_generation(space, state, exact.front);
+    fmt::print(stderr,
+               "zerolm: exact search over {} architectures ({} layer families): {} proxy evaluations, {} partial sums, "
+               "front of {} in {:.3f} s\n",
+               exact.architectures, exact.families, exact.evaluations, exact.states, exact.front.size(), exact.seconds);
+    if (progress) progress(state.history.back(), static_cast<double>(exact.architectures) / std::max(exact.seconds, 1e-9));
+    store.mark_finished();
+  }
+  auto [state, cache] = store.load(space, c.search.objectives);
+  return summary_of(store, space, state);
+}
 }  // namespace
 
 SearchSummary run_stored_search(SearchRunConfig c, std::optional<RunStore> store,
@@ -32,8 +73,8 @@ SearchSummary run_stored_search(SearchRunConfig c, std::optional<RunStore> store
   ProxyOptions options = c.proxy_options;
   options.backend = backend;
   if (!store) {
-    if (c.proxy == "zerolm" && c.heuristic_alpha) {
-      options.alpha = default_heuristic_alpha(*space, options);
+    if (proxy_combines_modules(c.proxy) && c.heuristic_alpha) {
+      options.alpha = default_heuristic_alpha(*space, options, c.proxy);
       // Stored resolved, so a resumed run scores with the very same alpha.
       c.proxy_options.alpha = options.alpha;
       c.heuristic_alpha = false;
@@ -44,6 +85,7 @@ SearchSummary run_stored_search(SearchRunConfig c, std::optional<RunStore> store
                "{}: a distributed run of {} islands; resume it with: mpirun -n {} zerolm search --resume {} --distributed",
                store->directory(), store->islands(), store->islands(), store->directory());
   const auto proxy = make_proxy(c.proxy, options);
+  if (c.search.strategy == SearchStrategy::exact) return run_exact(c, *space, *proxy, *store, progress);
   const auto latency = c.make_latency_model(*space);
   SearchConfig search = c.search;
   search.latency = latency.get();

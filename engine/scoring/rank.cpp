@@ -42,8 +42,8 @@ RankReport rank_benchmark(const RankRequest& request) {
   const auto architectures = benchmark.architectures();
   const auto truth = benchmark.ground_truths();
   const auto parameters = parameter_counts(space, architectures);
-  const bool zerolm = request.proxy == "zerolm";
-  ZEROLM_CHECK(zerolm || !request.calibration, "--calibrate-on applies to the zerolm proxy only, not '{}'", request.proxy);
+  const bool zerolm = proxy_combines_modules(request.proxy);
+  ZEROLM_CHECK(zerolm || !request.calibration, "--calibrate-on applies to the zerolm and spectral proxies, not '{}'", request.proxy);
 
   RankReport report;
   report.benchmark = request.benchmark;
@@ -54,7 +54,7 @@ RankReport rank_benchmark(const RankRequest& request) {
 
   ProxyOptions options = request.options;
   if (zerolm && request.heuristic_alpha && !request.calibration) {
-    options.alpha = default_heuristic_alpha(space, options);
+    options.alpha = default_heuristic_alpha(space, options, request.proxy);
   }
   const auto proxy = make_proxy(request.proxy, options);
   const auto started = std::chrono::steady_clock::now();

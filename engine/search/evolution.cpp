@@ -16,7 +16,17 @@ namespace zerolm {
 SearchStrategy parse_search_strategy(const std::string& text) {
   if (text == "evolution" || text == "regularized_evolution") return SearchStrategy::evolution;
   if (text == "random") return SearchStrategy::random;
-  ZEROLM_FAIL("unknown search strategy '{}' (expected evolution|random)", text);
+  if (text == "exact") return SearchStrategy::exact;
+  ZEROLM_FAIL("unknown search strategy '{}' (expected evolution|random|exact)", text);
+}
+
+std::string_view search_strategy_name(SearchStrategy strategy) {
+  switch (strategy) {
+    case SearchStrategy::evolution: return "evolution";
+    case SearchStrategy::random: return "random";
+    case SearchStrategy::exact: return "exact";
+  }
+  return "evolution";
 }
 
 Cost Evaluator::cost(const Architecture& architecture) const {

@@ -57,8 +57,11 @@ class Evaluator {
   std::size_t cache_hits_ = 0, scored_ = 0;
 };
 
-enum class SearchStrategy { evolution, random };
+// exact: the dynamic program of engine/search/exact_search.hpp (additive proxies
+// and budgets); SearchRun itself runs evolution and random.
+enum class SearchStrategy { evolution, random, exact };
 SearchStrategy parse_search_strategy(const std::string& text);
+std::string_view search_strategy_name(SearchStrategy strategy);
 
 struct SearchConfig {
   SearchStrategy strategy = SearchStrategy::evolution;

@@ -261,6 +261,26 @@ void FlexiBertSpace::enumerate(const std::function<void(const Architecture&)>& v
   }
 }
 
+std::vector<LayeredFamily> FlexiBertSpace::layered_families() const {
+  // Genes: hidden size, layer count, then five per layer (encode()).
+  std::vector<LayeredFamily> families;
+  for (int h : choices_.hidden_sizes) {
+    std::vector<std::vector<std::int64_t>> options;
+    for (const auto& m : choices_.mixers)
+      for (int k : choices_.heads)
+        if (h % k == 0)
+          for (int f : choices_.ffn_widths)
+            for (int nf : choices_.ffn_layer_counts) {
+              // A valid architecture of this layer repeated; its first layer's genes.
+              const auto n = static_cast<std::size_t>(choices_.layer_counts.front());
+              const Architecture one = encode({h, std::vector<FlexiBertLayer>(n, FlexiBertLayer{m, k, f, nf})});
+              options.emplace_back(one.genes().begin() + 2, one.genes().end() - static_cast<std::ptrdiff_t>(5 * (n - 1)));
+            }
+    for (int n : choices_.layer_counts) families.push_back({{h, n}, n, options});
+  }
+  return families;
+}
+
 std::string FlexiBertSpace::summary(const Architecture& architecture) const {
   // "H256 | SA-SDP h4 F1024x3 | DSC-5 h2 F512x1"
   const FlexiBertArchitecture a = decode(architecture);

@@ -68,6 +68,7 @@ class FlexiBertSpace final : public SearchSpace {
   Architecture sample(CounterRng& rng) const override;
   Architecture mutate(const Architecture& parent, CounterRng& rng) const override;
   std::optional<std::uint64_t> size() const override;
+  std::vector<LayeredFamily> layered_families() const override;
   void enumerate(const std::function<void(const Architecture&)>& visit) const override;
   nlohmann::json to_json(const Architecture& architecture) const override;
   Architecture from_json(const nlohmann::json& value) const override;

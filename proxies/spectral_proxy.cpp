@@ -1,0 +1,81 @@
+#include "proxies/spectral_proxy.hpp"
+
+#include <tbb/parallel_for.h>
+
+#include <cmath>
+#include <vector>
+
+#include "engine/core/error.hpp"
+#include "kernels/spectral.hpp"
+#include "proxies/zerolm_proxy.hpp"
+
+namespace zerolm {
+
+SpectralProxy::SpectralProxy(ProxyOptions options) : options_(options) {
+  ZEROLM_CHECK(!options_.include_norms, "proxy spectral: --include-norms does not apply (spectral statistics are of weight matrices)");
+  ZEROLM_CHECK(std::isfinite(options_.gain) && options_.gain > 0.0, "proxy spectral: gain {} must be positive", options_.gain);
+}
+
+double SpectralProxy::matrix_statistic(const TensorSpec& t, std::uint32_t tensor_index, std::uint64_t architecture_hash) const {
+  if (options_.mode == ProxyMode::expected) {
+    // A constant initialisation has rank <= 1; the law covers zero-mean draws only.
+    ZEROLM_CHECK(t.init.mean() == 0.0, "proxy spectral: tensor {} has a constant non-zero initialisation", t.name);
+    return table_.lookup(t.rows(), t.cols(), t.init.variance(), options_.gain)[options_.statistic];
+  }
+  std::uint32_t key0 = 0, key1 = 0;
+  weight_key(options_.seed, architecture_hash, key0, key1);
+  const auto values = kernels::spectral_of_sampled(distribution_of(t.init.kind), static_cast<float>(t.init.std),
+                                                   static_cast<float>(t.init.truncation), t.rows(), t.cols(),
+                                                   tensor_index, key0, key1, options_.gain);
+  return values[options_.statistic];
+}
+
+void SpectralProxy::aggregate(ProxyBreakdown& b) const {
+  if (options_.aggregate == LayerAggregate::log) {
+    for (double& v : b.per_layer) v = std::log1p(v);
+  }
+  b.score = zerolm_combine(b, options_.alpha, options_);
+}
+
+void SpectralProxy::score(std::span<const ModelSpec> specs, std::span<ProxyBreakdown> out) const {
+  if (options_.mode == ProxyMode::expected) {
+    tbb::parallel_for(std::size_t{0}, specs.size(), [&](std::size_t i) {
+      const ModelSpec& spec = specs[i];
+      out[i].reset(spec.num_layers);
+      const auto tensors = spec.tensors();
+      for (std::size_t t = 0; t < tensors.size(); ++t) {
+        if (!counts(tensors[t])) continue;
+        out[i].at(tensors[t].layer, tensors[t].role) +=
+            matrix_statistic(tensors[t], static_cast<std::uint32_t>(t), spec.architecture_hash);
+      }
+      aggregate(out[i]);
+    });
+    return;
+  }
+  // Sampled: one eigen-decomposition per matrix, in parallel over every matrix of
+  // the population; sums in tensor order, so thread count changes nothing.
+  struct Job {
+    std::size_t architecture;
+    std::uint32_t tensor;
+  };
+  std::vector<Job> jobs;
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    const auto tensors = specs[i].tensors();
+    for (std::size_t t = 0; t < tensors.size(); ++t) {
+      if (counts(tensors[t])) jobs.push_back({i, static_cast<std::uint32_t>(t)});
+    }
+  }
+  std::vector<double> values(jobs.size());
+  tbb::parallel_for(std::size_t{0}, jobs.size(), [&](std::size_t j) {
+    const ModelSpec& spec = specs[jobs[j].architecture];
+    values[j] = matrix_statistic(spec.tensors()[jobs[j].tensor], jobs[j].tensor, spec.architecture_hash);
+  });
+  for (std::size_t i = 0; i < specs.size(); ++i) out[i].reset(specs[i].num_layers);
+  for (std::size_t j = 0; j < jobs.size(); ++j) {
+    const TensorSpec& t = specs[jobs[j].architecture].tensors()[jobs[j].tensor];
+    out[jobs[j].architecture].at(t.layer, t.role) += values[j];
+  }
+  for (std::size_t i = 0; i < specs.size(); ++i) aggregate(out[i]);
+}
+
+}  // namespace zerolm
