@@ -149,6 +149,14 @@ if [[ -f "$h100" ]]; then
   expect_error "latency eval: malformed lut file" "bad-lut.json: not a lut latency model" -- latency eval --benchmark "$h100" --model "$tmp/bad-lut.json"
 fi
 
+# Spectral proxies and exact search.
+expect_error "rank: unknown spectral statistic" "--statistic: unknown spectral statistic 'svd'" -- rank --benchmark "$malformed" --proxy spectral --statistic svd
+expect_error "score: non-positive gain" "--gain: value -1 must be positive" -- score --proxy spectral --gain -1
+printf 'proxy:\n  name: spectral\n  aggregate: cubic\n' > "$tmp/bad-aggregate.yaml"
+expect_error "search: bad proxy.aggregate" "bad-aggregate.yaml:3:14: 'proxy.aggregate': unknown layer aggregate 'cubic'" -- search "$tmp/bad-aggregate.yaml" --out "$tmp/never5"
+printf 'space: gpt2\nsearch:\n  strategy: exact\n' > "$tmp/exact-gpt2.yaml"
+expect_error "search: exact on a space without layer families" "not a union of independent-layer families" -- search "$tmp/exact-gpt2.yaml" --out "$tmp/never6"
+
 # Help.
 # The top-level help lists the subcommands only (CLI11 prints no subcommand options
 # there), so it is checked for the rank subcommand and benchmark files; the options

@@ -58,7 +58,7 @@ SearchSummary run_exact(const SearchRunConfig& c, const SearchSpace& space, cons
                "zerolm: exact search over {} architectures ({} layer families): {} proxy evaluations, {} partial sums, "
                "front of {} in {:.3f} s\n",
                exact.architectures, exact.families, exact.evaluations, exact.states, exact.front.size(), exact.seconds);
-    if (progress) progress(state.history.back(), static_cast<double>(exact.architectures) / std::max(exact.seconds, 1e-9));
+    if (progress) progress(state.history.back(), static_cast<double>(exact.evaluations) / std::max(exact.seconds, 1e-9));
     store.mark_finished();
   }
   auto [state, cache] = store.load(space, c.search.objectives);
