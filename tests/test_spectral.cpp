@@ -115,15 +115,9 @@ TEST_CASE("the Marchenko-Pastur closed form matches the spectra of real draws", 
   CHECK(a.value[0] == marchenko_pastur_statistics(64, 128, 4e-4, 1.0).value[0]);
 }
 
-namespace {
-std::vector<Architecture> some_architectures(const SearchSpace& space, std::size_t n) {
-  return sample_architectures(space, n, 3);
-}
-}  // namespace
-
 TEST_CASE("spectral proxy: layer aggregation, modes and thread count", "[spectral]") {
   const FlexiBertSpace space(FlexiBertProtocol::pytorch, {});
-  const auto sample = some_architectures(space, 6);
+  const auto sample = sample_architectures(space, 6, 3);
   ProxyOptions linear;
   linear.alpha = 0.3;
   ProxyOptions logged = linear;

@@ -49,22 +49,18 @@ SearchRunConfig parse(const std::string& file, const YAML::Node& root) {
     if (p["name"]) c.proxy = scalar<std::string>(file, p["name"], "proxy.name");
     ZEROLM_CHECK(c.proxy == "zerolm" || c.proxy == "params" || c.proxy == "spectral",
                  "{}: 'proxy.name': value '{}' is not zerolm|spectral|params", where(file, p["name"]), c.proxy);
-    if (p["statistic"]) {
-      const auto statistic = scalar<std::string>(file, p["statistic"], "proxy.statistic");
+    // A named choice parsed by the proxies' own parser, its error placed in the file.
+    const auto parse_name = [&](const char* key, auto parser, auto& into) {
+      if (!p[key]) return;
+      const std::string field = std::string("proxy.") + key;
       try {
-        c.proxy_options.statistic = parse_spectral_statistic(statistic);
+        into = parser(scalar<std::string>(file, p[key], field));
       } catch (const Error& e) {
-        throw e.with_context(where(file, p["statistic"]) + ": 'proxy.statistic'");
+        throw e.with_context(where(file, p[key]) + ": '" + field + "'");
       }
-    }
-    if (p["aggregate"]) {
-      const auto aggregate = scalar<std::string>(file, p["aggregate"], "proxy.aggregate");
-      try {
-        c.proxy_options.aggregate = parse_layer_aggregate(aggregate);
-      } catch (const Error& e) {
-        throw e.with_context(where(file, p["aggregate"]) + ": 'proxy.aggregate'");
-      }
-    }
+    };
+    parse_name("statistic", parse_spectral_statistic, c.proxy_options.statistic);
+    parse_name("aggregate", parse_layer_aggregate, c.proxy_options.aggregate);
     if (p["gain"]) {
       c.proxy_options.gain = scalar<double>(file, p["gain"], "proxy.gain");
       ZEROLM_CHECK(std::isfinite(c.proxy_options.gain) && c.proxy_options.gain > 0.0,

@@ -37,19 +37,17 @@ SearchSummary run_exact(const SearchRunConfig& c, const SearchSpace& space, cons
     const ExactSearchResult exact = exact_search(space, proxy, c.search.max_parameters);
     SearchState state;
     state.generation = 1;
+    ZEROLM_CHECK(!exact.front.empty(), "search strategy exact: no architecture of space '{}' fits max_parameters {}",
+                 space.name(), c.search.max_parameters);
     state.archive = ParetoArchive(c.search.objectives);
-    double largest = 0.0;
     for (const auto& e : exact.front) {
       state.archive.offer(e.architecture, {e.score, e.parameters, 0.0});
       state.population.push_back(e);
-      largest = std::max(largest, e.parameters);
     }
-    ZEROLM_CHECK(!exact.front.empty(), "search strategy exact: no architecture of space '{}' fits max_parameters {}",
-                 space.name(), c.search.max_parameters);
     state.best = exact.front.back();
     state.have_best = true;
     state.evaluations = exact.evaluations;
-    state.reference = {0.0, std::isfinite(c.search.max_parameters) ? c.search.max_parameters : 2.0 * largest, 0.0};
+    state.reference = hypervolume_reference(c.search, exact.front);
     state.seconds = exact.seconds;
     state.history.push_back({0, exact.evaluations, state.best.score, state.archive.size(),
                              state.archive.hypervolume(state.reference), exact.seconds});

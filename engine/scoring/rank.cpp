@@ -42,8 +42,8 @@ RankReport rank_benchmark(const RankRequest& request) {
   const auto architectures = benchmark.architectures();
   const auto truth = benchmark.ground_truths();
   const auto parameters = parameter_counts(space, architectures);
-  const bool zerolm = proxy_combines_modules(request.proxy);
-  ZEROLM_CHECK(zerolm || !request.calibration, "--calibrate-on applies to the zerolm and spectral proxies, not '{}'", request.proxy);
+  const bool combines_modules = proxy_combines_modules(request.proxy);
+  ZEROLM_CHECK(combines_modules || !request.calibration, "--calibrate-on applies to the zerolm and spectral proxies, not '{}'", request.proxy);
 
   RankReport report;
   report.benchmark = request.benchmark;
@@ -53,7 +53,7 @@ RankReport rank_benchmark(const RankRequest& request) {
   report.ground_truth = benchmark.ground_truth_name;
 
   ProxyOptions options = request.options;
-  if (zerolm && request.heuristic_alpha && !request.calibration) {
+  if (combines_modules && request.heuristic_alpha && !request.calibration) {
     options.alpha = default_heuristic_alpha(space, options, request.proxy);
   }
   const auto proxy = make_proxy(request.proxy, options);
@@ -110,7 +110,7 @@ RankReport rank_benchmark(const RankRequest& request) {
   std::vector<double> spearmans, kendalls, pearsons, kendalls_10, alphas;
   std::map<std::string, std::vector<Correlations>> baseline_runs;
   for (const auto& e : evaluations) {
-    const auto scores = zerolm ? pick(capacities.combine(e.alpha), e.rows) : pick(proxy_scores, e.rows);
+    const auto scores = combines_modules ? pick(capacities.combine(e.alpha), e.rows) : pick(proxy_scores, e.rows);
     const auto t = pick(truth, e.rows);
     const auto p = pick(parameters, e.rows);
     const Correlations c = correlate(scores, t, p);
@@ -134,8 +134,8 @@ RankReport rank_benchmark(const RankRequest& request) {
   report.proxy_correlations = {s.mean, k.mean, stats::mean_sd(pearsons).mean, stats::mean_sd(kendalls_10).mean};
   report.spearman_sd = s.sd;
   report.kendall_sd = k.sd;
-  report.alpha = zerolm ? a.mean : 0.0;
-  report.alpha_sd = zerolm ? a.sd : 0.0;
+  report.alpha = combines_modules ? a.mean : 0.0;
+  report.alpha_sd = combines_modules ? a.sd : 0.0;
   for (const auto& [name, runs] : baseline_runs) {
     Correlations mean;
     for (const auto& c : runs) {

@@ -20,6 +20,20 @@ SearchStrategy parse_search_strategy(const std::string& text) {
   ZEROLM_FAIL("unknown search strategy '{}' (expected evolution|random|exact)", text);
 }
 
+Objectives hypervolume_reference(const SearchConfig& config, std::span<const EvaluatedArchitecture> first_batch) {
+  Objectives reference = config.reference;
+  if (reference.parameters <= 0.0) {
+    double largest = 0.0, slowest = 0.0;
+    for (const auto& e : first_batch) {
+      largest = std::max(largest, e.parameters);
+      slowest = std::max(slowest, e.latency);
+    }
+    reference.parameters = std::isfinite(config.max_parameters) ? config.max_parameters : 2.0 * largest;
+    reference.latency = 2.0 * slowest;
+  }
+  return reference;
+}
+
 std::string_view search_strategy_name(SearchStrategy strategy) {
   switch (strategy) {
     case SearchStrategy::evolution: return "evolution";
@@ -141,18 +155,7 @@ std::vector<EvaluatedArchitecture> SearchRun::step() {
   std::vector<Architecture> children;
   for (std::size_t c = 0; c < count; ++c) children.push_back(draw_child(generation, c));
   const auto batch = evaluator_.evaluate(children);
-  if (generation == 0) {
-    state_.reference = config_.reference;
-    if (state_.reference.parameters <= 0.0) {
-      double largest = 0.0, slowest = 0.0;
-      for (const auto& e : batch) {
-        largest = std::max(largest, e.parameters);
-        slowest = std::max(slowest, e.latency);
-      }
-      state_.reference.parameters = std::isfinite(config_.max_parameters) ? config_.max_parameters : 2.0 * largest;
-      state_.reference.latency = 2.0 * slowest;
-    }
-  }
+  if (generation == 0) state_.reference = hypervolume_reference(config_, batch);
   for (const auto& e : batch) join(e);
   state_.evaluations += batch.size();
   state_.history.push_back({generation, state_.evaluations, state_.best.score, state_.archive.size(),

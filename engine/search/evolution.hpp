@@ -113,6 +113,11 @@ struct SearchState {
   double seconds = 0.0;  // spent before the current process started
 };
 
+// The hypervolume reference of a search: the config's, or, when its parameters are
+// <= 0, (score 0, the parameter budget or twice the largest of the first batch,
+// twice the slowest of the first batch).
+Objectives hypervolume_reference(const SearchConfig& config, std::span<const EvaluatedArchitecture> first_batch);
+
 // A search that advances one generation at a time, so a run store can checkpoint
 // between generations and a resumed run continues exactly.
 class SearchRun {

@@ -18,15 +18,17 @@ struct State {
   std::uint32_t previous;  // index in the previous layer's states
 };
 
-// Sorted by parameters ascending (score descending within), then only states whose
-// score beats every cheaper state's survive: the non-dominated partial sums.
-std::vector<State> non_dominated(std::vector<State> candidates) {
-  std::stable_sort(candidates.begin(), candidates.end(), [](const State& a, const State& b) {
+// Sorted by parameters ascending (score descending within), then only points whose
+// score beats every cheaper point's survive: the non-dominated partial sums, and
+// at the end the front (one point per parameter count, the first in input order).
+template <class Point>
+std::vector<Point> non_dominated(std::vector<Point> candidates) {
+  std::stable_sort(candidates.begin(), candidates.end(), [](const Point& a, const Point& b) {
     return a.parameters != b.parameters ? a.parameters < b.parameters : a.score > b.score;
   });
-  std::vector<State> kept;
+  std::vector<Point> kept;
   double record = -INFINITY;
-  for (const State& s : candidates) {
+  for (const Point& s : candidates) {
     if (s.score > record) {
       kept.push_back(s);
       record = s.score;
@@ -124,16 +126,7 @@ ExactSearchResult exact_search(const SearchSpace& space, const Proxy& proxy, dou
                  proxy.name(), space.name(), space.summary(candidates[i]), scores[i].score, predicted[i]);
     if (counts[i] <= max_parameters) all.push_back({candidates[i], scores[i].score, counts[i], 0.0});
   }
-  std::stable_sort(all.begin(), all.end(), [](const EvaluatedArchitecture& a, const EvaluatedArchitecture& b) {
-    return a.parameters != b.parameters ? a.parameters < b.parameters : a.score > b.score;
-  });
-  double record = -INFINITY;
-  for (const auto& e : all) {
-    if (e.score > record) {
-      result.front.push_back(e);
-      record = e.score;
-    }
-  }
+  result.front = non_dominated(std::move(all));
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return result;
 }
