@@ -17,7 +17,15 @@ const WeightStatisticsBackend* cuda_backend() {
 #endif
 }
 
-const WeightStatisticsBackend& select_backend(std::string_view device, std::string* picked) {
+std::string_view kernel_family_name(KernelFamily family) {
+  switch (family) {
+    case KernelFamily::weight_statistics: return "weight statistics";
+    case KernelFamily::spectral: return "spectral statistics";
+  }
+  return "?";
+}
+
+const WeightStatisticsBackend& select_backend(std::string_view device, std::string* picked, KernelFamily family) {
   auto say = [&](const std::string& line) {
     if (picked != nullptr) *picked = line;
   };
@@ -27,9 +35,14 @@ const WeightStatisticsBackend& select_backend(std::string_view device, std::stri
   }
   ZEROLM_CHECK(device == "auto" || device == "cuda", "--device: value '{}' is not auto|cpu|cuda", device);
   const WeightStatisticsBackend* gpu = cuda_backend();
-  if (gpu != nullptr) {
+  if (gpu != nullptr && gpu->supports(family)) {
     say("device: cuda, " + cuda_device_summary());
     return *gpu;
+  }
+  if (gpu != nullptr) {
+    say(fmt::format("device: cpu ({} have no CUDA kernels yet; the GPU, {}, is not used)", kernel_family_name(family),
+                    cuda_device_summary()));
+    return cpu_backend();
   }
   const std::string why = cuda_built() ? cuda_device_summary() : "zerolm was built without CUDA";
   ZEROLM_CHECK(device != "cuda", "--device cuda: no usable GPU ({})", why);
@@ -44,7 +57,7 @@ void finish_statistics(const SegmentTable& table, PopulationStatistics& out) {
   for (std::size_t i = 0; i < n; ++i) {
     const WeightSegment& s = table.segments[i];
     out.capacity[i] = s.numel() == 0 ? 0.0 : capacity(out.tensors[i].sum_squares, s.rows, s.cols);
-    ZEROLM_CHECK(s.module < table.modules, "segment {}: module slot {} of {}", i, s.module, table.modules);
+    ZEROLM_ASSERT(s.module < table.modules, "segment {}: module slot {} of {}", i, s.module, table.modules);
     out.modules[s.module] += out.capacity[i];
   }
 }

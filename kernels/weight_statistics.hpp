@@ -51,12 +51,20 @@ struct PopulationStatistics {
   std::vector<double> modules;         // per module slot: sum of its segments' capacities, in segment order
 };
 
-enum class DeviceKind { cpu, cuda };
+// The kernel families a backend may implement. A proxy's sampled mode names the
+// one it needs (ProxyDescriptor::sampled_kernels), so `--device` can say where
+// its work really runs.
+enum class KernelFamily {
+  weight_statistics,  // per-tensor sums and module capacities (sampled or given weights)
+  spectral,           // singular values of sampled weight matrices
+};
+std::string_view kernel_family_name(KernelFamily family);
 
 class WeightStatisticsBackend {
  public:
   virtual ~WeightStatisticsBackend() = default;
   virtual std::string_view name() const = 0;
+  virtual bool supports(KernelFamily family) const = 0;
   // The result does not depend on thread count or device: each segment is cut
   // into fixed chunks whose partial moments are merged in order, and module sums
   // add capacities in segment order.
@@ -71,9 +79,12 @@ inline constexpr std::int64_t kChunkElements = 1 << 16;
 const WeightStatisticsBackend& cpu_backend();
 const WeightStatisticsBackend* cuda_backend();  // nullptr when unavailable
 
-// Picks a backend: `cpu`, `cuda` (an Error when no GPU), or `auto` (CUDA when a
-// device is present). `picked` receives one line saying which and why.
-const WeightStatisticsBackend& select_backend(std::string_view device, std::string* picked = nullptr);
+// Picks a backend for `family`: `cpu`, `cuda` (an Error when no GPU), or `auto`
+// (CUDA when a device is present). A GPU whose backend lacks the family is not
+// used: the CPU twin runs it. `picked` receives one line saying where the work
+// runs and why.
+const WeightStatisticsBackend& select_backend(std::string_view device, std::string* picked = nullptr,
+                                              KernelFamily family = KernelFamily::weight_statistics);
 
 // What the CUDA runtime sees; "not built" or "no device" otherwise.
 bool cuda_built();

@@ -1,9 +1,8 @@
 #include "proxies/proxy.hpp"
 
+#include <algorithm>
+
 #include "engine/core/error.hpp"
-#include "proxies/params_proxy.hpp"
-#include "proxies/spectral_proxy.hpp"
-#include "proxies/zerolm_proxy.hpp"
 
 namespace zerolm {
 
@@ -65,15 +64,102 @@ std::string_view spectral_statistic_name(kernels::SpectralStatistic statistic) {
   return names[static_cast<std::size_t>(statistic)];
 }
 
-std::vector<std::string> proxy_names() { return {"params", "zerolm", "spectral"}; }
+// The registry: every proxy's descriptor, declared and listed from proxies.def.
+#define ZEROLM_PROXY(name) ProxyDescriptor name##_proxy_descriptor();
+#include "proxies/proxies.def"
+#undef ZEROLM_PROXY
 
-bool proxy_combines_modules(std::string_view name) { return name == "zerolm" || name == "spectral"; }
+const std::vector<ProxyDescriptor>& proxies() {
+  static const std::vector<ProxyDescriptor> all{
+#define ZEROLM_PROXY(name) name##_proxy_descriptor(),
+#include "proxies/proxies.def"
+#undef ZEROLM_PROXY
+  };
+  return all;
+}
+
+std::string ProxyOptionSpec::cli_flag() const {
+  std::string name = "--" + key;
+  std::replace(name.begin(), name.end(), '_', '-');
+  return name;
+}
+
+const ProxyOptionSpec* ProxyDescriptor::option(std::string_view key) const {
+  for (const auto& o : options) {
+    if (o.key == key) return &o;
+  }
+  return nullptr;
+}
+
+std::string ProxyDescriptor::option_keys() const {
+  std::string keys;
+  for (const auto& o : options) keys += (keys.empty() ? "" : ", ") + o.key;
+  return keys.empty() ? "none" : keys;
+}
+
+const ProxyDescriptor& proxy_descriptor(std::string_view name) {
+  for (const auto& d : proxies()) {
+    if (d.name == name) return d;
+  }
+  ZEROLM_FAIL("unknown proxy '{}' (expected {})", name, proxy_names_help());
+}
+
+std::vector<std::string> proxy_names() {
+  std::vector<std::string> names;
+  for (const auto& d : proxies()) names.push_back(d.name);
+  return names;
+}
+
+std::string proxy_names_help() {
+  std::string text;
+  for (const auto& d : proxies()) text += (text.empty() ? "" : "|") + d.name;
+  return text;
+}
+
+std::vector<const ProxyOptionSpec*> all_proxy_options() {
+  std::vector<const ProxyOptionSpec*> out;
+  for (const auto& d : proxies()) {
+    for (const auto& o : d.options) {
+      if (std::none_of(out.begin(), out.end(), [&](const ProxyOptionSpec* seen) { return seen->key == o.key; })) {
+        out.push_back(&o);
+      }
+    }
+  }
+  return out;
+}
+
+bool proxy_combines_modules(std::string_view name) { return proxy_descriptor(name).combines_modules; }
+
+std::string module_combining_proxies_help() {
+  std::string text;
+  for (const auto& d : proxies()) {
+    if (d.combines_modules) text += (text.empty() ? "" : "|") + d.name;
+  }
+  return text;
+}
 
 std::unique_ptr<Proxy> make_proxy(const std::string& name, const ProxyOptions& options) {
-  if (name == "params") return std::make_unique<ParamsProxy>(options);
-  if (name == "zerolm") return std::make_unique<ZeroLmProxy>(options);
-  if (name == "spectral") return std::make_unique<SpectralProxy>(options);
-  ZEROLM_FAIL("unknown proxy '{}' (expected params|zerolm|spectral)", name);
+  return proxy_descriptor(name).make(options);
+}
+
+namespace {
+bool parse_switch(std::string_view text, std::string_view key) {
+  if (text == "true") return true;
+  if (text == "false") return false;
+  ZEROLM_FAIL("value '{}' of {} is not true|false", text, key);
+}
+}  // namespace
+
+ProxyOptionSpec include_embeddings_option() {
+  return {"include_embeddings", "Add the embedding matrices' values to the score (unit weight)", true,
+          [](std::string_view text, ProxyOptions& o) { o.include_embeddings = parse_switch(text, "include_embeddings"); },
+          [](const ProxyOptions& o) { return nlohmann::json(o.include_embeddings); }};
+}
+
+ProxyOptionSpec include_norms_option() {
+  return {"include_norms", "Add the LayerNorm weights' capacity to the score (unit weight)", true,
+          [](std::string_view text, ProxyOptions& o) { o.include_norms = parse_switch(text, "include_norms"); },
+          [](const ProxyOptions& o) { return nlohmann::json(o.include_norms); }};
 }
 
 double zerolm_combine(const ProxyBreakdown& b, double alpha, const ProxyOptions& options) {

@@ -4,7 +4,10 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -12,6 +15,7 @@
 
 #include "engine/core/model_spec.hpp"
 #include "kernels/spectral_math.hpp"
+#include "kernels/weight_statistics.hpp"
 
 namespace zerolm {
 
@@ -30,10 +34,6 @@ std::string_view layer_aggregate_name(LayerAggregate aggregate);
 kernels::SpectralStatistic parse_spectral_statistic(std::string_view text);
 std::string_view spectral_statistic_name(kernels::SpectralStatistic statistic);
 std::vector<std::string> spectral_statistic_names();
-
-namespace kernels {
-class WeightStatisticsBackend;
-}
 
 struct ProxyOptions {
   ProxyMode mode = ProxyMode::expected;
@@ -73,11 +73,55 @@ class Proxy {
   virtual void score(std::span<const ModelSpec> specs, std::span<ProxyBreakdown> out) const = 0;
 };
 
+// A proxy's own option (a CLI flag and a config key of the `proxy:` section),
+// defined once: help, parsing and the stored form come from here.
+struct ProxyOptionSpec {
+  std::string key;   // config key; the CLI flag is "--" + key with '_' as '-'
+  std::string help;
+  bool flag = false;  // a switch on the command line, true|false in a config
+  // Parses and validates `text` into `options`; an Error (without context) when
+  // the value is bad.
+  std::function<void(std::string_view text, ProxyOptions& options)> set;
+  // The value as a config stores it.
+  std::function<nlohmann::json(const ProxyOptions& options)> get;
+
+  std::string cli_flag() const;  // "--include-embeddings"
+};
+
+// One entry of the proxy registry (proxies/proxies.def).
+struct ProxyDescriptor {
+  std::string name;
+  std::string description;
+  // Scores alpha * attention + (1 - alpha) * FFN over a breakdown: takes alpha
+  // and its calibration.
+  bool combines_modules = false;
+  std::vector<ProxyOptionSpec> options;
+  // What its sampled mode runs on (none: it reads shapes only).
+  std::optional<kernels::KernelFamily> sampled_kernels;
+  std::function<std::unique_ptr<Proxy>(const ProxyOptions&)> make;
+
+  const ProxyOptionSpec* option(std::string_view key) const;  // nullptr: not this proxy's
+  std::string option_keys() const;                           // "statistic, aggregate, gain" (or "none")
+};
+
+// The registry, in proxies.def order.
+const std::vector<ProxyDescriptor>& proxies();
+// An Error naming the known proxies when `name` is not one.
+const ProxyDescriptor& proxy_descriptor(std::string_view name);
 std::unique_ptr<Proxy> make_proxy(const std::string& name, const ProxyOptions& options);
 std::vector<std::string> proxy_names();
+std::string proxy_names_help();  // "params|zerolm|spectral"
+// Every proxy's options, each key once (registry order): what the CLI attaches
+// and what a config's `proxy:` section may hold.
+std::vector<const ProxyOptionSpec*> all_proxy_options();
 // Proxies whose score is alpha * attention + (1 - alpha) * FFN over a breakdown
 // (zerolm, spectral): the ones that alpha calibration applies to.
 bool proxy_combines_modules(std::string_view name);
+std::string module_combining_proxies_help();  // "zerolm|spectral"
+
+// Options shared by several proxies' descriptors.
+ProxyOptionSpec include_embeddings_option();
+ProxyOptionSpec include_norms_option();
 
 // The ZeroLM combination of a breakdown's module capacities.
 double zerolm_combine(const ProxyBreakdown& breakdown, double alpha, const ProxyOptions& options);

@@ -3,6 +3,7 @@
 #include <tbb/parallel_for.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <vector>
 
 #include "engine/core/error.hpp"
@@ -76,6 +77,36 @@ void SpectralProxy::score(std::span<const ModelSpec> specs, std::span<ProxyBreak
     out[jobs[j].architecture].at(t.layer, t.role) += values[j];
   }
   for (std::size_t i = 0; i < specs.size(); ++i) aggregate(out[i]);
+}
+
+ProxyDescriptor spectral_proxy_descriptor() {
+  ProxyOptionSpec statistic{"statistic",
+                            "Per-matrix statistic: " + [] {
+                              std::string names;
+                              for (const auto& n : spectral_statistic_names()) names += (names.empty() ? "" : "|") + n;
+                              return names;
+                            }(),
+                            false, [](std::string_view text, ProxyOptions& o) { o.statistic = parse_spectral_statistic(text); },
+                            [](const ProxyOptions& o) { return nlohmann::json(spectral_statistic_name(o.statistic)); }};
+  ProxyOptionSpec aggregate{"aggregate", "A layer's module value as is (linear) or as ln(1 + value) (log)", false,
+                            [](std::string_view text, ProxyOptions& o) { o.aggregate = parse_layer_aggregate(text); },
+                            [](const ProxyOptions& o) { return nlohmann::json(layer_aggregate_name(o.aggregate)); }};
+  ProxyOptionSpec gain{"gain", "log_det: g in ln det(I + g W^T W)", false,
+                       [](std::string_view text, ProxyOptions& o) {
+                         const std::string copy(text);
+                         char* end = nullptr;
+                         const double v = std::strtod(copy.c_str(), &end);
+                         ZEROLM_CHECK(end != copy.c_str() && *end == '\0', "value '{}' is not a number", text);
+                         ZEROLM_CHECK(std::isfinite(v) && v > 0.0, "value {} must be positive", copy);
+                         o.gain = v;
+                       },
+                       [](const ProxyOptions& o) { return nlohmann::json(o.gain); }};
+  return {"spectral",
+          "spectral capacity per matrix (log-det, effective rank, stable rank, nuclear norm), over layers",
+          true,
+          {statistic, aggregate, gain, include_embeddings_option()},
+          kernels::KernelFamily::spectral,
+          [](const ProxyOptions& o) { return std::make_unique<SpectralProxy>(o); }};
 }
 
 }  // namespace zerolm

@@ -92,6 +92,15 @@ void ZeroLmProxy::score_sampled(std::span<const ModelSpec> specs, std::span<Prox
   for (std::size_t i = 0; i < specs.size(); ++i) read_module_sums(specs[i], statistics.modules, module_base[i], out[i]);
 }
 
+ProxyDescriptor zerolm_proxy_descriptor() {
+  return {"zerolm",
+          "ZeroLM (arXiv 2503.18646): per matrix ||W||_F^2 / min(n, m), alpha * attention + (1 - alpha) * FFN",
+          true,
+          {include_embeddings_option(), include_norms_option()},
+          kernels::KernelFamily::weight_statistics,
+          [](const ProxyOptions& o) { return std::make_unique<ZeroLmProxy>(o); }};
+}
+
 void read_module_sums(const ModelSpec& spec, std::span<const double> modules, std::uint32_t base, ProxyBreakdown& out) {
   out.reset(spec.num_layers);
   for (std::int32_t layer = -1; layer < spec.num_layers; ++layer) {

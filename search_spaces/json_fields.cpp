@@ -52,14 +52,4 @@ std::vector<int> positive_list(const nlohmann::json& choices, const char* key) {
   return out;
 }
 
-void check_choice_keys(const nlohmann::json& choices, const std::vector<std::string>& known) {
-  ZEROLM_CHECK(choices.is_object(), "field 'choices': expected a mapping, got {}", choices.type_name());
-  for (const auto& [key, value] : choices.items()) {
-    if (std::find(known.begin(), known.end(), key) != known.end()) continue;
-    std::string names;
-    for (const auto& k : known) names += (names.empty() ? "" : ", ") + k;
-    ZEROLM_FAIL("field 'choices.{}' is not a choice of this space (known: {})", key, names);
-  }
-}
-
 }  // namespace zerolm::json_fields

@@ -20,7 +20,5 @@ std::string join(const std::vector<int>& values);
 
 // A non-empty list of positive integers at choices[key] (field named in errors).
 std::vector<int> positive_list(const nlohmann::json& choices, const char* key);
-// Rejects keys of `choices` outside `known`.
-void check_choice_keys(const nlohmann::json& choices, const std::vector<std::string>& known);
 
 }  // namespace zerolm::json_fields

@@ -1,11 +1,7 @@
 #include "search_spaces/search_space.hpp"
 
-#include <mutex>
-
 #include "engine/core/error.hpp"
 #include "engine/core/json_yaml.hpp"
-#include "search_spaces/flexibert/flexibert.hpp"
-#include "search_spaces/gpt2/gpt2.hpp"
 
 namespace zerolm {
 
@@ -37,51 +33,72 @@ void SearchSpace::check_space(const Architecture& architecture) const {
                architecture.space(), name());
 }
 
-namespace {
-struct Registry {
-  std::mutex mutex;
-  std::map<std::string, SearchSpaceFactory> factories;
-};
+// The registry: every space's descriptor, declared and listed from spaces.def.
+#define ZEROLM_SEARCH_SPACE(name) SpaceDescriptor name##_space_descriptor();
+#include "search_spaces/spaces.def"
+#undef ZEROLM_SEARCH_SPACE
 
-Registry& registry() {
-  static Registry* instance = [] {
-    auto* r = new Registry;
-    r->factories["flexibert"] = [](const SpaceOptions& o) { return make_flexibert_space(o); };
-    r->factories["gpt2"] = [](const SpaceOptions& o) { return make_gpt2_space(o); };
-    return r;
-  }();
-  return *instance;
+const std::vector<SpaceDescriptor>& search_spaces() {
+  static const std::vector<SpaceDescriptor> all{
+#define ZEROLM_SEARCH_SPACE(name) name##_space_descriptor(),
+#include "search_spaces/spaces.def"
+#undef ZEROLM_SEARCH_SPACE
+  };
+  return all;
 }
-}  // namespace
 
-void register_search_space(const std::string& name, SearchSpaceFactory factory) {
-  Registry& r = registry();
-  std::lock_guard lock(r.mutex);
-  r.factories[name] = std::move(factory);
+const ProtocolInfo& SpaceDescriptor::protocol(std::string_view text) const {
+  ZEROLM_ASSERT(!protocols.empty(), "space {} has no protocol", name);
+  if (text.empty()) return protocols.front();
+  std::string known;
+  for (const auto& p : protocols) {
+    if (p.name == text) return p;
+    known += (known.empty() ? "" : "|") + p.name;
+  }
+  ZEROLM_FAIL("unknown protocol '{}' for space {} (expected {})", text, name, known);
+}
+
+const SpaceDescriptor& search_space_descriptor(std::string_view name) {
+  std::string known;
+  for (const auto& d : search_spaces()) {
+    if (d.name == name) return d;
+    known += (known.empty() ? "" : "|") + d.name;
+  }
+  ZEROLM_FAIL("unknown search space '{}' (known: {})", name, known);
 }
 
 std::vector<std::string> search_space_names() {
-  Registry& r = registry();
-  std::lock_guard lock(r.mutex);
   std::vector<std::string> names;
-  for (const auto& [name, factory] : r.factories) names.push_back(name);
+  for (const auto& d : search_spaces()) names.push_back(d.name);
   return names;
 }
 
-std::unique_ptr<SearchSpace> make_search_space(const std::string& name, const SpaceOptions& options) {
-  SearchSpaceFactory factory;
-  {
-    Registry& r = registry();
-    std::lock_guard lock(r.mutex);
-    auto it = r.factories.find(name);
-    if (it == r.factories.end()) {
-      std::string known;
-      for (const auto& [n, f] : r.factories) known += (known.empty() ? "" : "|") + n;
-      ZEROLM_FAIL("unknown search space '{}' (known: {})", name, known);
-    }
-    factory = it->second;
+std::string protocols_help() {
+  std::string text;
+  for (const auto& d : search_spaces()) {
+    std::string names;
+    for (const auto& p : d.protocols) names += (names.empty() ? "" : "|") + p.name;
+    text += (text.empty() ? "" : "; ") + d.name + " " + names;
   }
-  return factory(options);
+  return text;
+}
+
+std::unique_ptr<SearchSpace> make_search_space(const std::string& name, const SpaceOptions& options) {
+  const SpaceDescriptor& descriptor = search_space_descriptor(name);
+  SpaceOptions checked = options;
+  checked.protocol = descriptor.protocol(options.protocol).name;
+  ZEROLM_CHECK(options.choices.is_object(), "field 'choices': expected a mapping of dimension: [values], got {}",
+               options.choices.dump());
+  for (const auto& [key, value] : options.choices.items()) {
+    std::string known;
+    bool found = false;
+    for (const auto& [choice, what] : descriptor.choice_keys) {
+      found = found || choice == key;
+      known += (known.empty() ? "" : ", ") + choice;
+    }
+    ZEROLM_CHECK(found, "field 'choices.{}' is not a choice of this space (known: {})", key, known);
+  }
+  return descriptor.make(checked);
 }
 
 }  // namespace zerolm

@@ -8,6 +8,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <utility>
 #include <span>
 #include <string>
 #include <string_view>
@@ -88,11 +89,51 @@ class SearchSpace {
   void check_space(const Architecture& architecture) const;
 };
 
-using SearchSpaceFactory = std::function<std::unique_ptr<SearchSpace>(const SpaceOptions&)>;
+// A protocol names the exact network a model spec describes (docs/SEARCH_SPACES.md).
+struct ProtocolInfo {
+  std::string name;
+  std::string description;
+};
 
-// Registry by name; the built-in spaces are registered on first use.
-void register_search_space(const std::string& name, SearchSpaceFactory factory);
+// A space's own export format: one document per architecture (e.g. a Hugging
+// Face config.json), written by engine/export/.
+struct ArchitectureFormat {
+  std::string name;         // --format NAME
+  std::string description;  // one line for --help
+  // Where each document goes: a file of this name in one folder per
+  // architecture ("config.json"), or, when empty, all documents as one JSON list.
+  std::string file_name;
+  // The document, or an Error (one line) when the architecture cannot be
+  // written in this format.
+  // `index`: the architecture's place in the export.
+  std::function<nlohmann::json(const SearchSpace& space, const Architecture& architecture, std::size_t index)> write;
+};
+
+// One entry of the search-space registry (search_spaces/spaces.def): all that
+// help texts, config validation, readers, exporters and tests learn of a space.
+// Each space also has a LibTorch network (`NAME_torch_network`, built into the
+// plugin; engine/reference/torch_networks.hpp).
+struct SpaceDescriptor {
+  std::string name;
+  std::string description;
+  std::vector<ProtocolInfo> protocols;  // the first is the default
+  // Keys of the config's `choices` mapping, with what each narrows.
+  std::vector<std::pair<std::string, std::string>> choice_keys;
+  std::function<std::unique_ptr<SearchSpace>(const SpaceOptions&)> make;
+  std::vector<ArchitectureFormat> formats;
+
+  // The protocol `text` names (empty: the default); an Error listing the
+  // protocols otherwise.
+  const ProtocolInfo& protocol(std::string_view text) const;
+};
+
+// The registry, in spaces.def order; entries are immutable.
+const std::vector<SpaceDescriptor>& search_spaces();
+// An Error naming the known spaces when `name` is not one.
+const SpaceDescriptor& search_space_descriptor(std::string_view name);
 std::unique_ptr<SearchSpace> make_search_space(const std::string& name, const SpaceOptions& options = {});
 std::vector<std::string> search_space_names();
+// "flexibert paper|pytorch|trained; gpt2 lts|hwgpt|gpt2": for help texts.
+std::string protocols_help();
 
 }  // namespace zerolm

@@ -193,7 +193,7 @@ TEST_CASE("load_benchmark: a minimal valid NAS-Bench-BERT file", "[benchmarks]")
   const std::string path = dir.write("valid.json", std::string("[") + kValidRecord0 + ",\n" + kValidRecord1 + "]");
   const Benchmark benchmark = load_benchmark(path);
   CHECK(benchmark.path == path);
-  CHECK(benchmark.format == BenchmarkFormat::nas_bench_bert);
+  CHECK(benchmark.reader->name == "nas-bench-bert");
   CHECK(benchmark.ground_truth_name == "scores.glue");
   REQUIRE(benchmark.space != nullptr);
   CHECK(benchmark.space->name() == "flexibert");

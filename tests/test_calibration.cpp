@@ -3,7 +3,7 @@
 
 #include "engine/calibration/calibrate.hpp"
 #include "engine/core/random.hpp"
-#include "engine/scoring/rank.hpp"
+#include "engine/rank/rank.hpp"
 #include "tests/test_support.hpp"
 
 using namespace zerolm;

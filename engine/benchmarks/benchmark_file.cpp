@@ -7,28 +7,6 @@
 
 namespace zerolm {
 
-std::string_view benchmark_format_name(BenchmarkFormat format) {
-  switch (format) {
-    case BenchmarkFormat::nas_bench_bert: return "nas-bench-bert";
-    case BenchmarkFormat::lts_gpt2: return "lts-gpt2";
-    case BenchmarkFormat::hwgpt_latency: return "hwgpt-latency";
-  }
-  return "?";
-}
-
-std::string_view default_space(BenchmarkFormat format) {
-  return format == BenchmarkFormat::nas_bench_bert ? "flexibert" : "gpt2";
-}
-
-std::string_view default_protocol(BenchmarkFormat format) {
-  switch (format) {
-    case BenchmarkFormat::nas_bench_bert: return "paper";
-    case BenchmarkFormat::lts_gpt2: return "lts";
-    case BenchmarkFormat::hwgpt_latency: return "hwgpt";
-  }
-  return "";
-}
-
 std::string benchmarks_directory() {
   if (const char* env = std::getenv("ZEROLM_BENCHMARKS"); env != nullptr && *env != '\0') return env;
   return "../shared/benchmarks";
@@ -36,20 +14,20 @@ std::string benchmarks_directory() {
 
 namespace {
 
-BenchmarkFormat detect_format(const std::string& path, const nlohmann::json& first) {
-  ZEROLM_CHECK(first.is_object(), "{}: record 0 is not a JSON object", path);
-  if (first.contains("encoder_layers")) return BenchmarkFormat::nas_bench_bert;
-  if (first.contains("config") && first.contains("valid_ppl")) return BenchmarkFormat::lts_gpt2;
-  if (first.contains("embed_dim") && first.contains("gpu_latency_ms")) return BenchmarkFormat::hwgpt_latency;
-  ZEROLM_FAIL("{}: unknown benchmark format: record 0 has none of encoder_layers (NAS-Bench-BERT), "
-              "config+valid_ppl (LTS GPT-2), embed_dim+gpu_latency_ms (HW-GPT-Bench)",
-              path);
-}
-
 double number_at(const nlohmann::json& object, const char* key, const char* where) {
   ZEROLM_CHECK(object.is_object() && object.contains(key), "field '{}{}' is missing", where, key);
   ZEROLM_CHECK(object[key].is_number(), "field '{}{}': value {} is not a number", where, key, object[key].dump());
   return object[key].get<double>();
+}
+
+const BenchmarkReader& detect_format(const std::string& path, const nlohmann::json& first) {
+  ZEROLM_CHECK(first.is_object(), "{}: record 0 is not a JSON object", path);
+  std::string known;
+  for (const auto& reader : benchmark_readers()) {
+    if (reader.detects(first)) return reader;
+    known += (known.empty() ? "" : ", ") + reader.name;
+  }
+  ZEROLM_FAIL("{}: unknown benchmark format: record 0 is none of {} (zerolm info describes each)", path, known);
 }
 
 std::string record_id(const nlohmann::json& record, std::size_t index) {
@@ -61,6 +39,24 @@ std::string record_id(const nlohmann::json& record, std::size_t index) {
 }
 
 }  // namespace
+
+const std::vector<BenchmarkReader>& benchmark_readers() {
+  static const std::vector<BenchmarkReader> all{
+      {"nas-bench-bert", "NAS-Bench-BERT records (encoder_layers, scores.glue), as converted for zerolm", "flexibert",
+       "paper", "scores.glue", false, [](const nlohmann::json& r) { return r.contains("encoder_layers"); },
+       [](const nlohmann::json& r) {
+         ZEROLM_CHECK(r.contains("scores"), "field 'scores' is missing");
+         return number_at(r["scores"], "glue", "scores.");
+       }},
+      {"lts-gpt2", "LiteTransformerSearch GPT-2 records (config, valid_ppl), as converted for zerolm", "gpt2", "lts",
+       "-valid_ppl", false, [](const nlohmann::json& r) { return r.contains("config") && r.contains("valid_ppl"); },
+       [](const nlohmann::json& r) { return -number_at(r, "valid_ppl", ""); }},
+      {"hwgpt-latency", "HW-GPT-Bench latency records (embed_dim, gpu_latency_ms)", "gpt2", "hwgpt", "gpu_latency_ms",
+       true, [](const nlohmann::json& r) { return r.contains("embed_dim") && r.contains("gpu_latency_ms"); },
+       [](const nlohmann::json& r) { return number_at(r, "gpu_latency_ms", ""); }},
+  };
+  return all;
+}
 
 std::vector<Architecture> Benchmark::architectures() const {
   std::vector<Architecture> out;
@@ -82,19 +78,15 @@ Benchmark load_benchmark(const std::string& path, const std::string& protocol) {
   ZEROLM_CHECK(!root.empty(), "{}: the file holds no records", path);
   Benchmark benchmark;
   benchmark.path = path;
-  benchmark.format = detect_format(path, root[0]);
+  benchmark.reader = &detect_format(path, root[0]);
   SpaceOptions options;
-  options.protocol = protocol.empty() ? std::string(default_protocol(benchmark.format)) : protocol;
+  options.protocol = protocol.empty() ? benchmark.reader->default_protocol : protocol;
   try {
-    benchmark.space = make_search_space(std::string(default_space(benchmark.format)), options);
+    benchmark.space = make_search_space(benchmark.reader->space, options);
   } catch (const Error& e) {
     throw e.with_context(path);
   }
-  switch (benchmark.format) {
-    case BenchmarkFormat::nas_bench_bert: benchmark.ground_truth_name = "scores.glue"; break;
-    case BenchmarkFormat::lts_gpt2: benchmark.ground_truth_name = "-valid_ppl"; break;
-    case BenchmarkFormat::hwgpt_latency: benchmark.ground_truth_name = "gpu_latency_ms"; break;
-  }
+  benchmark.ground_truth_name = benchmark.reader->ground_truth_name;
 
   std::map<std::string, std::size_t> baseline_counts;
   benchmark.records.reserve(root.size());
@@ -105,14 +97,7 @@ Benchmark load_benchmark(const std::string& path, const std::string& protocol) {
     try {
       ZEROLM_CHECK(r.is_object(), "record is not a JSON object");
       record.architecture = benchmark.space->from_record(r);
-      switch (benchmark.format) {
-        case BenchmarkFormat::nas_bench_bert:
-          ZEROLM_CHECK(r.contains("scores"), "field 'scores' is missing");
-          record.ground_truth = number_at(r["scores"], "glue", "scores.");
-          break;
-        case BenchmarkFormat::lts_gpt2: record.ground_truth = -number_at(r, "valid_ppl", ""); break;
-        case BenchmarkFormat::hwgpt_latency: record.ground_truth = number_at(r, "gpu_latency_ms", ""); break;
-      }
+      record.ground_truth = benchmark.reader->ground_truth(r);
       if (r.contains("published_proxies")) {
         const auto& published = r["published_proxies"];
         ZEROLM_CHECK(published.is_object(), "field 'published_proxies' is not an object");

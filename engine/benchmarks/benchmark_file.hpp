@@ -3,6 +3,7 @@
 // is recognised from the records; any file of the same format is accepted.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -14,7 +15,22 @@
 
 namespace zerolm {
 
-enum class BenchmarkFormat { nas_bench_bert, lts_gpt2, hwgpt_latency };
+// One entry of the benchmark-reader registry (benchmark_file.cpp): a format of
+// trained (or measured) records, recognised from the records themselves.
+struct BenchmarkReader {
+  std::string name;         // e.g. "nas-bench-bert"
+  std::string description;
+  std::string space;             // the search space its records are read into
+  std::string default_protocol;  // when the user names none
+  std::string ground_truth_name;  // e.g. "scores.glue", "-valid_ppl"
+  bool latency = false;           // the ground truth is a measured latency (latency fit|eval)
+  // Whether a file whose first record is `first` has this format.
+  std::function<bool(const nlohmann::json& first)> detects;
+  // A record's ground truth, higher is better; an Error naming the field.
+  std::function<double(const nlohmann::json& record)> ground_truth;
+};
+
+const std::vector<BenchmarkReader>& benchmark_readers();
 
 struct BenchmarkRecord {
   std::string id;
@@ -26,7 +42,7 @@ struct BenchmarkRecord {
 
 struct Benchmark {
   std::string path;
-  BenchmarkFormat format = BenchmarkFormat::nas_bench_bert;
+  const BenchmarkReader* reader = nullptr;  // its format
   std::string ground_truth_name;     // e.g. "scores.glue", "-valid_ppl"
   std::vector<std::string> baseline_names;  // present in every record
   std::unique_ptr<SearchSpace> space;       // the space and protocol the records were read into
@@ -37,9 +53,6 @@ struct Benchmark {
   std::vector<double> ground_truths() const;
 };
 
-std::string_view benchmark_format_name(BenchmarkFormat format);
-std::string_view default_space(BenchmarkFormat format);
-std::string_view default_protocol(BenchmarkFormat format);
 
 // Reads and validates every record; errors name the file, the record and the field.
 // An empty protocol takes the format's default.

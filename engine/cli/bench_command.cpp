@@ -15,14 +15,6 @@
 namespace zerolm::cli {
 
 namespace {
-struct BenchOptions {
-  std::string suite = "proxy";
-  std::vector<std::size_t> populations{256, 4096, 65536};
-  double seconds = 2.0;  // per configuration
-  std::size_t threads = 0;  // 0: all
-  bool json = false;
-};
-
 struct Measurement {
   std::size_t architectures = 0;
   double weights = 0.0;  // weight-matrix elements the proxy reads or draws
@@ -60,10 +52,14 @@ Measurement measure(const SearchSpace& space, ProxyMode mode, std::size_t thread
   return m;
 }
 
-int run_bench(const BenchOptions& o) {
+}  // namespace
+
+int run_bench(const CliParams& o) {
   ZEROLM_CHECK(o.suite == "proxy" || o.suite == "kernels", "--suite: value '{}' is not proxy|kernels", o.suite);
-  if (o.suite == "kernels") return run_kernel_bench({o.populations, o.seconds, o.threads});
-  const std::size_t all = o.threads > 0 ? o.threads : static_cast<std::size_t>(tbb::info::default_concurrency());
+  ZEROLM_CHECK(o.threads >= 0, "--threads: value {} must not be negative", o.threads);
+  if (o.suite == "kernels") return run_kernel_bench({o.populations, o.seconds, static_cast<std::size_t>(o.threads)});
+  const std::size_t all =
+      o.threads > 0 ? static_cast<std::size_t>(o.threads) : static_cast<std::size_t>(tbb::info::default_concurrency());
   nlohmann::json rows = nlohmann::json::array();
   if (!o.json) {
     fmt::print("zerolm bench: lower + score with the ZeroLM proxy (CPU backend), {:.1f} s per row\n", o.seconds);
@@ -100,21 +96,6 @@ int run_bench(const BenchOptions& o) {
   }
   if (o.json) fmt::print("{}\n", rows.dump(2));
   return 0;
-}
-}  // namespace
-
-Command add_bench_command(CLI::App& app) {
-  auto o = std::make_shared<BenchOptions>();
-  CLI::App* sub = app.add_subcommand("bench", "Measure proxy throughput (architectures/s, weights/s) per mode and thread count");
-  sub->add_option("--suite", o->suite,
-                  "proxy: lower + score per space, mode and thread count; kernels: whole populations on every backend, "
-                  "LibTorch and the hardware limits")
-      ->capture_default_str();
-  sub->add_option("--populations", o->populations, "kernels suite: population sizes")->capture_default_str();
-  sub->add_option("--seconds", o->seconds, "Measuring time per row (kernels: per CPU or LibTorch row)")->capture_default_str();
-  sub->add_option("--threads", o->threads, "Threads for the parallel rows (0: all cores)")->capture_default_str();
-  sub->add_flag("--json", o->json, "Print the rows as JSON");
-  return {sub, [o] { return run_bench(*o); }};
 }
 
 }  // namespace zerolm::cli

@@ -20,30 +20,14 @@
 namespace zerolm::cli {
 
 namespace {
-struct LatencyOptions {
-  std::string benchmark;
-  std::string protocol;
-  std::string model = "analytic";  // fit: the kind; eval: a model file
-  std::string device = "h100";     // fit: names the model; profile: cpu|cuda
-  // profile
-  std::string space = "gpt2";
-  std::int64_t samples = 64, check = 0;
-  std::uint64_t seed = 0;
-  int warmup = 2, repeats = 5, threads = 0;
-  std::string subset = "all";      // even | odd | all (record index parity)
-  double batch = 8, sequence = 1024;
-  std::string out;
-  bool json = false;
-};
-
 // The records of `subset`, lowered, with their measured latency.
-void select(const LatencyOptions& o, std::vector<Architecture>& architectures, std::vector<ModelSpec>& specs,
+void select(const CliParams& o, std::vector<Architecture>& architectures, std::vector<ModelSpec>& specs,
             std::vector<double>& measured, std::unique_ptr<SearchSpace>* space_out = nullptr) {
   ZEROLM_CHECK(o.subset == "even" || o.subset == "odd" || o.subset == "all", "--subset: value '{}' is not even|odd|all",
                o.subset);
-  Benchmark b = load_benchmark(o.benchmark, o.protocol);
-  ZEROLM_CHECK(b.format == BenchmarkFormat::hwgpt_latency, "{}: not a latency benchmark (format {}; expected hwgpt-latency)",
-               o.benchmark, benchmark_format_name(b.format));
+  Benchmark b = load_benchmark(o.benchmark, o.space.protocol);
+  ZEROLM_CHECK(b.reader->latency, "{}: not a latency benchmark (format {} holds no measured latency)", o.benchmark,
+               b.reader->name);
   for (std::size_t i = 0; i < b.records.size(); ++i) {
     if ((o.subset == "even" && i % 2 != 0) || (o.subset == "odd" && i % 2 == 0)) continue;
     architectures.push_back(b.records[i].architecture);
@@ -75,19 +59,17 @@ void write_model(const LatencyModel& model, const std::string& path) {
   ZEROLM_CHECK(file.good(), "{}: writing the model failed", path);
 }
 
-int run_fit(const LatencyOptions& o) {
-  ZEROLM_CHECK(o.model == "analytic" || o.model == "lut", "--model: value '{}' is not a model kind that is fitted (analytic|lut)",
-               o.model);
+}  // namespace
+
+int run_latency_fit(const CliParams& o) {
+  const LatencyModelKind* kind = find_latency_model_kind(o.model);
+  ZEROLM_CHECK(kind != nullptr && kind->fit, "--model: value '{}' is not a model kind that is fitted ({})", o.model,
+               fitted_latency_model_names());
   std::vector<Architecture> architectures;
   std::vector<ModelSpec> specs;
   std::vector<double> measured;
   select(o, architectures, specs, measured);
-  std::unique_ptr<LatencyModel> model;
-  if (o.model == "analytic") {
-    model = std::make_unique<AnalyticLatencyModel>(AnalyticLatencyModel::fit(specs, measured, {o.batch, o.sequence}, o.device));
-  } else {
-    model = std::make_unique<LutLatencyModel>(LutLatencyModel::fit(specs, measured, {o.batch, o.sequence}, o.device));
-  }
+  const auto model = kind->fit(specs, measured, {o.batch, o.sequence}, o.latency_device);
   const auto fit = accuracy(*model, architectures, specs, measured);
   write_model(*model, o.out);
   fmt::print("fitted on {} records ({} subset of {}): Spearman {:.4f}, MAPE {:.2f}% in sample; model in {}\n",
@@ -95,7 +77,7 @@ int run_fit(const LatencyOptions& o) {
   return 0;
 }
 
-int run_eval(const LatencyOptions& o) {
+int run_latency_eval(const CliParams& o) {
   std::vector<Architecture> architectures;
   std::vector<ModelSpec> specs;
   std::vector<double> measured;
@@ -115,14 +97,14 @@ int run_eval(const LatencyOptions& o) {
 // Profiles `samples` architectures stage by stage with LibTorch, builds the lookup
 // table, and (with --check K) times K other architectures whole to report how
 // well the table predicts them.
-int run_profile(const LatencyOptions& o) {
+int run_latency_profile(const CliParams& o) {
   ZEROLM_CHECK(o.samples > 0 && o.check >= 0, "--samples {} must be positive and --check {} not negative", o.samples, o.check);
   std::string why;
   const reference::TorchReferenceApi* torch = reference::load_torch_plugin(&why);
   ZEROLM_CHECK(torch != nullptr, "zerolm latency profile needs LibTorch: {}", why);
-  const auto space = make_search_space(o.space, {o.protocol});
+  const auto space = make_search_space(o.was_given("--space") ? o.space.name : "gpt2", o.space.options());
   reference::LatencyWorkload workload;
-  workload.device = o.device;
+  workload.device = o.latency_device;
   workload.batch = static_cast<std::int64_t>(o.batch);
   workload.sequence = static_cast<std::int64_t>(o.sequence);
   workload.warmup = o.warmup;
@@ -136,10 +118,10 @@ int run_profile(const LatencyOptions& o) {
     const auto profile = torch->measure_latency(*space, sample[i], workload, true);
     times.push_back({profile.embed_ms + profile.finish_ms, profile.layer_ms});
   }
-  const auto model = LutLatencyModel::from_profiles(specs, times, {o.batch, o.sequence}, o.device);
+  const auto model = LutLatencyModel::from_profiles(specs, times, {o.batch, o.sequence}, o.latency_device);
   write_model(model, o.out);
   fmt::print("profiled {} {} / {} architectures on {} (batch {}, sequence {}): {} layer and {} stem entries in {}\n",
-             o.samples, space->name(), space->protocol(), o.device, workload.batch, workload.sequence,
+             o.samples, space->name(), space->protocol(), o.latency_device, workload.batch, workload.sequence,
              model.layer_entries(), model.stem_entries(), o.out);
   if (o.check > 0) {
     std::vector<double> predicted, measured;
@@ -170,49 +152,6 @@ int run_profile(const LatencyOptions& o) {
     }
   }
   return 0;
-}
-
-void common_options(CLI::App* sub, LatencyOptions& o) {
-  sub->add_option("--benchmark", o.benchmark, "Measured latencies (HW-GPT-Bench format)")->required();
-  sub->add_option("--protocol", o.protocol, "Network protocol (default: the format's, hwgpt)");
-  sub->add_option("--subset", o.subset, "Records used: even or odd record indices (half each), or all")->capture_default_str();
-}
-}  // namespace
-
-Command add_latency_command(CLI::App& app) {
-  auto o = std::make_shared<LatencyOptions>();
-  CLI::App* sub = app.add_subcommand("latency", "Fit and check latency models on measured records");
-  sub->require_subcommand(1);
-  CLI::App* fit = sub->add_subcommand("fit", "Fit a latency model's constants to measured records");
-  common_options(fit, *o);
-  fit->add_option("--model", o->model, "Model kind: analytic (a few roofline constants) or lut (per-layer table)")
-      ->capture_default_str();
-  fit->add_option("--device", o->device, "Device the records were measured on (names the model)")->capture_default_str();
-  fit->add_option("--batch", o->batch, "Batch size of the measurements")->capture_default_str();
-  fit->add_option("--sequence", o->sequence, "Sequence length of the measurements")->capture_default_str();
-  fit->add_option("--out", o->out, "Where to write MODEL.json")->required();
-  CLI::App* eval = sub->add_subcommand("eval", "Check a fitted model: Spearman and mean absolute percentage error");
-  common_options(eval, *o);
-  eval->add_option("--model", o->model, "MODEL.json from zerolm latency fit")->required();
-  eval->add_flag("--json", o->json, "Print {n, spearman, mape} (mape in percent)");
-  CLI::App* profile = sub->add_subcommand("profile", "Profile a per-layer lookup table (lut) with LibTorch on this machine");
-  profile->add_option("--space", o->space, "Search space")->capture_default_str();
-  profile->add_option("--protocol", o->protocol, "Network protocol (default: the space's)");
-  profile->add_option("--device", o->device, "cpu or cuda")->required();
-  profile->add_option("--batch", o->batch, "Batch size")->capture_default_str();
-  profile->add_option("--sequence", o->sequence, "Sequence length")->capture_default_str();
-  profile->add_option("--samples", o->samples, "Architectures profiled layer by layer")->capture_default_str();
-  profile->add_option("--check", o->check, "Further architectures timed whole, to check the table")->capture_default_str();
-  profile->add_option("--seed", o->seed, "Seed of the architecture sample")->capture_default_str();
-  profile->add_option("--warmup", o->warmup, "Untimed passes per architecture")->capture_default_str();
-  profile->add_option("--repeats", o->repeats, "Timed passes per architecture (median)")->capture_default_str();
-  profile->add_option("--threads", o->threads, "CPU threads for LibTorch (0: its default)")->capture_default_str();
-  profile->add_option("--out", o->out, "Where to write the table (MODEL.json)")->required();
-  profile->add_flag("--json", o->json, "Print the check as {n, spearman, mape, uncovered}");
-  return {sub, [o, fit, profile] {
-            if (profile->parsed()) return run_profile(*o);
-            return fit->parsed() ? run_fit(*o) : run_eval(*o);
-          }};
 }
 
 }  // namespace zerolm::cli

@@ -3,29 +3,90 @@
 
 #include <cstdio>
 #include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+#include <new>
 
+#include "engine/cli/arguments.hpp"
 #include "engine/cli/commands.hpp"
 #include "engine/core/error.hpp"
+
+namespace {
+
+using zerolm::cli::Command;
+
+// The command table: every subcommand, its help line, its runner. Options are
+// attached from engine/cli/arguments.cpp by the Command they list.
+struct CommandEntry {
+  const char* parent;  // nullptr: a top-level subcommand
+  const char* name;
+  const char* help;
+  Command command;
+  int (*run)(const zerolm::cli::CliParams&);
+};
+
+constexpr CommandEntry kCommands[] = {
+    {nullptr, "search", "Run an architecture search from a YAML config (resumable)", Command::search,
+     zerolm::cli::run_search},
+    {nullptr, "export", "Export a run's Pareto archive, top-k or population", Command::export_run,
+     zerolm::cli::run_export},
+    {"latency", "fit", "Fit a latency model's constants to measured records", Command::latency_fit,
+     zerolm::cli::run_latency_fit},
+    {"latency", "eval", "Check a fitted model: Spearman and mean absolute percentage error", Command::latency_eval,
+     zerolm::cli::run_latency_eval},
+    {"latency", "profile", "Profile a per-layer lookup table (lut) with LibTorch on this machine",
+     Command::latency_profile, zerolm::cli::run_latency_profile},
+    {nullptr, "sweep", "Run a grid of searches from a sweep file (resumable; summary.csv/json)", Command::sweep,
+     zerolm::cli::run_sweep},
+    {nullptr, "report", "Write a self-contained HTML report of a run or a sweep", Command::report,
+     zerolm::cli::run_report},
+    {nullptr, "score", "Score a seeded random sample of a search space and print the best", Command::score,
+     zerolm::cli::run_score},
+    {nullptr, "rank", "Correlate a proxy with a benchmark's ground truth", Command::rank, zerolm::cli::run_rank},
+    {nullptr, "params", "Count the parameters of every record of a benchmark file", Command::params,
+     zerolm::cli::run_params},
+    {nullptr, "calibrate", "Choose a proxy's alpha (benchmark sample or data-free heuristic)", Command::calibrate,
+     zerolm::cli::run_calibrate},
+    {nullptr, "modes", "Rank agreement of a proxy's sampled and expected modes on a benchmark file", Command::modes,
+     zerolm::cli::run_modes},
+    {nullptr, "enumerate", "Score every architecture of a finite space: exact top-k and Pareto front",
+     Command::enumerate, zerolm::cli::run_enumerate},
+    {nullptr, "bench", "Measure proxy throughput (architectures/s, weights/s) per mode and thread count",
+     Command::bench, zerolm::cli::run_bench},
+    {nullptr, "info", "Print the version, the backends and devices, the registries (spaces, proxies, formats)",
+     Command::info, zerolm::cli::run_info},
+};
+
+constexpr const char* kGroupHelp[][2] = {{"latency", "Fit and check latency models on measured records"}};
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"zerolm: data-free neural architecture search for transformer language models"};
   app.set_version_flag("--version", "zerolm 0.1.0");
   app.require_subcommand(1);
-  std::map<CLI::App*, zerolm::cli::Runner> runners;
-  auto add = [&](zerolm::cli::Command command) { runners[command.app] = std::move(command.run); };
-  add(zerolm::cli::add_search_command(app));
-  add(zerolm::cli::add_export_command(app));
-  add(zerolm::cli::add_latency_command(app));
-  add(zerolm::cli::add_sweep_command(app));
-  add(zerolm::cli::add_report_command(app));
-  add(zerolm::cli::add_score_command(app));
-  add(zerolm::cli::add_rank_command(app));
-  add(zerolm::cli::add_params_command(app));
-  add(zerolm::cli::add_calibrate_command(app));
-  add(zerolm::cli::add_modes_command(app));
-  add(zerolm::cli::add_enumerate_command(app));
-  add(zerolm::cli::add_bench_command(app));
-  add(zerolm::cli::add_info_command(app));
+  zerolm::cli::CliParams params;
+  std::vector<std::pair<CLI::App*, const CommandEntry*>> subcommands;
+  std::map<std::string, CLI::App*> groups;
+  for (const CommandEntry& entry : kCommands) {
+    CLI::App* parent = &app;
+    if (entry.parent != nullptr) {
+      CLI::App*& group = groups[entry.parent];
+      if (group == nullptr) {
+        const char* help = "";
+        for (const auto& g : kGroupHelp) {
+          if (std::string_view(g[0]) == entry.parent) help = g[1];
+        }
+        group = app.add_subcommand(entry.parent, help);
+        group->require_subcommand(1);
+      }
+      parent = group;
+    }
+    CLI::App* sub = parent->add_subcommand(entry.name, entry.help);
+    zerolm::cli::attach_arguments(entry.command, *sub, params);
+    subcommands.emplace_back(sub, &entry);
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -40,11 +101,20 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    for (auto* sub : app.get_subcommands()) return runners.at(sub)();
+    for (const auto& [sub, entry] : subcommands) {
+      if (!sub->parsed()) continue;
+      zerolm::cli::record_given(*sub, params);
+      return entry->run(params);
+    }
+    fmt::print(stderr, "zerolm: error: no subcommand given (zerolm --help lists them)\n");
     return 2;
   } catch (const zerolm::Error& e) {
     fmt::print(stderr, "zerolm: error: {} [{}]\n", e.message(), e.origin());
     return 2;
+  } catch (const zerolm::InternalError& e) {
+    fmt::print(stderr, "zerolm: internal error: {} [{}]; this is a bug in zerolm, not in the input\n", e.what(),
+               e.origin());
+    return 70;
   } catch (const std::bad_alloc&) {
     fmt::print(stderr, "zerolm: error: out of memory\n");
     return 1;

@@ -14,28 +14,19 @@
 
 namespace zerolm::cli {
 
-namespace {
-struct ModesOptions {
-  std::string benchmark;
-  std::string protocol;
-  std::vector<double> alphas{0.5};
-  std::size_t limit = 0;  // 0: every record
-  std::uint64_t seed = 0;
-  std::string device = "auto";
-  bool json = false;
-};
-
-int run_modes(const ModesOptions& o) {
-  const Benchmark b = load_benchmark(o.benchmark, o.protocol);
+int run_modes(const CliParams& o) {
+  ZEROLM_CHECK(proxy_combines_modules(o.proxy.name), "--proxy {}: the modes are compared at alphas, which only {} take",
+               o.proxy.name, module_combining_proxies_help());
+  const Benchmark b = load_benchmark(o.benchmark, o.space.protocol);
   std::vector<Architecture> archs = b.architectures();
   if (o.limit > 0 && archs.size() > o.limit) archs.resize(o.limit);
-  ProxyOptions expected, sampled;
+  ProxyOptions expected = o.proxy.options(o.seed), sampled = expected;
+  expected.mode = ProxyMode::expected;
   sampled.mode = ProxyMode::sampled;
-  sampled.seed = o.seed;
-  sampled.backend = resolve_device(o.device, true);
+  sampled.backend = resolve_device(o.proxy.device, o.proxy.name, ProxyMode::sampled);
   auto timed = [&](const ProxyOptions& options, double& seconds) {
     const auto started = std::chrono::steady_clock::now();
-    auto capacities = module_capacities(evaluate(*b.space, *make_proxy("zerolm", options), archs), options);
+    auto capacities = module_capacities(evaluate(*b.space, *make_proxy(o.proxy.name, options), archs), options);
     seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return capacities;
   };
@@ -47,7 +38,7 @@ int run_modes(const ModesOptions& o) {
     rows.push_back({{"alpha", alpha}, {"spearman", stats::spearman(e.combine(alpha), s.combine(alpha))},
                     {"kendall", stats::kendall_tau_b(e.combine(alpha), s.combine(alpha))}});
   }
-  nlohmann::json out{{"benchmark", o.benchmark},  {"protocol", b.space->protocol()},
+  nlohmann::json out{{"benchmark", o.benchmark},  {"protocol", b.space->protocol()}, {"proxy", o.proxy.name},
                      {"n", archs.size()},         {"seed", o.seed},
                      {"expected_seconds", expected_seconds}, {"sampled_seconds", sampled_seconds},
                      {"agreement", rows}};
@@ -62,20 +53,6 @@ int run_modes(const ModesOptions& o) {
                row["spearman"].get<double>(), row["kendall"].get<double>());
   }
   return 0;
-}
-}  // namespace
-
-Command add_modes_command(CLI::App& app) {
-  auto o = std::make_shared<ModesOptions>();
-  CLI::App* sub = app.add_subcommand("modes", "Rank agreement of the sampled and expected ZeroLM modes on a benchmark file");
-  sub->add_option("--benchmark", o->benchmark, "Benchmark file")->required();
-  sub->add_option("--protocol", o->protocol, "Network protocol (default: the file format's)");
-  sub->add_option("--alpha", o->alphas, "ZeroLM alphas to compare at")->capture_default_str();
-  sub->add_option("--limit", o->limit, "Use only the first N records (0: all)")->capture_default_str();
-  sub->add_option("--seed", o->seed, "Seed of the sampled weights")->capture_default_str();
-  sub->add_option("--device", o->device, kDeviceHelp)->capture_default_str();
-  sub->add_flag("--json", o->json, "Print one JSON object");
-  return {sub, [o] { return run_modes(*o); }};
 }
 
 }  // namespace zerolm::cli

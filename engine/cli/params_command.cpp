@@ -8,15 +8,8 @@
 
 namespace zerolm::cli {
 
-namespace {
-struct ParamsOptions {
-  std::string benchmark;
-  std::string protocol;
-  bool json = false;
-};
-
-int run_params(const ParamsOptions& o) {
-  const Benchmark b = load_benchmark(o.benchmark, o.protocol);
+int run_params(const CliParams& o) {
+  const Benchmark b = load_benchmark(o.benchmark, o.space.protocol);
   nlohmann::json rows = nlohmann::json::array();
   ModelSpec spec;
   for (const auto& r : b.records) {
@@ -41,16 +34,6 @@ int run_params(const ParamsOptions& o) {
                row["ffn"].get<std::int64_t>());
   }
   return 0;
-}
-}  // namespace
-
-Command add_params_command(CLI::App& app) {
-  auto o = std::make_shared<ParamsOptions>();
-  CLI::App* sub = app.add_subcommand("params", "Count the parameters of every record of a benchmark file");
-  sub->add_option("--benchmark", o->benchmark, "Benchmark file")->required();
-  sub->add_option("--protocol", o->protocol, "Network protocol (default: the file format's)");
-  sub->add_flag("--json", o->json, "Print [{id, total, non_embedding, attention, ffn}]");
-  return {sub, [o] { return run_params(*o); }};
 }
 
 }  // namespace zerolm::cli

@@ -11,14 +11,7 @@
 
 namespace zerolm::cli {
 
-namespace {
-struct ReportOptions {
-  std::string directory;
-  std::string out = "report.html";
-  std::size_t mark_top = 5;
-};
-
-int run_report_command(const ReportOptions& o) {
+int run_report(const CliParams& o) {
   namespace fs = std::filesystem;
   std::string html;
   if (fs::exists(fs::path(o.directory) / "sweep.json")) {
@@ -30,19 +23,10 @@ int run_report_command(const ReportOptions& o) {
                  o.directory);
     html = report::run_report(o.directory, o.mark_top);
   }
-  report::write_report(o.out, html);
-  fmt::print(stderr, "zerolm: report in {} ({} KiB, self-contained)\n", o.out, html.size() / 1024);
+  const std::string out = o.out.empty() ? "report.html" : o.out;
+  report::write_report(out, html);
+  fmt::print(stderr, "zerolm: report in {} ({} KiB, self-contained)\n", out, html.size() / 1024);
   return 0;
-}
-}  // namespace
-
-Command add_report_command(CLI::App& app) {
-  auto o = std::make_shared<ReportOptions>();
-  CLI::App* sub = app.add_subcommand("report", "Write a self-contained HTML report of a run or a sweep");
-  sub->add_option("directory", o->directory, "Run folder or sweep folder")->required();
-  sub->add_option("--out", o->out, "HTML file to write")->capture_default_str();
-  sub->add_option("--mark-top", o->mark_top, "Ring the K best architectures on the front")->capture_default_str();
-  return {sub, [o] { return run_report_command(*o); }};
 }
 
 }  // namespace zerolm::cli

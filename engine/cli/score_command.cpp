@@ -16,22 +16,6 @@
 namespace zerolm::cli {
 
 namespace {
-struct ScoreOptions {
-  std::string space = "flexibert";
-  std::string protocol;
-  std::string proxy = "zerolm";
-  std::string mode = "expected";
-  std::string device = "auto";
-  AlphaOption alpha;
-  std::size_t sample = 100000;
-  std::string from;  // score the architectures of an export (JSON or YAML) instead of a sample
-  std::uint64_t seed = 0;
-  std::size_t top = 10;
-  bool include_embeddings = false;
-  bool include_norms = false;
-  bool json = false;
-  SpectralCliOptions spectral;
-};
 
 // The architectures of a `zerolm export` file (a list of objects with an
 // `architecture` field, or bare architectures), validated by the space.
@@ -62,28 +46,24 @@ std::vector<Architecture> read_architectures(const SearchSpace& space, const std
   return out;
 }
 
-int run_score(const ScoreOptions& o) {
+}  // namespace
+
+int run_score(const CliParams& o) {
   ZEROLM_CHECK(o.sample >= 1, "--sample: value {} must be at least 1", o.sample);
-  SpaceOptions space_options;
-  space_options.protocol = o.protocol;
-  const auto space = make_search_space(o.space, space_options);
-  ProxyOptions options;
-  options.mode = parse_proxy_mode(o.mode);
-  options.backend = resolve_device(o.device, options.mode == ProxyMode::sampled);
-  options.seed = o.seed;
-  options.include_embeddings = o.include_embeddings;
-  options.include_norms = o.include_norms;
-  o.spectral.apply(options);
+  const auto space = make_search_space(o.space.name, o.space.options());
+  ProxyOptions options = o.proxy.options(o.seed);
+  options.backend = resolve_device(o.proxy.device, o.proxy.name, options.mode);
   std::string alpha_source = "--alpha";
-  if (proxy_combines_modules(o.proxy)) {
-    if (o.alpha.heuristic()) {
-      options.alpha = default_heuristic_alpha(*space, options, o.proxy);
+  const bool combines_modules = proxy_combines_modules(o.proxy.name);
+  if (combines_modules) {
+    if (o.proxy.heuristic_alpha()) {
+      options.alpha = default_heuristic_alpha(*space, options, o.proxy.name);
       alpha_source = "heuristic";
     } else {
-      options.alpha = o.alpha.value();
+      options.alpha = o.proxy.alpha_value();
     }
   }
-  const auto proxy = make_proxy(o.proxy, options);
+  const auto proxy = make_proxy(o.proxy.name, options);
 
   const auto started = std::chrono::steady_clock::now();
   const auto sample = o.from.empty() ? sample_architectures(*space, o.sample, o.seed) : read_architectures(*space, o.from);
@@ -119,19 +99,19 @@ int run_score(const ScoreOptions& o) {
                    {"architecture", space->to_json(sample[i])}});
   }
   if (o.json) {
-    nlohmann::json out{{"space", o.space},     {"protocol", space->protocol()}, {"proxy", o.proxy},
-                       {"mode", o.mode},       {"alpha", options.alpha},        {"alpha_source", alpha_source},
+    nlohmann::json out{{"space", space->name()},  {"protocol", space->protocol()}, {"proxy", o.proxy.name},
+                       {"mode", o.proxy.mode}, {"alpha", options.alpha},        {"alpha_source", alpha_source},
                        {"sample", o.sample},   {"seed", o.seed},                {"seconds", seconds},
                        {"top", top}};
     fmt::print("{}\n", out.dump(2));
     return 0;
   }
-  fmt::print("space {} (protocol {}), proxy {} ({} mode", o.space, space->protocol(), o.proxy, o.mode);
-  if (proxy_combines_modules(o.proxy)) fmt::print(", alpha {:.3f} from {}", options.alpha, alpha_source);
+  fmt::print("space {} (protocol {}), proxy {}", space->name(), space->protocol(), o.proxy.describe(options));
+  if (combines_modules) fmt::print(", alpha {:.3f} from {}", options.alpha, alpha_source);
   if (o.from.empty()) {
-    fmt::print("), {} sampled architectures (seed {}) in {:.2f} s\n", o.sample, o.seed, seconds);
+    fmt::print(", {} sampled architectures (seed {}) in {:.2f} s\n", o.sample, o.seed, seconds);
   } else {
-    fmt::print("), {} architectures of {} in {:.2f} s\n", sample.size(), o.from, seconds);
+    fmt::print(", {} architectures of {} in {:.2f} s\n", sample.size(), o.from, seconds);
   }
   fmt::print("(--json prints each architecture's full JSON)\n\n");
   fmt::print("{:>4}  {:>14}  {:>12}  {:>14}  {}\n", "rank", "score", "parameters", "non-embedding", "architecture");
@@ -141,28 +121,6 @@ int run_score(const ScoreOptions& o) {
                row["summary"].get<std::string>());
   }
   return 0;
-}
-}  // namespace
-
-Command add_score_command(CLI::App& app) {
-  auto o = std::make_shared<ScoreOptions>();
-  CLI::App* sub = app.add_subcommand("score", "Score a seeded random sample of a search space and print the best");
-  sub->add_option("--space", o->space, "Search space (flexibert|gpt2)")->capture_default_str();
-  sub->add_option("--protocol", o->protocol,
-                  "Network protocol: flexibert paper|pytorch|trained, gpt2 lts|hwgpt|gpt2 (default: the space's first)");
-  sub->add_option("--proxy", o->proxy, "Proxy (zerolm|spectral|params)")->capture_default_str();
-  o->spectral.add_to(sub);
-  sub->add_option("--mode", o->mode, "expected (closed form) or sampled (Philox initial weights)")->capture_default_str();
-  sub->add_option("--alpha", o->alpha.text, "ZeroLM attention weight, or 'heuristic' (data-free)")->capture_default_str();
-  sub->add_option("--sample", o->sample, "Number of architectures to sample")->capture_default_str();
-  sub->add_option("--seed", o->seed, "Seed of the sample and of sampled weights")->capture_default_str();
-  sub->add_option("--from", o->from, "Score the architectures of this file (a zerolm export, JSON or YAML) instead of a sample");
-  sub->add_option("--top", o->top, "How many of the best to print")->capture_default_str();
-  sub->add_flag("--include-embeddings", o->include_embeddings, "Add embedding matrices' capacity to the ZeroLM score");
-  sub->add_flag("--include-norms", o->include_norms, "Add LayerNorm weights' capacity to the ZeroLM score");
-  sub->add_option("--device", o->device, kDeviceHelp)->capture_default_str();
-  sub->add_flag("--json", o->json, "Print one JSON object");
-  return {sub, [o] { return run_score(*o); }};
 }
 
 }  // namespace zerolm::cli

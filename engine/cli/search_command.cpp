@@ -11,21 +11,12 @@
 #include "engine/config/search_config.hpp"
 #include "engine/core/error.hpp"
 #include "engine/distributed/communicator.hpp"
-#include "engine/distributed/island_search.hpp"
+#include "engine/runs/island_search.hpp"
 #include "engine/runs/stored_search.hpp"
 
 namespace zerolm::cli {
 
 namespace {
-struct SearchOptions {
-  std::string config;
-  std::vector<std::string> overrides;
-  std::string out;
-  std::string resume;
-  std::string device;
-  bool log_json = false;
-  bool distributed = false;
-};
 
 void progress(const SearchRunConfig& c, const GenerationRecord& r, bool json, double rate) {
   const double total = static_cast<double>(c.search.max_evaluations);
@@ -54,11 +45,11 @@ void print_summary(const SearchSummary& s) {
 }
 
 // mpirun -n N zerolm search ... --distributed: one island per rank.
-int run_distributed(const SearchOptions& o) {
+int run_distributed(const CliParams& o) {
   const auto communicator = make_mpi_communicator();
   DistributedSearchOptions d;
   d.resume = o.resume;
-  d.device = o.device;
+  d.device = o.proxy.device;
   const bool json = o.log_json || isatty(STDERR_FILENO) == 0;
   if (o.resume.empty()) {
     d.load_config = [&] {
@@ -80,7 +71,9 @@ int run_distributed(const SearchOptions& o) {
   }
 }
 
-int run_search_command(const SearchOptions& o) {
+}  // namespace
+
+int run_search(const CliParams& o) {
   ZEROLM_CHECK(o.config.empty() != o.resume.empty(), "zerolm search takes a CONFIG.yaml or --resume DIR (one of them)");
   if (o.distributed) return run_distributed(o);
   ZEROLM_CHECK(!launched_with_several_ranks(),
@@ -97,29 +90,14 @@ int run_search_command(const SearchOptions& o) {
     if (!o.out.empty()) c.output = o.out;
     ZEROLM_CHECK(!c.output.empty(), "{}: no output folder: set 'output' in the config or pass --out DIR", o.config);
   }
-  if (!o.device.empty()) c.device = o.device;
+  if (!o.proxy.device.empty()) c.device = o.proxy.device;
   const bool json = o.log_json || isatty(STDERR_FILENO) == 0;
-  const kernels::WeightStatisticsBackend* backend = resolve_device(c.device, c.proxy_options.mode == ProxyMode::sampled);
+  const kernels::WeightStatisticsBackend* backend = resolve_device(c.device, c.proxy, c.proxy_options.mode);
   const SearchSummary s =
       run_stored_search(c, std::move(store), backend, [&](const GenerationRecord& r, double rate) { progress(c, r, json, rate); });
   if (!json) fmt::print(stderr, "\n");
   print_summary(s);
   return 0;
-}
-}  // namespace
-
-Command add_search_command(CLI::App& app) {
-  auto o = std::make_shared<SearchOptions>();
-  CLI::App* sub = app.add_subcommand("search", "Run an architecture search from a YAML config (resumable)");
-  sub->add_option("config", o->config, "Search config (YAML); see experiments/");
-  sub->add_option("--set", o->overrides, "Override a config key: key.path=value (repeatable)");
-  sub->add_option("--out", o->out, "Run folder (default: the config's 'output')");
-  sub->add_option("--resume", o->resume, "Continue the run stored in this folder");
-  sub->add_option("--device", o->device, kDeviceHelp);
-  sub->add_flag("--log-json", o->log_json, "One JSON line per generation on stdout (default when not on a terminal)");
-  sub->add_flag("--distributed", o->distributed,
-                "Under mpirun/srun: an island model, one island per rank, rank 0 writing the run store");
-  return {sub, [o] { return run_search_command(*o); }};
 }
 
 }  // namespace zerolm::cli

@@ -16,14 +16,7 @@
 
 namespace zerolm::cli {
 
-namespace {
-struct SweepOptions {
-  std::string file;
-  std::string out;
-  std::string device;
-};
-
-int run_sweep_command(const SweepOptions& o) {
+int run_sweep(const CliParams& o) {
   // Under mpirun/srun the points are spread over the ranks.
   std::unique_ptr<Communicator> communicator;
   std::optional<tbb::global_control> threads;
@@ -36,14 +29,14 @@ int run_sweep_command(const SweepOptions& o) {
   SweepConfig sweep;
   std::exception_ptr bad_sweep;
   try {
-    sweep = load_sweep_config(o.file);
+    sweep = load_sweep_config(o.sweep);
   } catch (const Error&) {
     if (!communicator) throw;
     bad_sweep = std::current_exception();
   }
   try {
     if (communicator && !communicator->all(bad_sweep == nullptr)) {
-      stop_after_rank_zero_reports(*communicator, bad_sweep, o.file + ": another rank could not read the sweep");
+      stop_after_rank_zero_reports(*communicator, bad_sweep, o.sweep + ": another rank could not read the sweep");
     }
   } catch (const ErrorAlreadyReported&) {
     return 2;
@@ -51,9 +44,9 @@ int run_sweep_command(const SweepOptions& o) {
   SweepRunOptions options;
   options.communicator = communicator.get();
   options.directory = o.out.empty() ? sweep.output : o.out;
-  options.device = o.device;
+  options.device = o.proxy.device;
   options.backend = [](const SearchRunConfig& c) {
-    return resolve_device(c.device, c.proxy_options.mode == ProxyMode::sampled);
+    return resolve_device(c.device, c.proxy, c.proxy_options.mode);
   };
   const std::size_t total = sweep.points().size();
   options.on_point = [&](const SweepPointResult& r) {
@@ -65,7 +58,7 @@ int run_sweep_command(const SweepOptions& o) {
   };
   options.on_start = [&](std::size_t points) {
     if (rank != 0) return;
-    fmt::print(stderr, "zerolm: sweep {}: {} points, {} at a time{}, in {}\n", o.file, points, sweep.parallel,
+    fmt::print(stderr, "zerolm: sweep {}: {} points, {} at a time{}, in {}\n", o.sweep, points, sweep.parallel,
                communicator ? fmt::format(" on each of {} ranks", communicator->size()) : "", options.directory);
   };
   try {
@@ -75,16 +68,6 @@ int run_sweep_command(const SweepOptions& o) {
   }
   if (rank == 0) fmt::print(stderr, "zerolm: sweep done; {}/summary.csv and summary.json\n", options.directory);
   return 0;
-}
-}  // namespace
-
-Command add_sweep_command(CLI::App& app) {
-  auto o = std::make_shared<SweepOptions>();
-  CLI::App* sub = app.add_subcommand("sweep", "Run a grid of searches from a sweep file (resumable; summary.csv/json)");
-  sub->add_option("sweep", o->file, "Sweep file (YAML): base config, axes; see experiments/sweeps/")->required();
-  sub->add_option("--out", o->out, "Sweep folder (default: the sweep's 'output')");
-  sub->add_option("--device", o->device, kDeviceHelp);
-  return {sub, [o] { return run_sweep_command(*o); }};
 }
 
 }  // namespace zerolm::cli

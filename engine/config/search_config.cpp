@@ -8,11 +8,8 @@
 #include <limits>
 
 #include "engine/core/error.hpp"
-#include "engine/config/yaml_fields.hpp"
+#include "engine/core/yaml_fields.hpp"
 #include "engine/core/json_yaml.hpp"
-#include "engine/latency/analytic_latency.hpp"
-#include "engine/latency/lut_latency.hpp"
-#include "engine/latency/measured_latency.hpp"
 
 namespace zerolm {
 
@@ -22,6 +19,74 @@ using yaml_fields::check_keys;
 using yaml_fields::count;
 using yaml_fields::scalar;
 using yaml_fields::where;
+
+// The `proxy:` section: its name, mode and alpha, and the options the proxy's
+// registry entry lists (any other proxy's option is an error that says whose it is).
+void parse_proxy(const std::string& file, const YAML::Node& p, SearchRunConfig& c) {
+  std::vector<std::string> keys{"name", "mode", "alpha"};
+  for (const ProxyOptionSpec* o : all_proxy_options()) keys.push_back(o->key);
+  check_keys(file, p, "proxy", keys);
+  if (p["name"]) {
+    c.proxy = scalar<std::string>(file, p["name"], "proxy.name");
+    try {
+      (void)proxy_descriptor(c.proxy);
+    } catch (const Error& e) {
+      throw e.with_context(where(file, p["name"]) + ": 'proxy.name'");
+    }
+  }
+  const ProxyDescriptor& descriptor = proxy_descriptor(c.proxy);
+  if (p["mode"]) {
+    try {
+      c.proxy_options.mode = parse_proxy_mode(scalar<std::string>(file, p["mode"], "proxy.mode"));
+    } catch (const Error& e) {
+      throw e.with_context(where(file, p["mode"]) + ": 'proxy.mode'");
+    }
+  }
+  if (p["alpha"]) {
+    ZEROLM_CHECK(descriptor.combines_modules, "{}: 'proxy.alpha' does not apply to proxy {} (it takes: {})",
+                 where(file, p["alpha"]), c.proxy, descriptor.option_keys());
+    if (p["alpha"].IsScalar() && p["alpha"].Scalar() == "heuristic") {
+      c.heuristic_alpha = true;
+    } else {
+      c.proxy_options.alpha = scalar<double>(file, p["alpha"], "proxy.alpha");
+      c.heuristic_alpha = false;
+    }
+  }
+  for (const auto& item : p) {
+    const auto key = item.first.as<std::string>();
+    if (key == "name" || key == "mode" || key == "alpha") continue;
+    const ProxyOptionSpec* spec = descriptor.option(key);
+    const std::string field = "proxy." + key;
+    ZEROLM_CHECK(spec != nullptr, "{}: '{}' does not apply to proxy {} (it takes: {})", where(file, item.first), field,
+                 c.proxy, descriptor.option_keys());
+    try {
+      spec->set(scalar<std::string>(file, item.second, field), c.proxy_options);
+    } catch (const Error& e) {
+      throw e.with_context(where(file, item.second) + ": '" + field + "'");
+    }
+  }
+}
+
+// The `latency:` section: a stored model (a resumed run's), or a model kind of
+// the registry with its keys, stored inline.
+nlohmann::json parse_latency(const std::string& file, const YAML::Node& l) {
+  ZEROLM_CHECK(l.IsMap(), "{}: 'latency' must be a mapping", where(file, l));
+  const nlohmann::json section = yaml_to_json(l);
+  const std::string name = l["model"] ? scalar<std::string>(file, l["model"], "latency.model") : "analytic";
+  const LatencyModelKind* kind = find_latency_model_kind(name);
+  ZEROLM_CHECK(kind != nullptr, "{}: 'latency.model': value '{}' is not {}", where(file, l["model"]), name,
+               latency_model_names());
+  if (kind->is_stored(section) && l["model"]) return section;
+  std::vector<std::string> keys = kind->config_keys;
+  keys.push_back("model");
+  for (const auto& item : l) {
+    const auto key = item.first.as<std::string>();
+    ZEROLM_CHECK(std::find(keys.begin(), keys.end(), key) != keys.end(), "{}: 'latency.{}' does not apply to the {} model",
+                 where(file, item.first), key, name);
+  }
+  const auto at = [&](const char* key) { return key != nullptr && l[key] ? where(file, l[key]) : where(file, l); };
+  return kind->from_config(section, std::filesystem::path(file).parent_path().string(), at);
+}
 
 SearchRunConfig parse(const std::string& file, const YAML::Node& root) {
   SearchRunConfig c;
@@ -43,52 +108,7 @@ SearchRunConfig parse(const std::string& file, const YAML::Node& root) {
   if (root["device"]) c.device = scalar<std::string>(file, root["device"], "device");
   if (root["output"]) c.output = scalar<std::string>(file, root["output"], "output");
   if (root["log_every"]) c.log_every = count(file, root["log_every"], "log_every", 1);
-  if (const auto p = root["proxy"]) {
-    check_keys(file, p, "proxy",
-               {"name", "mode", "alpha", "include_embeddings", "include_norms", "count", "statistic", "aggregate", "gain"});
-    if (p["name"]) c.proxy = scalar<std::string>(file, p["name"], "proxy.name");
-    ZEROLM_CHECK(c.proxy == "zerolm" || c.proxy == "params" || c.proxy == "spectral",
-                 "{}: 'proxy.name': value '{}' is not zerolm|spectral|params", where(file, p["name"]), c.proxy);
-    // A named choice parsed by the proxies' own parser, its error placed in the file.
-    const auto parse_name = [&](const char* key, auto parser, auto& into) {
-      if (!p[key]) return;
-      const std::string field = std::string("proxy.") + key;
-      try {
-        into = parser(scalar<std::string>(file, p[key], field));
-      } catch (const Error& e) {
-        throw e.with_context(where(file, p[key]) + ": '" + field + "'");
-      }
-    };
-    parse_name("statistic", parse_spectral_statistic, c.proxy_options.statistic);
-    parse_name("aggregate", parse_layer_aggregate, c.proxy_options.aggregate);
-    if (p["gain"]) {
-      c.proxy_options.gain = scalar<double>(file, p["gain"], "proxy.gain");
-      ZEROLM_CHECK(std::isfinite(c.proxy_options.gain) && c.proxy_options.gain > 0.0,
-                   "{}: 'proxy.gain': value {} must be positive", where(file, p["gain"]), c.proxy_options.gain);
-    }
-    if (p["mode"]) {
-      const auto mode = scalar<std::string>(file, p["mode"], "proxy.mode");
-      ZEROLM_CHECK(mode == "expected" || mode == "sampled", "{}: 'proxy.mode': value '{}' is not expected|sampled",
-                   where(file, p["mode"]), mode);
-      c.proxy_options.mode = parse_proxy_mode(mode);
-    }
-    if (p["alpha"]) {
-      if (p["alpha"].IsScalar() && p["alpha"].Scalar() == "heuristic") {
-        c.heuristic_alpha = true;
-      } else {
-        c.proxy_options.alpha = scalar<double>(file, p["alpha"], "proxy.alpha");
-        c.heuristic_alpha = false;
-      }
-    }
-    if (p["include_embeddings"]) c.proxy_options.include_embeddings = scalar<bool>(file, p["include_embeddings"], "proxy.include_embeddings");
-    if (p["include_norms"]) c.proxy_options.include_norms = scalar<bool>(file, p["include_norms"], "proxy.include_norms");
-    if (p["count"]) {
-      const auto what = scalar<std::string>(file, p["count"], "proxy.count");
-      ZEROLM_CHECK(what == "total" || what == "non_embedding", "{}: 'proxy.count': value '{}' is not total|non_embedding",
-                   where(file, p["count"]), what);
-      c.proxy_options.count = what == "total" ? ParameterCount::total : ParameterCount::non_embedding;
-    }
-  }
+  if (const auto p = root["proxy"]) parse_proxy(file, p, c);
   if (const auto i = root["islands"]) {
     check_keys(file, i, "islands", {"migrate_every", "migrants"});
     if (i["migrate_every"]) c.islands.migrate_every = count(file, i["migrate_every"], "islands.migrate_every", 1);
@@ -99,9 +119,11 @@ SearchRunConfig parse(const std::string& file, const YAML::Node& root) {
                {"strategy", "population", "tournament", "children", "archive_parents", "max_evaluations", "max_seconds"});
     if (s["strategy"]) {
       const auto strategy = scalar<std::string>(file, s["strategy"], "search.strategy");
-      ZEROLM_CHECK(strategy == "evolution" || strategy == "random" || strategy == "exact",
-                   "{}: 'search.strategy': value '{}' is not evolution|random|exact", where(file, s["strategy"]), strategy);
-      c.search.strategy = parse_search_strategy(strategy);
+      try {
+        c.search.strategy = parse_search_strategy(strategy);
+      } catch (const Error& e) {
+        throw e.with_context(where(file, s["strategy"]) + ": 'search.strategy'");
+      }
     }
     if (s["population"]) c.search.population = count(file, s["population"], "search.population", 1);
     if (s["tournament"]) c.search.tournament = count(file, s["tournament"], "search.tournament", 1);
@@ -117,63 +139,7 @@ SearchRunConfig parse(const std::string& file, const YAML::Node& root) {
     ZEROLM_CHECK(c.search.tournament <= c.search.population, "{}: 'search.tournament': value {} exceeds the population {}",
                  where(file, s["tournament"] ? s["tournament"] : s), c.search.tournament, c.search.population);
   }
-  if (const auto l = root["latency"]) {
-    if (l.IsMap() && (l["milliseconds_per_unit"] || l["layers"])) {  // an inline analytic or lut model (a stored config)
-      c.latency = yaml_to_json(l);
-    } else {
-      check_keys(file, l, "latency", {"model", "file", "device", "batch", "sequence", "warmup", "repeats", "threads"});
-      const std::string model = l["model"] ? scalar<std::string>(file, l["model"], "latency.model") : "analytic";
-      const auto only = [&](std::initializer_list<const char*> allowed) {
-        for (const auto& item : l) {
-          const auto key = item.first.as<std::string>();
-          const bool ok = key == "model" || std::any_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; });
-          ZEROLM_CHECK(ok, "{}: 'latency.{}' does not apply to the {} model", where(file, item.first), key, model);
-        }
-      };
-      const auto from_file = [&](const std::string& kind) {
-        auto path = std::filesystem::path(scalar<std::string>(file, l["file"], "latency.file"));
-        if (path.is_relative()) path = std::filesystem::path(file).parent_path() / path;
-        try {
-          const auto json = read_json_file(path.string());
-          c.latency = kind == "lut" ? LutLatencyModel::from_json(json, path.string()).to_json()
-                                    : AnalyticLatencyModel::from_json(json, path.string()).to_json();
-        } catch (const Error& e) {
-          throw e.with_context(where(file, l["file"]));
-        }
-      };
-      if (model == "analytic" && l["file"]) {
-        only({"file"});
-        from_file(model);
-      } else if (model == "analytic") {
-        only({"device", "batch", "sequence"});
-        const Workload workload{l["batch"] ? scalar<double>(file, l["batch"], "latency.batch") : 8.0,
-                                l["sequence"] ? scalar<double>(file, l["sequence"], "latency.sequence") : 1024.0};
-        const std::string device = l["device"] ? scalar<std::string>(file, l["device"], "latency.device") : "h100";
-        try {
-          c.latency = AnalyticLatencyModel::for_device(device, workload).to_json();
-        } catch (const Error& e) {
-          throw e.with_context(where(file, l["device"]));
-        }
-      } else if (model == "lut") {
-        only({"file"});
-        ZEROLM_CHECK(l["file"], "{}: 'latency' with model lut needs a 'file' (from zerolm latency profile or fit)",
-                     where(file, l));
-        from_file(model);
-      } else if (model == "measured") {
-        only({"device", "batch", "sequence", "warmup", "repeats", "threads"});
-        try {
-          c.latency = MeasuredLatencyModel::to_json(MeasuredLatencyModel::workload_from_json(yaml_to_json(l), "latency"));
-        } catch (const Error& e) {
-          throw e.with_context(where(file, l));
-        }
-        const auto device = c.latency["device"].get<std::string>();
-        ZEROLM_CHECK(device == "cpu" || device == "cuda", "{}: 'latency.device': value '{}' is not cpu|cuda",
-                     where(file, l["device"] ? l["device"] : l), device);
-      } else {
-        ZEROLM_FAIL("{}: 'latency.model': value '{}' is not analytic|lut|measured", where(file, l["model"]), model);
-      }
-    }
-  }
+  if (const auto l = root["latency"]) c.latency = parse_latency(file, l);
   if (const auto k = root["constraints"]) {
     check_keys(file, k, "constraints", {"max_parameters", "max_latency"});
     if (k["max_latency"]) {
@@ -217,14 +183,12 @@ std::unique_ptr<SearchSpace> SearchRunConfig::make_space() const {
 }
 
 nlohmann::json SearchRunConfig::to_json() const {
-  nlohmann::json proxy_json{{"name", proxy}, {"mode", proxy_mode_name(proxy_options.mode)},
-                            {"include_embeddings", proxy_options.include_embeddings},
-                            {"include_norms", proxy_options.include_norms},
-                            {"count", proxy_options.count == ParameterCount::total ? "total" : "non_embedding"},
-                            {"statistic", spectral_statistic_name(proxy_options.statistic)},
-                            {"aggregate", layer_aggregate_name(proxy_options.aggregate)},
-                            {"gain", proxy_options.gain}};
-  proxy_json["alpha"] = heuristic_alpha ? nlohmann::json("heuristic") : nlohmann::json(proxy_options.alpha);
+  const ProxyDescriptor& descriptor = proxy_descriptor(proxy);
+  nlohmann::json proxy_json{{"name", proxy}, {"mode", proxy_mode_name(proxy_options.mode)}};
+  for (const auto& o : descriptor.options) proxy_json[o.key] = o.get(proxy_options);
+  if (descriptor.combines_modules) {
+    proxy_json["alpha"] = heuristic_alpha ? nlohmann::json("heuristic") : nlohmann::json(proxy_options.alpha);
+  }
   nlohmann::json out{{"space", space},
                      {"protocol", protocol},
                      {"choices", choices},

@@ -2,7 +2,7 @@
 
 #include <filesystem>
 
-#include "engine/config/yaml_fields.hpp"
+#include "engine/core/yaml_fields.hpp"
 #include "engine/core/json_yaml.hpp"
 
 namespace zerolm {

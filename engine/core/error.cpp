@@ -4,7 +4,7 @@
 
 namespace zerolm {
 
-namespace {
+namespace detail {
 // Keep the origin short and stable: the path below the project root.
 std::string project_relative(const char* path) {
   std::string_view view(path);
@@ -13,12 +13,20 @@ std::string project_relative(const char* path) {
   }
   return std::string(view);
 }
-}  // namespace
+
+void throw_error(const char* source_file, int source_line, std::string message) {
+  throw Error(std::move(message), source_file, source_line);
+}
+
+void throw_internal_error(const char* source_file, int source_line, const char* condition, std::string message) {
+  throw InternalError(condition, message, source_file, source_line);
+}
+}  // namespace detail
 
 Error::Error(std::string message, const char* source_file, int source_line)
     : std::runtime_error(message),
       message_(std::move(message)),
-      origin_(fmt::format("{}:{}", project_relative(source_file), source_line)) {}
+      origin_(fmt::format("{}:{}", detail::project_relative(source_file), source_line)) {}
 
 Error Error::with_context(const std::string& prefix) const {
   Error copy(prefix + ": " + message_, "", 0);
@@ -26,10 +34,9 @@ Error Error::with_context(const std::string& prefix) const {
   return copy;
 }
 
-namespace detail {
-void throw_error(const char* source_file, int source_line, std::string message) {
-  throw Error(std::move(message), source_file, source_line);
-}
-}  // namespace detail
+InternalError::InternalError(const std::string& condition, const std::string& message, const char* source_file,
+                             int source_line)
+    : std::logic_error(fmt::format("{} ({} does not hold)", message, condition)),
+      origin_(fmt::format("{}:{}", detail::project_relative(source_file), source_line)) {}
 
 }  // namespace zerolm

@@ -44,10 +44,6 @@ struct ErrorAlreadyReported : std::exception {
 [[noreturn]] void stop_after_rank_zero_reports(Communicator& communicator, std::exception_ptr error,
                                                const std::string& fallback);
 
-// This process's rank as the launcher's environment says (0 when not launched
-// by one), readable before MPI is initialised.
-int launcher_rank();
-
 // Threads for this rank's TBB work: the node's cores shared by its ranks, and
 // no more than the cores the launcher binds the rank to. Rank 0 prints a note
 // when the binding leaves the rank fewer cores than its share (OpenMPI binds

@@ -31,14 +31,6 @@ bool launched_with_several_ranks() {
   return false;
 }
 
-int launcher_rank() {
-  for (const char* name : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"}) {
-    const char* value = std::getenv(name);
-    if (value != nullptr) return std::atoi(value);
-  }
-  return 0;
-}
-
 void stop_after_rank_zero_reports(Communicator& communicator, std::exception_ptr error, const std::string& fallback) {
   if (communicator.rank() == 0) {
     std::string line = fallback;

@@ -8,6 +8,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <span>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -66,6 +68,38 @@ class LatencyModel {
   virtual std::vector<std::pair<std::uint64_t, double>> take_new_measurements() { return {}; }
   virtual void remember(std::uint64_t /*architecture_hash*/, double /*ms*/) {}
 };
+
+// One entry of the latency-model registry (engine/latency/latency_model.cpp):
+// what a config's `latency:` section may say for it, how the run stores it,
+// and (for fitted kinds) how `zerolm latency fit` fits it.
+struct LatencyModelKind {
+  std::string name;
+  std::string description;
+  std::vector<std::string> config_keys;  // besides `model`
+  // The model a run stores (inline, so a stored run never reads the file again)
+  // from the config section's keys; `where(key)` places an error in the config
+  // file (the section itself when `key` is absent), `config_dir` resolves
+  // relative file names.
+  std::function<nlohmann::json(const nlohmann::json& section, const std::string& config_dir,
+                               const std::function<std::string(const char* key)>& where)>
+      from_config;
+  // Whether `section` is already this kind's stored form (a stored config's),
+  // which no user config has; such a section is taken as it is.
+  std::function<bool(const nlohmann::json& section)> is_stored;
+  std::function<std::unique_ptr<LatencyModel>(const nlohmann::json& stored, const std::string& source,
+                                              const SearchSpace& space)>
+      make;
+  // Fitted to measured records (empty: this kind is not fitted).
+  std::function<std::unique_ptr<LatencyModel>(std::span<const ModelSpec> specs, std::span<const double> measured_ms,
+                                              Workload workload, const std::string& device)>
+      fit;
+};
+
+const std::vector<LatencyModelKind>& latency_models();
+// nullptr when `name` is not a kind.
+const LatencyModelKind* find_latency_model_kind(std::string_view name);
+std::string latency_model_names();         // "analytic|lut|measured"
+std::string fitted_latency_model_names();  // "analytic|lut"
 
 // A model from its JSON (a file's content or a run's stored config); `source`
 // names it in errors. `space` is what `measured` instantiates networks of.

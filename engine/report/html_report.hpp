@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "engine/scoring/rank.hpp"
+#include "engine/rank/rank.hpp"
 
 namespace zerolm::report {
 

@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <cmath>
 
-#include "engine/calibration/calibrate.hpp"
 #include "engine/core/error.hpp"
 #include "engine/latency/latency_model.hpp"
+#include "engine/runs/run_setup.hpp"
 #include "engine/search/exact_search.hpp"
 
 namespace zerolm {
@@ -30,9 +30,6 @@ SearchSummary summary_of(const RunStore& store, const SearchSpace& space, const 
 // archive are the front, so export, report and resume read it like any run.
 SearchSummary run_exact(const SearchRunConfig& c, const SearchSpace& space, const Proxy& proxy, RunStore& store,
                         const SearchProgress& progress) {
-  ZEROLM_CHECK(c.search.objectives == ObjectiveSet::proxy_parameters && c.latency.is_null(),
-               "search strategy exact: objectives must be [proxy, parameters] without a latency model");
-  ZEROLM_CHECK(!std::isfinite(c.search.max_latency), "search strategy exact: constraints.max_latency needs a latency model");
   if (!store.has_checkpoint()) {
     const ExactSearchResult exact = exact_search(space, proxy, c.search.max_parameters);
     SearchState state;
@@ -66,34 +63,23 @@ SearchSummary run_exact(const SearchRunConfig& c, const SearchSpace& space, cons
 
 SearchSummary run_stored_search(SearchRunConfig c, std::optional<RunStore> store,
                                 const kernels::WeightStatisticsBackend* backend, const SearchProgress& progress) {
-  const auto space = c.make_space();
-  c.protocol = std::string(space->protocol());
-  ProxyOptions options = c.proxy_options;
-  options.backend = backend;
   if (!store) {
-    if (proxy_combines_modules(c.proxy) && c.heuristic_alpha) {
-      options.alpha = default_heuristic_alpha(*space, options, c.proxy);
-      // Stored resolved, so a resumed run scores with the very same alpha.
-      c.proxy_options.alpha = options.alpha;
-      c.heuristic_alpha = false;
-    }
+    prepare_new_run(c);
     store.emplace(RunStore::create(c.output, c.to_json()));
   }
   ZEROLM_CHECK(store->islands() == 0,
                "{}: a distributed run of {} islands; resume it with: mpirun -n {} zerolm search --resume {} --distributed",
                store->directory(), store->islands(), store->islands(), store->directory());
-  const auto proxy = make_proxy(c.proxy, options);
-  if (c.search.strategy == SearchStrategy::exact) return run_exact(c, *space, *proxy, *store, progress);
-  const auto latency = c.make_latency_model(*space);
-  SearchConfig search = c.search;
-  search.latency = latency.get();
-  SearchRun run(*space, *proxy, search);
+  const RunParts parts = make_run_parts(c, backend);
+  const SearchSpace& space = *parts.space;
+  if (c.search.strategy == SearchStrategy::exact) return run_exact(c, space, *parts.proxy, *store, progress);
+  SearchRun run(space, *parts.proxy, parts.search);
   if (store->has_checkpoint()) {
     const auto measured = store->measured_latencies();
-    if (latency) {
-      for (const auto& [hash, ms] : measured) latency->remember(hash, ms);
+    if (parts.latency) {
+      for (const auto& [hash, ms] : measured) parts.latency->remember(hash, ms);
     }
-    auto [state, cache] = store->load(*space, c.search.objectives);
+    auto [state, cache] = store->load(space, c.search.objectives);
     run.restore(std::move(state), cache);
     fmt::print(stderr, "zerolm: resuming {} at generation {} ({} evaluations, {} latencies measured earlier)\n",
                store->directory(), run.state().generation, run.state().evaluations, measured.size());
@@ -102,8 +88,9 @@ SearchSummary run_stored_search(SearchRunConfig c, std::optional<RunStore> store
   double last_seconds = run.state().history.empty() ? 0.0 : run.state().history.back().seconds;
   while (!run.finished()) {
     const auto evaluated = run.step();
-    store->commit_generation(*space, run.state(), evaluated,
-                             latency ? latency->take_new_measurements() : std::vector<std::pair<std::uint64_t, double>>{});
+    store->commit_generation(space, run.state(), evaluated,
+                             parts.latency ? parts.latency->take_new_measurements()
+                                           : std::vector<std::pair<std::uint64_t, double>>{});
     const auto& r = run.state().history.back();
     if (progress && (r.generation % std::max<std::size_t>(c.log_every, 1) == 0 || run.finished())) {
       progress(r, static_cast<double>(r.evaluations - last_evaluations) / std::max(r.seconds - last_seconds, 1e-9));
@@ -112,7 +99,7 @@ SearchSummary run_stored_search(SearchRunConfig c, std::optional<RunStore> store
     }
   }
   store->mark_finished();
-  return summary_of(*store, *space, run.state());
+  return summary_of(*store, space, run.state());
 }
 
 SearchSummary summarize_run(const RunStore& store) {

@@ -14,6 +14,7 @@
 #include <tbb/parallel_for.h>
 
 #include "engine/core/error.hpp"
+#include "proxies/proxy.hpp"
 
 namespace zerolm {
 
@@ -117,13 +118,174 @@ bool has_run_tables(sqlite3* db) {
   return tables.step() && tables.integer(0) == 1;
 }
 
+void exec(sqlite3* db, const std::string& sql, const std::string& where) {
+  char* error = nullptr;
+  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+    const std::string why = error != nullptr ? error : "unknown error";
+    sqlite3_free(error);
+    ZEROLM_FAIL("{}: run store: {}", where, why);
+  }
+}
+
+std::string meta_of(sqlite3* db, const std::string& key) {
+  Statement s(db, "SELECT value FROM meta WHERE key = ?");
+  s.bind(1, key);
+  return s.step() ? s.text(0) : "";
+}
+
+void set_meta_of(sqlite3* db, const std::string& key, const std::string& value) {
+  Statement(db, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)").bind(1, key).bind(2, value).run();
+}
+
+Checkpoint read_checkpoint(const std::string& text, const std::string& where) {
+  try {
+    return Checkpoint::from_json(nlohmann::json::parse(text));
+  } catch (const nlohmann::json::exception& e) {
+    ZEROLM_FAIL("{}: the checkpoint is not JSON: {}", where, e.what());
+  } catch (const Error& e) {
+    throw e.with_context(where);
+  }
+}
+
+// ---------------------------------------------------------------- schema versions
+//
+// Version 1: the first stores (no latencies table, no islands).
+// Version 2: measured latencies and distributed runs (island tables).
+// Version 3: checkpoints as named fields (engine/store/checkpoint.hpp); the
+//            stored config holds only the chosen proxy's own options.
+// Stores before version 3 carry no `schema_version`; their tables tell 1 from 2.
+
+int stored_schema_version(sqlite3* db) {
+  const std::string text = meta_of(db, "schema_version");
+  if (!text.empty()) return std::stoi(text);
+  Statement island_column(db, "SELECT count(*) FROM pragma_table_info('evaluations') WHERE name = 'island'");
+  return island_column.step() && island_column.integer(0) == 1 ? 2 : 1;
+}
+
+void migrate_to_2(sqlite3* db, const std::string& where) {
+  exec(db, "CREATE TABLE IF NOT EXISTS latencies(hash TEXT PRIMARY KEY, milliseconds REAL);", where);
+  Statement island_column(db, "SELECT count(*) FROM pragma_table_info('evaluations') WHERE name = 'island'");
+  if (island_column.step() && island_column.integer(0) == 0) {
+    exec(db, "ALTER TABLE evaluations ADD COLUMN island INTEGER NOT NULL DEFAULT 0;" + std::string(kIslandTables), where);
+  }
+}
+
+// Version 2 wrote [proxy, parameters, latency] arrays, the best as a hex hash
+// (single-process and global checkpoints) or as [hash, text, score, parameters,
+// latency] (an island's).
+Checkpoint checkpoint_from_version_2(sqlite3* db, const nlohmann::json& old) {
+  Checkpoint c;
+  c.generation = old.at("generation").get<std::size_t>();
+  c.evaluations = old.at("evaluations").get<std::size_t>();
+  c.have_best = old.at("have_best").get<bool>();
+  const auto& r = old.at("reference");
+  c.reference = {r.at(0).get<double>(), r.at(1).get<double>(), r.at(2).get<double>()};
+  c.seconds = old.at("seconds").get<double>();
+  c.islands = old.value("islands", std::size_t{0});
+  c.joined = old.value("joined", std::int64_t{0});
+  c.archive_position = old.value("archive_position", std::int64_t{0});
+  const auto& best = old.at("best");
+  if (best.is_array()) {
+    c.best = {best.at(0).get<std::uint64_t>(), best.at(1).get<std::string>(), best.at(2).get<double>(),
+              best.at(3).get<double>(), best.at(4).get<double>()};
+  } else if (best.is_string() && !best.get<std::string>().empty()) {
+    c.best.hash = parse_hash_hex(best.get<std::string>());
+    Statement objectives(db, "SELECT score, parameters, latency FROM evaluations WHERE hash = ? LIMIT 1");
+    objectives.bind(1, best.get<std::string>());
+    if (objectives.step()) {
+      c.best.score = objectives.real(0);
+      c.best.parameters = objectives.real(1);
+      c.best.latency = objectives.real(2);
+    }
+  }
+  return c;
+}
+
+// A stored config as the current parser reads it: the chosen proxy's own
+// options only (version 2 stored every proxy's).
+nlohmann::json config_from_version_2(nlohmann::json config) {
+  if (!config.contains("proxy") || !config["proxy"].is_object()) return config;
+  auto& proxy = config["proxy"];
+  const ProxyDescriptor& descriptor = proxy_descriptor(proxy.value("name", std::string("zerolm")));
+  nlohmann::json kept = nlohmann::json::object();
+  for (const auto& [key, value] : proxy.items()) {
+    const bool own = key == "name" || key == "mode" || (key == "alpha" && descriptor.combines_modules) ||
+                     descriptor.option(key) != nullptr;
+    if (own) kept[key] = value;
+  }
+  proxy = kept;
+  return config;
+}
+
+void migrate_to_3(sqlite3* db, const std::string& where) {
+  try {
+    if (const std::string text = meta_of(db, "checkpoint"); !text.empty()) {
+      set_meta_of(db, "checkpoint", checkpoint_from_version_2(db, nlohmann::json::parse(text)).to_json().dump());
+    }
+    std::vector<std::pair<std::int64_t, std::string>> islands;
+    Statement rows(db, "SELECT island, checkpoint FROM islands");
+    while (rows.step()) islands.emplace_back(rows.integer(0), rows.text(1));
+    Statement update(db, "UPDATE islands SET checkpoint = ? WHERE island = ?");
+    for (const auto& [island, text] : islands) {
+      update.bind(1, checkpoint_from_version_2(db, nlohmann::json::parse(text)).to_json().dump()).bind(2, island).run();
+    }
+    set_meta_of(db, "config", config_from_version_2(nlohmann::json::parse(meta_of(db, "config"))).dump());
+  } catch (const nlohmann::json::exception& e) {
+    ZEROLM_FAIL("{}: cannot migrate the run store to schema version 3: {}", where, e.what());
+  }
+}
+
+struct Migration {
+  int version;  // the version it brings a store to
+  void (*apply)(sqlite3* db, const std::string& where);
+};
+constexpr Migration kMigrations[] = {{2, migrate_to_2}, {3, migrate_to_3}};
+
+// Every migration the store lacks, in order, in one transaction.
+void migrate_database(sqlite3* db, const std::string& where) {
+  const int version = stored_schema_version(db);
+  ZEROLM_CHECK(version <= RunStore::kSchemaVersion,
+               "{}: the run store has schema version {}, newer than this zerolm's {}; use a newer zerolm", where,
+               version, RunStore::kSchemaVersion);
+  if (version == RunStore::kSchemaVersion) return;
+  exec(db, "BEGIN IMMEDIATE", where);
+  try {
+    for (const Migration& m : kMigrations) {
+      if (m.version > version) m.apply(db, where);
+    }
+    set_meta_of(db, "schema_version", std::to_string(RunStore::kSchemaVersion));
+    exec(db, "COMMIT", where);
+  } catch (...) {
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
+// A copy of `db` in memory (for migrating a store opened read-only).
+sqlite3* copy_to_memory(sqlite3* db, const std::string& where) {
+  sqlite3* memory = nullptr;
+  ZEROLM_CHECK(sqlite3_open_v2(":memory:", &memory, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) == SQLITE_OK,
+               "{}: cannot open an in-memory database", where);
+  sqlite3_backup* backup = sqlite3_backup_init(memory, "main", db, "main");
+  const int rc = backup != nullptr ? sqlite3_backup_step(backup, -1) : SQLITE_ERROR;
+  sqlite3_backup_finish(backup);
+  if (rc != SQLITE_DONE) {
+    const std::string why = sqlite3_errmsg(memory);
+    sqlite3_close(memory);
+    ZEROLM_FAIL("{}: cannot read the run store: {}", where, why);
+  }
+  return memory;
+}
+
+// The population's or the best architecture's evaluation.
+const EvaluatedArchitecture& evaluated(const std::unordered_map<std::uint64_t, EvaluatedArchitecture>& by_hash,
+                                       std::uint64_t hash) {
+  const auto it = by_hash.find(hash);
+  ZEROLM_CHECK(it != by_hash.end(), "the run store names architecture {} that it never evaluated", hash_hex(hash));
+  return it->second;
+}
 }  // namespace
 
-std::string hash_hex(std::uint64_t hash) { return fmt::format("{:016x}", hash); }
-nlohmann::json objectives_json(const Objectives& o) { return {o.proxy, o.parameters, o.latency}; }
-Objectives objectives_from_json(const nlohmann::json& value) {
-  return {value.at(0).get<double>(), value.at(1).get<double>(), value.at(2).get<double>()};
-}
 
 RunStore::RunStore(std::string directory, sqlite3* db, int lock_fd)
     : directory_(std::move(directory)), db_(db), lock_fd_(lock_fd) {}
@@ -133,7 +295,7 @@ void RunStore::read_archive_rows() {
   archive_position_ = 0;
   Statement rows(db_, "SELECT hash, position FROM archive");
   while (rows.step()) {
-    stored_archive_.insert(std::stoull(rows.text(0), nullptr, 16));
+    stored_archive_.insert(parse_hash_hex(rows.text(0)));
     archive_position_ = std::max(archive_position_, rows.integer(1) + 1);
   }
 }
@@ -154,24 +316,13 @@ RunStore::~RunStore() {
   if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the lock
 }
 
-void RunStore::execute(const std::string& sql) const {
-  char* error = nullptr;
-  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
-    const std::string why = error != nullptr ? error : "unknown error";
-    sqlite3_free(error);
-    ZEROLM_FAIL("{}: run store: {}", directory_, why);
-  }
-}
+void RunStore::execute(const std::string& sql) const { exec(db_, sql, directory_); }
 
-std::string RunStore::meta(const std::string& key) const {
-  Statement s(db_, "SELECT value FROM meta WHERE key = ?");
-  s.bind(1, key);
-  return s.step() ? s.text(0) : "";
-}
+std::string RunStore::meta(const std::string& key) const { return meta_of(db_, key); }
 
-void RunStore::set_meta(const std::string& key, const std::string& value) const {
-  Statement(db_, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)").bind(1, key).bind(2, value).run();
-}
+void RunStore::set_meta(const std::string& key, const std::string& value) const { set_meta_of(db_, key, value); }
+
+int RunStore::schema_version() const { return stored_schema_version(db_); }
 
 RunStore RunStore::create(const std::string& directory, const nlohmann::json& config, std::size_t islands) {
   std::error_code ec;
@@ -199,6 +350,7 @@ RunStore RunStore::create(const std::string& directory, const nlohmann::json& co
       "CREATE TABLE latencies(hash TEXT PRIMARY KEY, milliseconds REAL);" +
       std::string(kIslandTables));
   store.set_meta("config", config.dump());
+  store.set_meta("schema_version", std::to_string(kSchemaVersion));
   store.set_meta("status", "running");
   if (islands > 0) store.set_meta("islands", std::to_string(islands));
   store.execute("COMMIT");
@@ -219,7 +371,18 @@ bool RunStore::initialised(const std::string& directory) {
 RunStore RunStore::open_read_only(const std::string& directory) {
   const auto path = std::filesystem::path(directory) / kDatabase;
   ZEROLM_CHECK(std::filesystem::exists(path), "{}: no run here (no {})", directory, path.string());
-  return RunStore(directory, open_database(directory, SQLITE_OPEN_READONLY), -1);
+  RunStore store(directory, open_database(directory, SQLITE_OPEN_READONLY), -1);
+  ZEROLM_CHECK(has_run_tables(store.db_), "{}: the run store holds nothing yet (it is being created, or its creation "
+               "was interrupted)", directory);
+  if (stored_schema_version(store.db_) < kSchemaVersion) {
+    // An older store is read as it would be after migrating, without writing it.
+    sqlite3* memory = copy_to_memory(store.db_, directory);
+    sqlite3_close(store.db_);
+    store.db_ = memory;
+    migrate_database(store.db_, directory);
+  }
+  store.read_archive_rows();
+  return store;
 }
 
 RunStore RunStore::open(const std::string& directory) {
@@ -230,13 +393,8 @@ RunStore RunStore::open(const std::string& directory) {
   ZEROLM_CHECK(has_run_tables(store.db_),
                "{}: the run store was interrupted while it was being created and holds nothing; remove {} and start "
                "the run again", directory, path.string());
-  store.execute("PRAGMA journal_mode=WAL; CREATE TABLE IF NOT EXISTS latencies(hash TEXT PRIMARY KEY, milliseconds REAL);");
-  // Stores written before distributed runs existed lack the island tables.
-  Statement island_column(store.db_, "SELECT count(*) FROM pragma_table_info('evaluations') WHERE name = 'island'");
-  if (island_column.step() && island_column.integer(0) == 0) {
-    store.execute("BEGIN IMMEDIATE; ALTER TABLE evaluations ADD COLUMN island INTEGER NOT NULL DEFAULT 0;" +
-                  std::string(kIslandTables) + "COMMIT;");
-  }
+  store.execute("PRAGMA journal_mode=WAL;");
+  migrate_database(store.db_, directory);
   store.read_archive_rows();
   return store;
 }
@@ -293,17 +451,21 @@ void RunStore::commit_generation(const SearchSpace& space, const SearchState& st
     for (const auto& e : state.population) population.bind(1, member++).bind(2, hash_hex(e.architecture.hash())).run();
   };
   const auto& h = state.history.back();
-  const nlohmann::json checkpoint{{"generation", state.generation},
-                                  {"evaluations", state.evaluations},
-                                  {"best", hash_hex(state.best.architecture.hash())},
-                                  {"have_best", state.have_best},
-                                  {"reference", objectives_json(state.reference)},
-                                  {"seconds", h.seconds}};
+  Checkpoint checkpoint;
+  checkpoint.generation = state.generation;
+  checkpoint.evaluations = state.evaluations;
+  checkpoint.have_best = state.have_best;
+  checkpoint.best.hash = state.best.architecture.hash();
+  checkpoint.best.score = state.best.score;
+  checkpoint.best.parameters = state.best.parameters;
+  checkpoint.best.latency = state.best.latency;
+  checkpoint.reference = state.reference;
+  checkpoint.seconds = h.seconds;
   commit(space, generation, rows, state.archive, h, checkpoint);
 }
 
 void RunStore::commit(const SearchSpace& space, std::size_t generation, const std::function<void()>& rows,
-                      const ParetoArchive& archive, const GenerationRecord& record, const nlohmann::json& checkpoint) {
+                      const ParetoArchive& archive, const GenerationRecord& record, const Checkpoint& checkpoint) {
   maybe_die(generation, "before_commit");
   // The archive changes by a few members per generation: write the difference.
   // Positions only grow, so ORDER BY position is the archive's own order.
@@ -324,7 +486,7 @@ void RunStore::commit(const SearchSpace& space, std::size_t generation, const st
         .bind(1, static_cast<std::int64_t>(record.generation)).bind(2, static_cast<std::int64_t>(record.evaluations))
         .bind(3, record.best_score).bind(4, static_cast<std::int64_t>(record.archive_size)).bind(5, record.hypervolume)
         .bind(6, record.seconds).run();
-    set_meta("checkpoint", checkpoint.dump());
+    set_meta("checkpoint", checkpoint.to_json().dump());
     execute("COMMIT");
   } catch (...) {
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
@@ -335,15 +497,15 @@ void RunStore::commit(const SearchSpace& space, std::size_t generation, const st
   maybe_die(generation, "after_commit");
 }
 
-nlohmann::json RunStore::checkpoint() const {
+Checkpoint RunStore::checkpoint() const {
   const std::string text = meta("checkpoint");
   ZEROLM_CHECK(!text.empty(), "{}: the run has no checkpoint yet", directory_);
-  return nlohmann::json::parse(text);
+  return read_checkpoint(text, directory_);
 }
 
 void RunStore::commit_islands(const SearchSpace& space, std::size_t generation, std::span<const IslandGeneration> islands,
                               std::size_t population, const ParetoArchive& global_archive, const GenerationRecord& record,
-                              const nlohmann::json& checkpoint) {
+                              const Checkpoint& checkpoint) {
   // Texts the islands sent once serve every later row of the same architecture.
   for (const auto& island : islands) {
     for (const auto* rows : {&island.immigrants, &island.evaluated, &island.archive_added}) {
@@ -371,7 +533,7 @@ void RunStore::commit_islands(const SearchSpace& space, std::size_t generation, 
     const auto g = static_cast<std::int64_t>(generation);
     for (const auto& island : islands) {
       const auto i = static_cast<std::int64_t>(island.island);
-      auto joined = island.checkpoint.at("joined").get<std::int64_t>() -
+      auto joined = island.checkpoint.joined -
                     static_cast<std::int64_t>(island.immigrants.size() + island.evaluated.size());
       for (const auto* joins : {&island.immigrants, &island.evaluated}) {
         for (const auto& r : *joins) {
@@ -386,13 +548,13 @@ void RunStore::commit_islands(const SearchSpace& space, std::size_t generation, 
       }
       for (const auto& r : island.immigrants) migration.bind(1, g).bind(2, i).bind(3, hash_hex(r.hash)).run();
       for (std::uint64_t hash : island.archive_removed) archive_remove.bind(1, i).bind(2, hash_hex(hash)).run();
-      auto position = island.checkpoint.at("archive_position").get<std::int64_t>() -
+      auto position = island.checkpoint.archive_position -
                       static_cast<std::int64_t>(island.archive_added.size());
       for (const auto& r : island.archive_added) {
         archive_insert.bind(1, i).bind(2, position++).bind(3, hash_hex(r.hash)).bind_stable(4, text_of(r)).bind(5, r.score)
             .bind(6, r.parameters).bind(7, r.latency).run();
       }
-      island_checkpoint.bind(1, i).bind(2, island.checkpoint.dump()).run();
+      island_checkpoint.bind(1, i).bind(2, island.checkpoint.to_json().dump()).run();
     }
   };
   commit(space, generation, rows, global_archive, record, checkpoint);
@@ -400,14 +562,16 @@ void RunStore::commit_islands(const SearchSpace& space, std::size_t generation, 
 
 std::vector<IslandRestart> RunStore::load_islands(std::size_t islands) const {
   std::vector<IslandRestart> out(islands);
+  std::vector<bool> seen(islands, false);
   Statement checkpoints(db_, "SELECT island, checkpoint FROM islands");
   while (checkpoints.step()) {
     const auto i = static_cast<std::size_t>(checkpoints.integer(0));
     ZEROLM_CHECK(i < islands, "{}: the store holds island {}, but the run has {} islands", directory_, i, islands);
-    out[i].checkpoint = nlohmann::json::parse(checkpoints.text(1));
+    out[i].checkpoint = read_checkpoint(checkpoints.text(1), fmt::format("{}: island {}", directory_, i));
+    seen[i] = true;
   }
   const auto row = [](const Statement& s) {
-    return EvaluationRow{std::stoull(s.text(0), nullptr, 16), s.text(1), s.real(2), s.real(3), s.real(4)};
+    return EvaluationRow{parse_hash_hex(s.text(0)), s.text(1), s.real(2), s.real(3), s.real(4)};
   };
   Statement members(db_, "SELECT hash, architecture, score, parameters, latency, island FROM island_members"
                          " ORDER BY island, serial");
@@ -416,7 +580,7 @@ std::vector<IslandRestart> RunStore::load_islands(std::size_t islands) const {
                          " ORDER BY island, position");
   while (archive.step()) out.at(static_cast<std::size_t>(archive.integer(5))).archive.push_back(row(archive));
   for (std::size_t i = 0; i < islands; ++i) {
-    ZEROLM_CHECK(!out[i].checkpoint.is_null(), "{}: island {} has no checkpoint", directory_, i);
+    ZEROLM_CHECK(seen[i], "{}: island {} has no checkpoint", directory_, i);
   }
   return out;
 }
@@ -433,27 +597,25 @@ ParetoArchive RunStore::load_archive(const SearchSpace& space, ObjectiveSet obje
 std::vector<std::pair<std::uint64_t, double>> RunStore::measured_latencies() const {
   std::vector<std::pair<std::uint64_t, double>> out;
   Statement rows(db_, "SELECT hash, milliseconds FROM latencies");
-  while (rows.step()) out.emplace_back(std::stoull(rows.text(0), nullptr, 16), rows.real(1));
+  while (rows.step()) out.emplace_back(parse_hash_hex(rows.text(0)), rows.real(1));
   return out;
 }
 
 std::pair<SearchState, std::vector<EvaluatedArchitecture>> RunStore::load(const SearchSpace& space,
                                                                           ObjectiveSet objectives) const {
-  const std::string text = meta("checkpoint");
-  ZEROLM_CHECK(!text.empty(), "{}: the run has no checkpoint yet", directory_);
-  const auto checkpoint = nlohmann::json::parse(text);
+  const Checkpoint checkpoint = this->checkpoint();
   SearchState state;
-  state.generation = checkpoint["generation"].get<std::size_t>();
-  state.evaluations = checkpoint["evaluations"].get<std::size_t>();
-  state.have_best = checkpoint["have_best"].get<bool>();
-  state.reference = objectives_from_json(checkpoint["reference"]);
-  state.seconds = checkpoint["seconds"].get<double>();
+  state.generation = checkpoint.generation;
+  state.evaluations = checkpoint.evaluations;
+  state.have_best = checkpoint.have_best;
+  state.reference = checkpoint.reference;
+  state.seconds = checkpoint.seconds;
 
-  std::unordered_map<std::string, EvaluatedArchitecture> by_hash;
+  std::unordered_map<std::uint64_t, EvaluatedArchitecture> by_hash;
   std::vector<EvaluatedArchitecture> cache;
   Statement evaluations(db_, "SELECT hash, architecture, score, parameters, latency FROM evaluations ORDER BY id");
   while (evaluations.step()) {
-    const std::string hash = evaluations.text(0);
+    const std::uint64_t hash = parse_hash_hex(evaluations.text(0));
     if (by_hash.count(hash)) continue;
     EvaluatedArchitecture e{space.from_json(nlohmann::json::parse(evaluations.text(1))), evaluations.real(2),
                             evaluations.real(3), evaluations.real(4)};
@@ -461,9 +623,9 @@ std::pair<SearchState, std::vector<EvaluatedArchitecture>> RunStore::load(const 
     cache.push_back(e);
   }
   Statement population(db_, "SELECT hash FROM population ORDER BY position");
-  while (population.step()) state.population.push_back(by_hash.at(population.text(0)));
+  while (population.step()) state.population.push_back(evaluated(by_hash, parse_hash_hex(population.text(0))));
   state.archive = load_archive(space, objectives);
-  if (state.have_best) state.best = by_hash.at(checkpoint["best"].get<std::string>());
+  if (state.have_best) state.best = evaluated(by_hash, checkpoint.best.hash);
   Statement history(db_, "SELECT generation, evaluations, best_score, archive_size, hypervolume, seconds FROM history ORDER BY generation");
   while (history.step()) {
     state.history.push_back({static_cast<std::size_t>(history.integer(0)), static_cast<std::size_t>(history.integer(1)),

@@ -1,7 +1,8 @@
 // The run store: one SQLite database (WAL) in the run folder holding the config,
 // every evaluation, the Pareto archive, the per-generation history and a
 // checkpoint, all written in one transaction per generation. A lock file keeps a
-// second process out of a live run.
+// second process out of a live run. The store carries a schema version (meta
+// `schema_version`); opening an older store migrates it in order.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -15,24 +16,11 @@
 #include <vector>
 
 #include "engine/search/evolution.hpp"
+#include "engine/store/checkpoint.hpp"
 
 struct sqlite3;
 
 namespace zerolm {
-
-// Hashes and objectives as the store writes them (hex text; [proxy,
-// parameters, latency] in checkpoints).
-std::string hash_hex(std::uint64_t hash);
-nlohmann::json objectives_json(const Objectives& o);
-Objectives objectives_from_json(const nlohmann::json& value);
-
-// An evaluated architecture as islands send it: canonical hash, canonical JSON
-// text (empty when the island sent it before) and objectives.
-struct EvaluationRow {
-  std::uint64_t hash = 0;
-  std::string architecture;
-  double score = 0.0, parameters = 0.0, latency = 0.0;
-};
 
 // One island's generation in a distributed run, as rank 0 commits it. The
 // island's population is the last `population` architectures that joined it
@@ -44,12 +32,12 @@ struct IslandGeneration {
   std::vector<EvaluationRow> evaluated;      // its children, in order
   std::vector<EvaluationRow> archive_added;  // in archive order
   std::vector<std::uint64_t> archive_removed;
-  nlohmann::json checkpoint;                 // the island's counters (IslandCheckpoint's JSON)
+  Checkpoint checkpoint;                     // the island's counters
 };
 
 // What a resumed island restarts from.
 struct IslandRestart {
-  nlohmann::json checkpoint;
+  Checkpoint checkpoint;
   std::vector<EvaluationRow> population;  // oldest first
   std::vector<EvaluationRow> archive;     // archive order
 };
@@ -91,11 +79,15 @@ class RunStore {
   // `population` trims each island's stored joins.
   void commit_islands(const SearchSpace& space, std::size_t generation, std::span<const IslandGeneration> islands,
                       std::size_t population, const ParetoArchive& global_archive, const GenerationRecord& record,
-                      const nlohmann::json& checkpoint);
+                      const Checkpoint& checkpoint);
   std::vector<IslandRestart> load_islands(std::size_t islands) const;
   // The global archive, in its stored order.
   ParetoArchive load_archive(const SearchSpace& space, ObjectiveSet objectives) const;
-  nlohmann::json checkpoint() const;
+  Checkpoint checkpoint() const;
+  // The store's schema version (kSchemaVersion once opened for writing; a
+  // read-only store of an older version is migrated in memory).
+  int schema_version() const;
+  static constexpr int kSchemaVersion = 3;
 
   // Every latency measured so far, by architecture hash.
   std::vector<std::pair<std::uint64_t, double>> measured_latencies() const;
@@ -114,7 +106,7 @@ class RunStore {
   // history row and the checkpoint; rolled back on any error; the test kill
   // points around it.
   void commit(const SearchSpace& space, std::size_t generation, const std::function<void()>& rows,
-              const ParetoArchive& archive, const GenerationRecord& record, const nlohmann::json& checkpoint);
+              const ParetoArchive& archive, const GenerationRecord& record, const Checkpoint& checkpoint);
 
   // Canonical JSON of every architecture written so far: serialised once, as
   // children repeat and archive members are rewritten every generation.

@@ -153,6 +153,7 @@ TensorMoments chunk_moments_given(const WeightSegment& s, std::int64_t begin, st
 class CpuBackend final : public WeightStatisticsBackend {
  public:
   std::string_view name() const override { return "cpu"; }
+  bool supports(KernelFamily) const override { return true; }  // the twin of every family
 
   PopulationStatistics compute(const SegmentTable& table, WeightSource source) const override {
     const auto& segments = table.segments;

@@ -240,6 +240,7 @@ void compute_split(const SegmentTable& table, std::size_t first, std::size_t las
 class CudaBackend final : public WeightStatisticsBackend {
  public:
   std::string_view name() const override { return "cuda"; }
+  bool supports(KernelFamily family) const override { return family == KernelFamily::weight_statistics; }
 
   PopulationStatistics compute(const SegmentTable& table, WeightSource source) const override {
     PopulationStatistics out;

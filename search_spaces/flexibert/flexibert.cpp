@@ -54,16 +54,16 @@ TokenMixer TokenMixer::parse(const std::string& label) {
 }
 
 FlexiBertProtocol parse_flexibert_protocol(const std::string& text) {
-  if (text == "paper" || text.empty()) return FlexiBertProtocol::paper;
   if (text == "pytorch") return FlexiBertProtocol::pytorch;
   if (text == "trained") return FlexiBertProtocol::trained;
-  ZEROLM_FAIL("unknown protocol '{}' for space flexibert (expected paper|pytorch|trained)", text);
+  ZEROLM_ASSERT(text == "paper" || text.empty(), "flexibert protocol '{}' is not in the registry's list", text);
+  return FlexiBertProtocol::paper;
 }
 
+namespace {
 std::unique_ptr<SearchSpace> make_flexibert_space(const SpaceOptions& options) {
   FlexiBertChoices choices;
   const auto& c = options.choices;
-  json_fields::check_choice_keys(c, {"hidden_size", "layers", "token_mixer", "heads", "ffn_width", "ffn_layers"});
   if (c.contains("hidden_size")) choices.hidden_sizes = json_fields::positive_list(c, "hidden_size");
   if (c.contains("layers")) choices.layer_counts = json_fields::positive_list(c, "layers");
   if (c.contains("heads")) choices.heads = json_fields::positive_list(c, "heads");
@@ -84,6 +84,29 @@ std::unique_ptr<SearchSpace> make_flexibert_space(const SpaceOptions& options) {
     }
   }
   return std::make_unique<FlexiBertSpace>(parse_flexibert_protocol(options.protocol), std::move(choices));
+}
+
+// NAS-Bench-BERT's own record form: {"id", "model_hparam_overrides": {hidden_size, encoder_layers}}.
+nlohmann::json nas_bench_bert_record(const SearchSpace& space, const Architecture& architecture, std::size_t index) {
+  return {{"id", index}, {"model_hparam_overrides", space.to_json(architecture)}};
+}
+}  // namespace
+
+SpaceDescriptor flexibert_space_descriptor() {
+  return {"flexibert",
+          "FlexiBERT-style ELECTRA encoders (NAS-Bench-BERT): per layer a token mixer, heads and an FFN",
+          {{"paper", "the library defaults H = 256, FFN 1024 (what the published baselines scored)"},
+           {"pytorch", "the same model code with the record's own H and FFN width"},
+           {"trained", "the TensorFlow network actually trained for the GLUE scores"}},
+          {{"hidden_size", "encoder widths H"},
+           {"layers", "layer counts"},
+           {"token_mixer", "mixers: SA-SDP, SA-WMA, LT-DFT, LT-DCT, DSC-<kernel width>"},
+           {"heads", "attention or convolution heads"},
+           {"ffn_width", "feed-forward widths F"},
+           {"ffn_layers", "dense layers per feed-forward block (up to 9)"}},
+          make_flexibert_space,
+          {{"nas-bench-bert", "NAS-Bench-BERT records (model_hparam_overrides), one JSON list", "",
+            nas_bench_bert_record}}};
 }
 
 FlexiBertSpace::FlexiBertSpace(FlexiBertProtocol protocol, FlexiBertChoices choices)

@@ -88,7 +88,7 @@ class FlexiBertSpace final : public SearchSpace {
   FlexiBertChoices choices_;
 };
 
+// The space's protocol names (validated by the registry) as the enum.
 FlexiBertProtocol parse_flexibert_protocol(const std::string& text);
-std::unique_ptr<SearchSpace> make_flexibert_space(const SpaceOptions& options);
 
 }  // namespace zerolm

@@ -21,17 +21,17 @@ std::vector<std::int64_t> AdaptiveEmbedding::clean_cutoffs(std::vector<std::int6
 }
 
 Gpt2Protocol parse_gpt2_protocol(const std::string& text) {
-  if (text == "lts" || text.empty()) return Gpt2Protocol::lts;
   if (text == "hwgpt") return Gpt2Protocol::hwgpt;
   if (text == "gpt2") return Gpt2Protocol::gpt2;
-  ZEROLM_FAIL("unknown protocol '{}' for space gpt2 (expected lts|hwgpt|gpt2)", text);
+  ZEROLM_ASSERT(text == "lts" || text.empty(), "gpt2 protocol '{}' is not in the registry's list", text);
+  return Gpt2Protocol::lts;
 }
 
+namespace {
 std::unique_ptr<SearchSpace> make_gpt2_space(const SpaceOptions& options) {
   const Gpt2Protocol protocol = parse_gpt2_protocol(options.protocol);
   Gpt2Choices choices = Gpt2Choices::for_protocol(protocol);
   const auto& c = options.choices;
-  json_fields::check_choice_keys(c, {"n_layer", "d_model", "n_head", "d_inner", "mlp_ratio", "d_embed", "div_val", "bias"});
   auto range = [&](const char* key, int& low, int& high) {
     const auto bounds = json_fields::positive_list(c, key);
     ZEROLM_CHECK(bounds.size() == 2 && bounds[0] <= bounds[1], "field 'choices.{}': expected [min, max], got {}", key,
@@ -58,6 +58,72 @@ std::unique_ptr<SearchSpace> make_gpt2_space(const SpaceOptions& options) {
     }
   }
   return std::make_unique<Gpt2Space>(protocol, std::move(choices));
+}
+
+// A list when layers differ, else the common value (Hugging Face style).
+nlohmann::json per_layer(const std::vector<int>& values) {
+  for (int v : values) {
+    if (v != values.front()) return values;
+  }
+  return values.front();
+}
+
+// A Hugging Face style config.json.
+nlohmann::json hf_config(const SearchSpace& space, const Architecture& architecture, std::size_t) {
+  const auto& gpt2 = dynamic_cast<const Gpt2Space&>(space);
+  const bool hwgpt = space.protocol() == "hwgpt";
+  const Gpt2Architecture a = gpt2.decode(architecture);
+  std::vector<int> heads, inner;
+  for (const auto& l : a.layers) {
+    heads.push_back(l.n_head);
+    inner.push_back(l.d_inner);
+  }
+  nlohmann::json config{{"architectures", {"GPT2LMHeadModel"}},
+                        {"model_type", "gpt2"},
+                        {"n_layer", a.layers.size()},
+                        {"n_embd", a.d_model},
+                        {"n_head", per_layer(heads)},
+                        {"n_inner", per_layer(inner)},
+                        {"activation_function", hwgpt ? "silu" : "gelu_new"},
+                        {"initializer_range", Gpt2Space::kInitStd},
+                        {"layer_norm_epsilon", 1e-5},
+                        {"bias", a.bias}};
+  if (a.adaptive) {
+    const auto& e = a.adaptive_embedding;
+    config["vocab_size"] = e.n_token;
+    config["n_positions"] = e.tgt_len;
+    config["tie_word_embeddings"] = true;
+    config["adaptive_embedding"] = {{"d_embed", e.d_embed}, {"div_val", e.div_val}, {"cutoffs", e.cutoffs}};
+  } else {
+    config["vocab_size"] = a.vocab_size;
+    config["n_positions"] = Gpt2Space::kGpt2Positions;
+    config["tie_word_embeddings"] = !hwgpt;
+    if (hwgpt) {
+      config["head_size"] = Gpt2Space::kHwGptHeadSize;
+      config["position_embedding"] = "rotary";
+      config["mlp"] = "llama";
+    }
+  }
+  return config;
+}
+}  // namespace
+
+SpaceDescriptor gpt2_space_descriptor() {
+  return {"gpt2",
+          "GPT-2-style decoders with per-layer heads and FFN widths",
+          {{"lts", "archai's HfGPT2Flex of LiteTransformerSearch (the WikiText-103 benchmark), adaptive embedding"},
+           {"hwgpt", "HW-GPT-Bench's GPT: rotary positions, head size 64, LLaMA MLP, untied head"},
+           {"gpt2", "plain Hugging Face GPT-2: learned positions, tied head, GELU MLP"}},
+          {{"n_layer", "[min, max] layers"},
+           {"d_model", "model widths"},
+           {"n_head", "head counts per layer"},
+           {"d_inner", "[min, max] FFN width per layer"},
+           {"mlp_ratio", "FFN width as a multiple of d_model (replaces d_inner)"},
+           {"d_embed", "adaptive embedding widths"},
+           {"div_val", "adaptive embedding width divisors"},
+           {"bias", "biases in linear layers: [true, false]"}},
+          make_gpt2_space,
+          {{"hf", "one Hugging Face style config.json per architecture", "config.json", hf_config}}};
 }
 
 Gpt2Choices Gpt2Choices::for_protocol(Gpt2Protocol protocol) {

@@ -108,7 +108,7 @@ class Gpt2Space final : public SearchSpace {
   Gpt2Choices choices_;
 };
 
+// The space's protocol names (validated by the registry) as the enum.
 Gpt2Protocol parse_gpt2_protocol(const std::string& text);
-std::unique_ptr<SearchSpace> make_gpt2_space(const SpaceOptions& options);
 
 }  // namespace zerolm

@@ -1,4 +1,4 @@
-#include "engine/distributed/island_search.hpp"
+#include "engine/runs/island_search.hpp"
 
 #include <fmt/format.h>
 #include <tbb/global_control.h>
@@ -13,9 +13,9 @@
 #include <cstring>
 #include <unordered_set>
 
-#include "engine/calibration/calibrate.hpp"
 #include "engine/core/error.hpp"
 #include "engine/latency/latency_model.hpp"
+#include "engine/runs/run_setup.hpp"
 #include "engine/store/run_store.hpp"
 #include "kernels/weight_statistics.hpp"
 
@@ -83,9 +83,9 @@ class IslandReporter {
  public:
   IslandReporter(const SearchSpace& space, std::size_t island) : space_(space), island_(island) {}
 
-  void restore(const json& checkpoint, const ParetoArchive& archive) {
-    joined_ = checkpoint.at("joined").get<std::int64_t>();
-    archive_position_ = checkpoint.at("archive_position").get<std::int64_t>();
+  void restore(const Checkpoint& checkpoint, const ParetoArchive& archive) {
+    joined_ = checkpoint.joined;
+    archive_position_ = checkpoint.archive_position;
     for (const auto& e : archive.entries()) archive_sent_.insert(e.architecture.hash());
   }
 
@@ -115,14 +115,14 @@ class IslandReporter {
     archive_sent_ = std::move(changes.members);
     joined_ += static_cast<std::int64_t>(arrivals.size() + evaluated.size());
     archive_position_ += static_cast<std::int64_t>(g.archive_added.size());
-    g.checkpoint = {{"generation", s.generation},
-                    {"evaluations", s.evaluations},
-                    {"have_best", s.have_best},
-                    {"best", s.have_best ? row_json(row_of(space_, s.best, true)) : json()},
-                    {"reference", objectives_json(s.reference)},
-                    {"seconds", s.history.empty() ? s.seconds : s.history.back().seconds},
-                    {"joined", joined_},
-                    {"archive_position", archive_position_}};
+    g.checkpoint.generation = s.generation;
+    g.checkpoint.evaluations = s.evaluations;
+    g.checkpoint.have_best = s.have_best;
+    if (s.have_best) g.checkpoint.best = row_of(space_, s.best, true);
+    g.checkpoint.reference = s.reference;
+    g.checkpoint.seconds = s.history.empty() ? s.seconds : s.history.back().seconds;
+    g.checkpoint.joined = joined_;
+    g.checkpoint.archive_position = archive_position_;
     return g;
   }
 
@@ -140,7 +140,7 @@ json island_generation_json(const IslandGeneration& g) {
           {"evaluated", rows_json(g.evaluated)},
           {"archive_added", rows_json(g.archive_added)},
           {"archive_removed", g.archive_removed},
-          {"checkpoint", g.checkpoint}};
+          {"checkpoint", g.checkpoint.to_json()}};
 }
 IslandGeneration island_generation_from_json(const json& j) {
   IslandGeneration g;
@@ -149,25 +149,25 @@ IslandGeneration island_generation_from_json(const json& j) {
   g.evaluated = rows_from_json(j.at("evaluated"));
   g.archive_added = rows_from_json(j.at("archive_added"));
   g.archive_removed = j.at("archive_removed").get<std::vector<std::uint64_t>>();
-  g.checkpoint = j.at("checkpoint");
+  g.checkpoint = Checkpoint::from_json(j.at("checkpoint"));
   return g;
 }
 
 json restart_json(const IslandRestart& r) {
-  return {{"checkpoint", r.checkpoint}, {"population", rows_json(r.population)}, {"archive", rows_json(r.archive)}};
+  return {{"checkpoint", r.checkpoint.to_json()}, {"population", rows_json(r.population)}, {"archive", rows_json(r.archive)}};
 }
 
 // The island's state from its stored checkpoint, population and archive.
 SearchState restore_island(const SearchSpace& space, const json& restart, ObjectiveSet objectives,
                            std::vector<EvaluatedArchitecture>& cache) {
-  const json& c = restart.at("checkpoint");
+  const Checkpoint c = Checkpoint::from_json(restart.at("checkpoint"));
   SearchState s;
-  s.generation = c.at("generation").get<std::size_t>();
-  s.evaluations = c.at("evaluations").get<std::size_t>();
-  s.have_best = c.at("have_best").get<bool>();
-  if (s.have_best) s.best = evaluated_of(space, row_from_json(c.at("best")));
-  s.reference = objectives_from_json(c.at("reference"));
-  s.seconds = c.at("seconds").get<double>();
+  s.generation = c.generation;
+  s.evaluations = c.evaluations;
+  s.have_best = c.have_best;
+  if (s.have_best) s.best = evaluated_of(space, c.best);
+  s.reference = c.reference;
+  s.seconds = c.seconds;
   for (const auto& r : restart.at("population")) {
     s.population.push_back(evaluated_of(space, row_from_json(r)));
     cache.push_back(s.population.back());
@@ -190,10 +190,10 @@ class Coordinator {
 
   void restore() {
     archive_ = store_.load_archive(space_, config_.search.objectives);
-    const json c = store_.checkpoint();
-    reference_ = objectives_from_json(c.at("reference"));
-    seconds_before_ = c.at("seconds").get<double>();
-    last_evaluations_ = c.at("evaluations").get<std::size_t>();
+    const Checkpoint c = store_.checkpoint();
+    reference_ = c.reference;
+    seconds_before_ = c.seconds;
+    last_evaluations_ = c.evaluations;
     last_seconds_ = seconds_before_;
   }
 
@@ -202,38 +202,36 @@ class Coordinator {
 
   void commit(std::size_t generation, const std::vector<IslandGeneration>& islands, const DistributedProgress& progress) {
     std::size_t evaluations = 0;
-    const json* best = nullptr;
+    const EvaluationRow* best = nullptr;
     for (const auto& g : islands) {
       for (const auto& r : g.archive_added) {
         archive_.offer(space_.from_json(json::parse(r.architecture)), {r.score, r.parameters, r.latency});
       }
-      evaluations += g.checkpoint.at("evaluations").get<std::size_t>();
-      if (g.checkpoint.at("have_best").get<bool>() &&
-          (best == nullptr || g.checkpoint.at("best")[2].get<double>() > (*best)[2].get<double>())) {
-        best = &g.checkpoint.at("best");
-      }
+      evaluations += g.checkpoint.evaluations;
+      if (g.checkpoint.have_best && (best == nullptr || g.checkpoint.best.score > best->score)) best = &g.checkpoint.best;
       if (generation == 0) {  // the global reference bounds every island's
-        const Objectives r = objectives_from_json(g.checkpoint.at("reference"));
-        reference_.parameters = std::max(reference_.parameters, r.parameters);
-        reference_.latency = std::max(reference_.latency, r.latency);
+        reference_.parameters = std::max(reference_.parameters, g.checkpoint.reference.parameters);
+        reference_.latency = std::max(reference_.latency, g.checkpoint.reference.latency);
       }
     }
     const double seconds = seconds_before_ + std::chrono::duration<double>(Clock::now() - started_).count();
-    const GenerationRecord record{generation, evaluations, best != nullptr ? (*best)[2].get<double>() : 0.0,
-                                  archive_.size(), archive_.hypervolume(reference_), seconds};
-    const json checkpoint{{"generation", generation + 1},
-                          {"evaluations", evaluations},
-                          {"best", best != nullptr ? hash_hex((*best)[0].get<std::uint64_t>()) : std::string()},
-                          {"have_best", best != nullptr},
-                          {"reference", objectives_json(reference_)},
-                          {"seconds", seconds},
-                          {"islands", islands_}};
+    const GenerationRecord record{generation, evaluations, best != nullptr ? best->score : 0.0, archive_.size(),
+                                  archive_.hypervolume(reference_), seconds};
+    Checkpoint checkpoint;
+    checkpoint.generation = generation + 1;
+    checkpoint.evaluations = evaluations;
+    checkpoint.have_best = best != nullptr;
+    if (best != nullptr) checkpoint.best = *best;
+    checkpoint.reference = reference_;
+    checkpoint.seconds = seconds;
+    checkpoint.islands = islands_;
     store_.commit_islands(space_, generation, islands, config_.search.population, archive_, record, checkpoint);
     set_stop_message(fmt::format(
         "zerolm: error: the distributed run was stopped by the launcher (a rank failed or the job was cancelled); {} "
         "holds generation {} and continues with: mpirun -n {} zerolm search --resume {} --distributed\n",
         store_.directory(), generation, islands_, store_.directory()));
     if (best != nullptr) best_ = *best;
+    have_best_ = have_best_ || best != nullptr;
     if (progress && (generation % std::max<std::size_t>(config_.log_every, 1) == 0)) report(record, progress);
     last_record_ = record;
   }
@@ -249,7 +247,7 @@ class Coordinator {
     SearchSummary s;
     s.directory = store_.directory();
     s.best_score = last_record_.best_score;
-    if (!best_.is_null()) s.best = space_.summary(space_.from_json(json::parse(best_[1].get<std::string>())));
+    if (have_best_) s.best = space_.summary(space_.from_json(json::parse(best_.architecture)));
     s.archive_size = archive_.size();
     s.hypervolume = last_record_.hypervolume;
     s.evaluations = last_record_.evaluations;
@@ -275,7 +273,8 @@ class Coordinator {
   double seconds_before_ = 0.0;
   Clock::time_point started_;
   GenerationRecord last_record_;
-  json best_;
+  EvaluationRow best_;
+  bool have_best_ = false;
   std::size_t last_evaluations_ = 0;
   double last_seconds_ = 0.0;
 };
@@ -319,25 +318,19 @@ SearchSummary run_distributed_search(Communicator& communicator, const Distribut
         c = SearchRunConfig::from_json(store->config());
         c.output = options.resume;
         if (store->has_checkpoint()) {
-          generation = store->checkpoint().at("generation").get<std::size_t>();
+          generation = store->checkpoint().generation;
           restarts = json::array();
           for (const auto& r : store->load_islands(islands)) restarts.push_back(restart_json(r));
         }
       } else {
         c = options.load_config();
-        const auto space = c.make_space();
-        c.protocol = std::string(space->protocol());
-        if (proxy_combines_modules(c.proxy) && c.heuristic_alpha) {
-          // Resolved once and stored, so every island and a resumed run use it.
-          c.proxy_options.alpha = default_heuristic_alpha(*space, c.proxy_options, c.proxy);
-          c.heuristic_alpha = false;
-        }
         ZEROLM_CHECK(c.search.strategy != SearchStrategy::exact,
                      "{}: 'search.strategy': exact search is one dynamic program; run it without --distributed", c.output);
         ZEROLM_CHECK(c.latency.is_null() || c.latency.value("model", std::string()) != "measured",
                      "{}: 'latency': a measured latency model times networks on this machine; ranks sharing a device "
                      "would disturb each other's timings, so distributed runs take an analytic or lut model",
                      c.output);
+        prepare_new_run(c);  // one alpha for every island and a resumed run
         store.emplace(RunStore::create(c.output, c.to_json(), islands));
       }
       if (!options.device.empty()) c.device = options.device;
@@ -362,24 +355,20 @@ SearchSummary run_distributed_search(Communicator& communicator, const Distribut
     const kernels::WeightStatisticsBackend& backend = kernels::select_backend(c.device, &picked);
     if (c.proxy_options.mode == ProxyMode::sampled) fmt::print(stderr, "zerolm: rank {}/{}: {}\n", rank, islands, picked);
 
-    const auto space = c.make_space();
-    ProxyOptions proxy_options = c.proxy_options;
-    proxy_options.backend = &backend;
-    const auto proxy = make_proxy(c.proxy, proxy_options);
-    const auto latency = c.make_latency_model(*space);
-    SearchConfig island = c.search;
-    island.latency = latency.get();
+    const RunParts parts = make_run_parts(c, &backend);
+    const auto& space = parts.space;
+    SearchConfig island = parts.search;
     island.seed = island_seed(c.search.seed, static_cast<std::size_t>(rank));
     // The budget is shared: island i takes its part of max_evaluations.
     island.max_evaluations = c.search.max_evaluations / islands + (static_cast<std::size_t>(rank) < c.search.max_evaluations % islands ? 1 : 0);
     ZEROLM_CHECK(island.max_evaluations >= 1, "search.max_evaluations {} is less than the {} islands", c.search.max_evaluations, islands);
-    SearchRun run(*space, *proxy, island);
+    SearchRun run(*space, *parts.proxy, island);
     IslandReporter reporter(*space, static_cast<std::size_t>(rank));
     if (!start_message.at("restarts").is_null()) {
       const json& restart = start_message.at("restarts").at(static_cast<std::size_t>(rank));
       std::vector<EvaluatedArchitecture> cache;
       SearchState state = restore_island(*space, restart, c.search.objectives, cache);
-      reporter.restore(restart.at("checkpoint"), state.archive);
+      reporter.restore(Checkpoint::from_json(restart.at("checkpoint")), state.archive);
       run.restore(std::move(state), cache);
     }
     start_message = json();  // the restarts can be large
@@ -415,10 +404,10 @@ SearchSummary run_distributed_search(Communicator& communicator, const Distribut
       std::vector<EvaluatedArchitecture> evaluated;
       if (!run.finished()) evaluated = run.step();
       const IslandGeneration mine = reporter.report(run, arrivals, evaluated);
-      const auto parts = communicator.gather(encode(island_generation_json(mine)), 0);
+      const auto gathered = communicator.gather(encode(island_generation_json(mine)), 0);
       if (rank == 0) {
         std::vector<IslandGeneration> all;
-        for (const auto& p : parts) all.push_back(island_generation_from_json(decode(p)));
+        for (const auto& p : gathered) all.push_back(island_generation_from_json(decode(p)));
         coordinator->commit(generation, all, options.progress);
       }
       ++generation;

@@ -1,4 +1,4 @@
-#include "engine/scoring/rank.hpp"
+#include "engine/rank/rank.hpp"
 
 #include <chrono>
 #include <filesystem>

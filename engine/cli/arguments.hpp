@@ -1,0 +1,152 @@
+// The command line, in the style of llama.cpp's common/arg.cpp: every value any
+// subcommand reads lives in CliParams, and every option is defined once (in
+// arguments.cpp: its flag, help and default) together with the subcommands it is
+// attached to. Help texts that list spaces, protocols, proxies, formats and latency
+// models are generated from their registries.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "proxies/proxy.hpp"
+#include "search_spaces/search_space.hpp"
+
+namespace zerolm::kernels {
+class WeightStatisticsBackend;
+}
+
+namespace zerolm::cli {
+
+// The subcommands (main.cpp's command table gives their names and help).
+enum class Command {
+  search,
+  export_run,
+  sweep,
+  report,
+  score,
+  rank,
+  params,
+  calibrate,
+  modes,
+  enumerate,
+  latency_fit,
+  latency_eval,
+  latency_profile,
+  bench,
+  info,
+};
+
+// --space, --protocol, --choices.
+struct SpaceArgs {
+  std::string name = "flexibert";
+  std::string protocol;  // empty: the space's (or the benchmark format's) default
+  std::string choices;   // JSON object of choice overrides
+  SpaceOptions options() const;
+};
+
+// --proxy, --mode, --device, --alpha and each proxy's own options (from the
+// proxy registry).
+struct ProxyArgs {
+  std::string name = "zerolm";
+  std::string mode = "expected";
+  std::string device = "auto";
+  std::string alpha = "heuristic";
+  std::map<std::string, std::string> values;  // option key -> text, as given
+  std::map<std::string, bool> switches;       // switch options
+
+  bool heuristic_alpha() const { return alpha == "heuristic"; }
+  // --alpha as a number; an Error naming the allowed range otherwise.
+  double alpha_value() const;
+  // Mode, seed and the proxy's own options, validated against its registry
+  // entry (an option the proxy does not take is an error). Alpha and the device
+  // are the caller's.
+  ProxyOptions options(std::uint64_t seed) const;
+  // One line for people: "spectral (expected mode, log_det, log over layers)".
+  std::string describe(const ProxyOptions& options) const;
+};
+
+// --calibrate-on, --sample, --repeats (choosing alpha on K trained records).
+struct CalibrationArgs {
+  std::string file;
+  std::size_t sample = 50;
+  std::size_t repeats = 1;
+};
+
+struct CliParams {
+  SpaceArgs space;
+  ProxyArgs proxy;
+  CalibrationArgs calibration;
+  std::uint64_t seed = 0;
+  bool json = false;
+  std::string benchmark;  // ground truth or measured records
+  std::string report;     // rank: also an HTML report
+
+  // score
+  std::size_t sample = 100000;
+  std::string from;
+  std::size_t top = 10;
+  // enumerate
+  std::size_t show_front = 20;
+  double reference_parameters = 0.0;
+  // search
+  std::string config;
+  std::vector<std::string> overrides;
+  std::string resume;
+  std::string run_device;  // overrides the config's device when set
+  bool log_json = false;
+  bool distributed = false;
+  // search, sweep, export, report, latency: where results go
+  std::string out;
+  // export
+  std::string directory;
+  bool pareto = false;
+  std::size_t export_top = 0;
+  bool population = false;
+  int island = -1;
+  std::string format = "json";
+  // sweep
+  std::string sweep;
+  // report
+  std::size_t mark_top = 5;
+  // calibrate
+  std::string strategy = "heuristic";
+  std::size_t architectures = 1000;
+  // modes
+  std::vector<double> alphas{0.5};
+  std::size_t limit = 0;
+  // latency
+  std::string subset = "all";
+  std::string model = "analytic";  // fit: the kind; eval: a model file
+  std::string latency_device = "h100";
+  double batch = 8, sequence = 1024;
+  std::int64_t samples = 64, check = 0;
+  int warmup = 2, repeats = 5, threads = 0;
+  std::string latency_space = "gpt2";
+  // bench
+  std::string suite = "proxy";
+  std::vector<std::size_t> populations{256, 4096, 65536};
+  double seconds = 2.0;
+  std::size_t bench_threads = 0;
+
+  // The flags the user gave (after parsing), e.g. "--sample".
+  std::set<std::string> given;
+  bool was_given(const std::string& flag) const { return given.count(flag) > 0; }
+};
+
+// Attaches every option that `command` takes to `sub`, bound to `params`.
+void attach_arguments(Command command, CLI::App& sub, CliParams& params);
+// Records which options were given (CliParams::given), after parsing.
+void record_given(const CLI::App& sub, CliParams& params);
+
+// "--device auto|cpu|cuda": the backend for `proxy`'s sampled work. Prints
+// where it runs to stderr when the mode draws weights; `cuda` without a GPU is
+// an Error.
+const kernels::WeightStatisticsBackend* resolve_device(const std::string& device, const std::string& proxy,
+                                                       ProxyMode mode);
+
+}  // namespace zerolm::cli

@@ -1,0 +1,146 @@
+// The gpt2 space's network in LibTorch (lts, hwgpt, gpt2).
+#include "search_spaces/gpt2/gpt2.hpp"
+
+#include "search_spaces/torch_network.hpp"
+
+#include <torch/fft.h>
+#include <torch/nn/modules/container/modulelist.h>
+#include <torch/nn/modules/container/parameterlist.h>
+#include <torch/nn/modules/conv.h>
+#include <torch/nn/modules/embedding.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/modules/normalization.h>
+
+#include <cmath>
+
+
+namespace zerolm {
+
+namespace {
+
+namespace nn = torch::nn;
+using namespace torch_blocks;
+
+struct Gpt2BlockImpl : nn::Module {
+  Gpt2BlockImpl(std::int64_t D, const Gpt2Layer& l, bool bias, Gpt2Protocol protocol)
+      : heads(l.n_head), hwgpt(protocol == Gpt2Protocol::hwgpt) {
+    width = hwgpt ? static_cast<std::int64_t>(l.n_head) * Gpt2Space::kHwGptHeadSize : D;
+    ln_1 = register_module("ln_1", layer_norm(D));
+    auto attn = register_module("attn", std::make_shared<nn::Module>());
+    c_attn = attn->register_module("c_attn", linear(D, 3 * width, bias));
+    attn_proj = attn->register_module("c_proj", linear(width, D, bias));
+    ln_2 = register_module("ln_2", layer_norm(D));
+    auto mlp = register_module("mlp", std::make_shared<nn::Module>());
+    c_fc = mlp->register_module("c_fc", linear(D, l.d_inner, bias));
+    if (hwgpt) c_fc2 = mlp->register_module("c_fc2", linear(D, l.d_inner, bias));
+    mlp_proj = mlp->register_module("c_proj", linear(l.d_inner, D, bias));
+  }
+  at::Tensor forward(const at::Tensor& x) {
+    const auto qkv = c_attn(ln_1(x)).split(width, -1);
+    auto q = split_heads(qkv[0], heads), k = split_heads(qkv[1], heads);
+    if (hwgpt) {
+      q = rotate_half_split(q);
+      k = rotate_half_split(k);
+    }
+    auto h = x + attn_proj(merge_heads(attend(q, k, split_heads(qkv[2], heads), true)));
+    const auto m = ln_2(h);
+    const auto inner = hwgpt ? at::silu(c_fc(m)) * c_fc2(m) : at::gelu(c_fc(m));
+    return h + mlp_proj(inner);
+  }
+  std::int64_t heads, width = 0;
+  bool hwgpt;
+  nn::LayerNorm ln_1{nullptr}, ln_2{nullptr};
+  nn::Linear c_attn{nullptr}, attn_proj{nullptr}, c_fc{nullptr}, c_fc2{nullptr}, mlp_proj{nullptr};
+};
+TORCH_MODULE(Gpt2Block);
+
+class Gpt2Network final : public TorchNetwork {
+ public:
+  Gpt2Network(const Gpt2Architecture& a, Gpt2Protocol protocol) : d_model(a.d_model) {
+    const std::int64_t D = a.d_model;
+    if (!a.adaptive) {
+      wte = register_module("wte", nn::Embedding(a.vocab_size, D));
+      if (protocol == Gpt2Protocol::gpt2) wpe = register_module("wpe", nn::Embedding(Gpt2Space::kGpt2Positions, D));
+      if (protocol == Gpt2Protocol::hwgpt) lm_head = register_module("lm_head", linear(D, a.vocab_size, false));
+    } else {
+      build_adaptive(a.adaptive_embedding, D);
+    }
+    h = register_module("h", nn::ModuleList());
+    for (const auto& l : a.layers) h->push_back(Gpt2Block(D, l, a.bias, protocol));
+    ln_f = register_module("ln_f", layer_norm(D));
+  }
+  at::Tensor embed(const at::Tensor& tokens) override {
+    at::Tensor x = adaptive_layers.empty() ? wte(tokens) : adaptive_embed(tokens);
+    return wpe ? x + wpe(positions_along(tokens, 1)) : x;
+  }
+  std::size_t num_layers() const override { return h->size(); }
+  at::Tensor layer(std::size_t i, const at::Tensor& x) override { return h[i]->as<Gpt2BlockImpl>()->forward(x); }
+  at::Tensor finish(const at::Tensor& x) override { return ln_f(x); }
+
+ private:
+  void build_adaptive(const AdaptiveEmbedding& e, std::int64_t D) {
+    auto word_emb = register_module("word_emb", std::make_shared<nn::Module>());
+    auto emb_layers = word_emb->register_module("emb_layers", nn::ModuleList());
+    auto emb_projs = word_emb->register_module("emb_projs", nn::ParameterList());
+    std::int64_t start = 0, width = e.d_embed;
+    for (std::size_t i = 0; i < (e.div_val == 1 ? 1 : e.cutoffs.size()); ++i) {
+      const std::int64_t end = e.div_val == 1 ? e.n_token : e.cutoffs[i];
+      auto table = nn::Embedding(end - start, width);
+      emb_layers->push_back(table);
+      adaptive_layers.push_back(table);
+      at::Tensor projection;
+      if (e.div_val != 1 || width != D) {
+        projection = at::empty({D, width});
+        emb_projs->append(projection);  // the same tensor: initialised in place later
+      }
+      adaptive_projections.push_back(projection);
+      cluster_ends.push_back(end);
+      start = end;
+      width /= e.div_val;
+    }
+    wpe = register_module("wpe", nn::Embedding(e.tgt_len, D));
+    auto crit = register_module("crit", std::make_shared<nn::Module>());
+    auto out_layers = crit->register_module("out_layers", std::make_shared<nn::Module>());
+    out_layers->register_parameter("bias", at::zeros({e.n_token}));
+    const auto tail = static_cast<std::int64_t>(e.cutoffs.size()) - 1;
+    if (tail > 0) {
+      crit->register_parameter("cluster_weight", at::empty({tail, e.d_embed}));
+      crit->register_parameter("cluster_bias", at::zeros({tail}));
+    }
+    if (adaptive_projections.front().defined()) {
+      auto out_projs = crit->register_module("out_projs", nn::ParameterList());
+      out_projs->append(at::empty(adaptive_projections.front().sizes()));
+    }
+  }
+  at::Tensor adaptive_embed(const at::Tensor& tokens) {
+    at::Tensor out;
+    std::int64_t start = 0;
+    for (std::size_t i = 0; i < adaptive_layers.size(); ++i) {
+      const auto in_cluster = (tokens >= start) & (tokens < cluster_ends[i]);
+      auto e = adaptive_layers[i](at::where(in_cluster, tokens - start, at::zeros_like(tokens)));
+      if (adaptive_projections[i].defined()) e = at::matmul(e, adaptive_projections[i].transpose(0, 1));
+      const auto term = e * in_cluster.unsqueeze(-1).to(e.scalar_type());
+      out = out.defined() ? out + term : term;
+      start = cluster_ends[i];
+    }
+    return out * std::sqrt(static_cast<double>(d_model));
+  }
+
+  std::int64_t d_model;
+  nn::Embedding wte{nullptr}, wpe{nullptr};
+  nn::Linear lm_head{nullptr};
+  std::vector<nn::Embedding> adaptive_layers;
+  std::vector<at::Tensor> adaptive_projections;
+  std::vector<std::int64_t> cluster_ends;
+  nn::ModuleList h{nullptr};
+  nn::LayerNorm ln_f{nullptr};
+};
+
+}  // namespace
+
+std::shared_ptr<TorchNetwork> gpt2_torch_network(const SearchSpace& space, const Architecture& architecture) {
+  const auto& gpt2 = dynamic_cast<const Gpt2Space&>(space);
+  return std::make_shared<Gpt2Network>(gpt2.decode(architecture), parse_gpt2_protocol(std::string(space.protocol())));
+}
+
+}  // namespace zerolm
