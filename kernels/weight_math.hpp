@@ -48,8 +48,8 @@ ZEROLM_HD float log_positive(float x) {
   // Integer operations only before the series: vector code needs no branches.
   const std::uint32_t bits = float_to_bits(x);
   const std::uint32_t mantissa = (bits & 0x007fffffu) | 0x3f800000u;  // m in [1, 2)
-  const std::uint32_t high = mantissa > 0x3fb504f3u ? 1u : 0u;         // m > sqrt 2
-  const float m = bits_to_float(mantissa - (high << 23));              // halve when high
+  const std::uint32_t high = mantissa > 0x3fb504f3u ? 1u : 0u;        // m > sqrt 2
+  const float m = bits_to_float(mantissa - (high << 23));             // halve when high
   const int exponent = static_cast<int>((bits >> 23) & 0xffu) - 127 + static_cast<int>(high);
   const float s = (m - 1.0f) / (m + 1.0f);
   const float s2 = s * s;
@@ -65,7 +65,8 @@ ZEROLM_HD void sincos_turns(float u, float& sine, float& cosine) {
   const float x = 6.2831853f * (u - 0.25f * static_cast<float>(q));
   const float x2 = x * x;
   const float s = x * (1.0f + x2 * (-1.0f / 6 + x2 * (1.0f / 120 + x2 * (-1.0f / 5040 + x2 * (1.0f / 362880)))));
-  const float c = 1.0f + x2 * (-0.5f + x2 * (1.0f / 24 + x2 * (-1.0f / 720 + x2 * (1.0f / 40320 + x2 * (-1.0f / 3628800)))));
+  const float c =
+      1.0f + x2 * (-0.5f + x2 * (1.0f / 24 + x2 * (-1.0f / 720 + x2 * (1.0f / 40320 + x2 * (-1.0f / 3628800)))));
   // Rotate by q quarter turns: odd q swaps sine and cosine, then signs follow the
   // quadrant. Plain selects, so vector code needs no branches.
   const std::uint32_t swap = 0u - static_cast<std::uint32_t>(q & 1);  // all ones when q is odd
@@ -176,7 +177,8 @@ ZEROLM_HD void weight_block(Distribution distribution, float std, float cut, std
   normal4(block, tensor, 0u, key0, key1, out);
   if (distribution == Distribution::truncated_normal) {
     for (int lane = 0; lane < 4; ++lane) {
-      if (fabsf(out[lane]) > cut) out[lane] = standard_element(block * 4u + static_cast<std::uint32_t>(lane), tensor, cut, key0, key1);
+      if (fabsf(out[lane]) > cut)
+        out[lane] = standard_element(block * 4u + static_cast<std::uint32_t>(lane), tensor, cut, key0, key1);
     }
   }
   for (int lane = 0; lane < 4; ++lane) out[lane] *= std;

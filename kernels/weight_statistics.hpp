@@ -33,8 +33,8 @@ struct WeightSegment {
   float cut = 0.0f;        // truncation in standard deviations
   std::uint32_t key0 = 0;  // Philox key, from (seed, architecture hash)
   std::uint32_t key1 = 0;
-  std::uint32_t module = 0;        // output slot: which (architecture, layer, module) sum it joins
-  const float* given = nullptr;    // given weights, row-major rows x cols
+  std::uint32_t module = 0;      // output slot: which (architecture, layer, module) sum it joins
+  const float* given = nullptr;  // given weights, row-major rows x cols
 
   std::int64_t numel() const { return rows * cols; }
 };

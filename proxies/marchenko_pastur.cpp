@@ -17,7 +17,8 @@ namespace {
 constexpr int kNodes = 2048;
 }  // namespace
 
-kernels::SpectralValues marchenko_pastur_statistics(std::int64_t rows, std::int64_t cols, double variance, double gain) {
+kernels::SpectralValues marchenko_pastur_statistics(std::int64_t rows, std::int64_t cols, double variance,
+                                                    double gain) {
   kernels::SpectralValues out;
   if (rows <= 0 || cols <= 0 || !(variance > 0.0)) return out;
   const double k = static_cast<double>(std::min(rows, cols));

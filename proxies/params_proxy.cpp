@@ -34,12 +34,9 @@ ProxyDescriptor params_proxy_descriptor() {
                         [](const ProxyOptions& o) {
                           return nlohmann::json(o.count == ParameterCount::total ? "total" : "non_embedding");
                         }};
-  return {"params",
-          "the parameter count (the baseline every proxy must beat)",
-          false,
-          {count},
-          std::nullopt,
-          [](const ProxyOptions& o) { return std::make_unique<ParamsProxy>(o); }};
+  return {"params",     "the parameter count (the baseline every proxy must beat)",
+          false,        {count},
+          std::nullopt, [](const ProxyOptions& o) { return std::make_unique<ParamsProxy>(o); }};
 }
 
 }  // namespace zerolm

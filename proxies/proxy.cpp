@@ -56,7 +56,8 @@ kernels::SpectralStatistic parse_spectral_statistic(std::string_view text) {
   for (std::size_t i = 0; i < names.size(); ++i) {
     if (text == names[i]) return static_cast<kernels::SpectralStatistic>(i);
   }
-  ZEROLM_FAIL("unknown spectral statistic '{}' (expected log_det|effective_rank|stable_rank|nuclear_norm|frobenius)", text);
+  ZEROLM_FAIL("unknown spectral statistic '{}' (expected log_det|effective_rank|stable_rank|nuclear_norm|frobenius)",
+              text);
 }
 
 std::string_view spectral_statistic_name(kernels::SpectralStatistic statistic) {
@@ -151,9 +152,10 @@ bool parse_switch(std::string_view text, std::string_view key) {
 }  // namespace
 
 ProxyOptionSpec include_embeddings_option() {
-  return {"include_embeddings", "Add the embedding matrices' values to the score (unit weight)", true,
-          [](std::string_view text, ProxyOptions& o) { o.include_embeddings = parse_switch(text, "include_embeddings"); },
-          [](const ProxyOptions& o) { return nlohmann::json(o.include_embeddings); }};
+  return {
+      "include_embeddings", "Add the embedding matrices' values to the score (unit weight)", true,
+      [](std::string_view text, ProxyOptions& o) { o.include_embeddings = parse_switch(text, "include_embeddings"); },
+      [](const ProxyOptions& o) { return nlohmann::json(o.include_embeddings); }};
 }
 
 ProxyOptionSpec include_norms_option() {

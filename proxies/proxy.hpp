@@ -37,10 +37,10 @@ std::vector<std::string> spectral_statistic_names();
 
 struct ProxyOptions {
   ProxyMode mode = ProxyMode::expected;
-  double alpha = 0.5;          // zerolm: weight of the attention capacity
-  std::uint64_t seed = 0;      // sampled mode: weights are keyed by (seed, architecture hash)
-  bool include_embeddings = false;  // zerolm: add embedding matrices' capacity (unit weight)
-  bool include_norms = false;       // zerolm: add LayerNorm vectors' capacity (unit weight)
+  double alpha = 0.5;                            // zerolm: weight of the attention capacity
+  std::uint64_t seed = 0;                        // sampled mode: weights are keyed by (seed, architecture hash)
+  bool include_embeddings = false;               // zerolm: add embedding matrices' capacity (unit weight)
+  bool include_norms = false;                    // zerolm: add LayerNorm vectors' capacity (unit weight)
   ParameterCount count = ParameterCount::total;  // params: what the score counts
   // spectral: which statistic of each weight matrix, how layers add up, and the
   // gain g of ln det(I + g W^T W).
@@ -76,7 +76,7 @@ class Proxy {
 // A proxy's own option (a CLI flag and a config key of the `proxy:` section),
 // defined once: help, parsing and the stored form come from here.
 struct ProxyOptionSpec {
-  std::string key;   // config key; the CLI flag is "--" + key with '_' as '-'
+  std::string key;  // config key; the CLI flag is "--" + key with '_' as '-'
   std::string help;
   bool flag = false;  // a switch on the command line, true|false in a config
   // Parses and validates `text` into `options`; an Error (without context) when
@@ -101,7 +101,7 @@ struct ProxyDescriptor {
   std::function<std::unique_ptr<Proxy>(const ProxyOptions&)> make;
 
   const ProxyOptionSpec* option(std::string_view key) const;  // nullptr: not this proxy's
-  std::string option_keys() const;                           // "statistic, aggregate, gain" (or "none")
+  std::string option_keys() const;                            // "statistic, aggregate, gain" (or "none")
 };
 
 // The registry, in proxies.def order.

@@ -13,11 +13,14 @@
 namespace zerolm {
 
 SpectralProxy::SpectralProxy(ProxyOptions options) : options_(options) {
-  ZEROLM_CHECK(!options_.include_norms, "proxy spectral: --include-norms does not apply (spectral statistics are of weight matrices)");
-  ZEROLM_CHECK(std::isfinite(options_.gain) && options_.gain > 0.0, "proxy spectral: gain {} must be positive", options_.gain);
+  ZEROLM_CHECK(!options_.include_norms,
+               "proxy spectral: --include-norms does not apply (spectral statistics are of weight matrices)");
+  ZEROLM_CHECK(std::isfinite(options_.gain) && options_.gain > 0.0, "proxy spectral: gain {} must be positive",
+               options_.gain);
 }
 
-double SpectralProxy::matrix_statistic(const TensorSpec& t, std::uint32_t tensor_index, std::uint64_t architecture_hash) const {
+double SpectralProxy::matrix_statistic(const TensorSpec& t, std::uint32_t tensor_index,
+                                       std::uint64_t architecture_hash) const {
   if (options_.mode == ProxyMode::expected) {
     // A constant initialisation has rank <= 1; the law covers zero-mean draws only.
     ZEROLM_CHECK(t.init.mean() == 0.0, "proxy spectral: tensor {} has a constant non-zero initialisation", t.name);
@@ -80,14 +83,16 @@ void SpectralProxy::score(std::span<const ModelSpec> specs, std::span<ProxyBreak
 }
 
 ProxyDescriptor spectral_proxy_descriptor() {
-  ProxyOptionSpec statistic{"statistic",
-                            "Per-matrix statistic: " + [] {
-                              std::string names;
-                              for (const auto& n : spectral_statistic_names()) names += (names.empty() ? "" : "|") + n;
-                              return names;
-                            }(),
-                            false, [](std::string_view text, ProxyOptions& o) { o.statistic = parse_spectral_statistic(text); },
-                            [](const ProxyOptions& o) { return nlohmann::json(spectral_statistic_name(o.statistic)); }};
+  ProxyOptionSpec statistic{
+      "statistic",
+      "Per-matrix statistic: " +
+          [] {
+            std::string names;
+            for (const auto& n : spectral_statistic_names()) names += (names.empty() ? "" : "|") + n;
+            return names;
+          }(),
+      false, [](std::string_view text, ProxyOptions& o) { o.statistic = parse_spectral_statistic(text); },
+      [](const ProxyOptions& o) { return nlohmann::json(spectral_statistic_name(o.statistic)); }};
   ProxyOptionSpec aggregate{"aggregate", "A layer's module value as is (linear) or as ln(1 + value) (log)", false,
                             [](std::string_view text, ProxyOptions& o) { o.aggregate = parse_layer_aggregate(text); },
                             [](const ProxyOptions& o) { return nlohmann::json(layer_aggregate_name(o.aggregate)); }};

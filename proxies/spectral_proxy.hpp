@@ -21,7 +21,8 @@ class SpectralProxy final : public Proxy {
   // Matrices only: spectral statistics of vectors mean nothing.
   bool counts(const TensorSpec& t) const {
     if (!t.is_matrix()) return false;
-    return t.role == Role::attention || t.role == Role::ffn || (t.role == Role::embedding && options_.include_embeddings);
+    return t.role == Role::attention || t.role == Role::ffn ||
+           (t.role == Role::embedding && options_.include_embeddings);
   }
   // Per matrix, before aggregation (what the tests compare across modes).
   double matrix_statistic(const TensorSpec& t, std::uint32_t tensor_index, std::uint64_t architecture_hash) const;

@@ -54,7 +54,7 @@ void ZeroLmProxy::score_expected(std::span<const ModelSpec> specs, std::span<Pro
 }
 
 kernels::SegmentTable ZeroLmProxy::segment_table(std::span<const ModelSpec> specs,
-                                                  std::vector<std::uint32_t>& module_base) const {
+                                                 std::vector<std::uint32_t>& module_base) const {
   kernels::SegmentTable table;
   module_base.assign(specs.size(), 0);
   std::uint32_t slots = 0;

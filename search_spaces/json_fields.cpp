@@ -45,8 +45,8 @@ std::vector<int> positive_list(const nlohmann::json& choices, const char* key) {
   ZEROLM_CHECK(!values.empty(), "field 'choices.{}': the list is empty", key);
   std::vector<int> out;
   for (std::size_t i = 0; i < values.size(); ++i) {
-    ZEROLM_CHECK(values[i] >= 1 && values[i] <= (1 << 24), "field 'choices.{}[{}]': value {} is not a positive size", key, i,
-                 values[i]);
+    ZEROLM_CHECK(values[i] >= 1 && values[i] <= (1 << 24), "field 'choices.{}[{}]': value {} is not a positive size",
+                 key, i, values[i]);
     out.push_back(static_cast<int>(values[i]));
   }
   return out;

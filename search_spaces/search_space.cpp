@@ -12,8 +12,8 @@ void SearchSpace::enumerate(const std::function<void(const Architecture&)>&) con
 std::string SearchSpace::summary(const Architecture& architecture) const { return to_json(architecture).dump(); }
 
 Architecture SearchSpace::assemble(const LayeredFamily& family, std::span<const std::size_t> option_per_layer) const {
-  ZEROLM_CHECK(option_per_layer.size() == static_cast<std::size_t>(family.layers), "assemble: {} layer options for {} layers",
-               option_per_layer.size(), family.layers);
+  ZEROLM_CHECK(option_per_layer.size() == static_cast<std::size_t>(family.layers),
+               "assemble: {} layer options for {} layers", option_per_layer.size(), family.layers);
   std::vector<std::int64_t> genes = family.prefix;
   for (std::size_t option : option_per_layer) {
     ZEROLM_CHECK(option < family.options.size(), "assemble: option {} of {}", option, family.options.size());
@@ -22,15 +22,13 @@ Architecture SearchSpace::assemble(const LayeredFamily& family, std::span<const 
   return Architecture(name(), std::move(genes));
 }
 
-std::string SearchSpace::to_yaml(const Architecture& architecture) const {
-  return dump_yaml(to_json(architecture));
-}
+std::string SearchSpace::to_yaml(const Architecture& architecture) const { return dump_yaml(to_json(architecture)); }
 
 Architecture SearchSpace::from_yaml(const std::string& text) const { return from_json(parse_yaml(text)); }
 
 void SearchSpace::check_space(const Architecture& architecture) const {
-  ZEROLM_CHECK(architecture.space() == name(), "architecture of space '{}' given to space '{}'",
-               architecture.space(), name());
+  ZEROLM_CHECK(architecture.space() == name(), "architecture of space '{}' given to space '{}'", architecture.space(),
+               name());
 }
 
 // The registry: every space's descriptor, declared and listed from spaces.def.

@@ -34,7 +34,8 @@ class TorchNetwork : public torch::nn::Module {
   }
 };
 
-using TorchNetworkBuilder = std::shared_ptr<TorchNetwork> (*)(const SearchSpace& space, const Architecture& architecture);
+using TorchNetworkBuilder = std::shared_ptr<TorchNetwork> (*)(const SearchSpace& space,
+                                                              const Architecture& architecture);
 
 namespace torch_blocks {
 

@@ -98,7 +98,8 @@ int main(int argc, char** argv) {
 
   // The global archive against the non-dominated union of the islands' archives.
   std::map<std::string, Point> island_union;
-  for (const auto& p : points(db, "SELECT hash, score, parameters, latency FROM island_archive")) island_union[p.hash] = p;
+  for (const auto& p : points(db, "SELECT hash, score, parameters, latency FROM island_archive"))
+    island_union[p.hash] = p;
   std::set<std::string> expected;
   for (const auto& [hash, p] : island_union) {
     bool dominated = false;
@@ -107,10 +108,10 @@ int main(int argc, char** argv) {
   }
   std::set<std::string> global;
   for (const auto& p : points(db, "SELECT hash, score, parameters, latency FROM archive")) global.insert(p.hash);
-  check(global == expected && !global.empty(),
-        "global archive (" + std::to_string(global.size()) + ") == non-dominated union of the " +
-            std::to_string(islands) + " island archives (" + std::to_string(expected.size()) + " of " +
-            std::to_string(island_union.size()) + ")");
+  check(global == expected && !global.empty(), "global archive (" + std::to_string(global.size()) +
+                                                   ") == non-dominated union of the " + std::to_string(islands) +
+                                                   " island archives (" + std::to_string(expected.size()) + " of " +
+                                                   std::to_string(island_union.size()) + ")");
 
   // Migrations: `migrants` arrivals per island at every migration generation.
   const std::size_t generations = std::stoul(db.rows("SELECT count(*) FROM history")[0][0]);
@@ -120,11 +121,13 @@ int main(int argc, char** argv) {
   const std::size_t migrations = std::stoul(db.rows("SELECT count(*) FROM migrations")[0][0]);
   check(migrations == islands * migrants * migration_generations && migrations > 0,
         std::to_string(migrations) + " migrations == " + std::to_string(islands) + " islands x " +
-            std::to_string(migrants) + " migrants x " + std::to_string(migration_generations) + " migration generations");
+            std::to_string(migrants) + " migrants x " + std::to_string(migration_generations) +
+            " migration generations");
   const auto late = db.rows(
       "SELECT count(*) FROM migrations m WHERE NOT EXISTS (SELECT 1 FROM evaluations e WHERE e.hash = m.hash AND "
       "e.generation < m.generation)");
-  const auto wrong_generation = db.rows("SELECT count(*) FROM migrations WHERE generation % " + std::to_string(every) + " != 0");
+  const auto wrong_generation =
+      db.rows("SELECT count(*) FROM migrations WHERE generation % " + std::to_string(every) + " != 0");
   check(late[0][0] == "0" && wrong_generation[0][0] == "0",
         "every migrant was evaluated in an earlier generation and arrived at a migration generation");
 

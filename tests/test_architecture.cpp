@@ -10,8 +10,10 @@ using Catch::Matchers::Contains;
 
 namespace {
 const char* kRecord = R"({"hidden_size": 256, "encoder_layers": [
-  {"operation_type": "SA", "operation_parameter": "WMA", "num_operation_heads": 4, "feed_forward_dimension": 1024, "num_feed_forward": 3},
-  {"operation_type": "DSC", "operation_parameter": 9, "num_operation_heads": 2, "feed_forward_dimension": 512, "num_feed_forward": 1}]})";
+  {"operation_type": "SA", "operation_parameter": "WMA", "num_operation_heads": 4,
+   "feed_forward_dimension": 1024, "num_feed_forward": 3},
+  {"operation_type": "DSC", "operation_parameter": 9, "num_operation_heads": 2,
+   "feed_forward_dimension": 512, "num_feed_forward": 1}]})";
 }
 
 TEST_CASE("flexibert architectures are canonical and round-trip through JSON and YAML", "[architecture]") {
@@ -19,8 +21,10 @@ TEST_CASE("flexibert architectures are canonical and round-trip through JSON and
   const Architecture a = space->from_json(nlohmann::json::parse(kRecord));
   // Key order and "9" vs 9 do not matter.
   const Architecture b = space->from_json(nlohmann::json::parse(R"({"encoder_layers": [
-    {"num_feed_forward": 3, "feed_forward_dimension": 1024, "num_operation_heads": 4, "operation_parameter": "WMA", "operation_type": "SA"},
-    {"operation_type": "DSC", "operation_parameter": "9", "num_operation_heads": 2, "feed_forward_dimension": 512, "num_feed_forward": 1}],
+    {"num_feed_forward": 3,
+     "feed_forward_dimension": 1024, "num_operation_heads": 4, "operation_parameter": "WMA", "operation_type": "SA"},
+    {"operation_type": "DSC", "operation_parameter": "9", "num_operation_heads": 2,
+     "feed_forward_dimension": 512, "num_feed_forward": 1}],
     "hidden_size": 256})"));
   CHECK(a == b);
   CHECK(a.hash() == b.hash());
@@ -28,8 +32,10 @@ TEST_CASE("flexibert architectures are canonical and round-trip through JSON and
   CHECK(space->from_json(space->to_json(a)) == a);
   CHECK(space->from_yaml(space->to_yaml(a)) == a);
   const Architecture other = space->from_json(nlohmann::json::parse(R"({"hidden_size": 128, "encoder_layers": [
-    {"operation_type": "SA", "operation_parameter": "WMA", "num_operation_heads": 4, "feed_forward_dimension": 1024, "num_feed_forward": 3},
-    {"operation_type": "DSC", "operation_parameter": 9, "num_operation_heads": 2, "feed_forward_dimension": 512, "num_feed_forward": 1}]})"));
+    {"operation_type": "SA", "operation_parameter": "WMA", "num_operation_heads": 4,
+     "feed_forward_dimension": 1024, "num_feed_forward": 3},
+    {"operation_type": "DSC", "operation_parameter": 9, "num_operation_heads": 2,
+     "feed_forward_dimension": 512, "num_feed_forward": 1}]})"));
   CHECK_FALSE(other == a);
   CHECK(other.hash() != a.hash());
 }
@@ -49,12 +55,15 @@ TEST_CASE("impossible flexibert architectures name the field and value", "[archi
     "num_operation_heads": 2, "feed_forward_dimension": 512, "num_feed_forward": 1}]})"),
              Contains("encoder_layers[0].operation_type") && Contains("XX"));
   CHECK_THAT(error_of(R"({"hidden_size": 128, "encoder_layers": [
-    {"operation_type": "SA", "operation_parameter": "SDP", "num_operation_heads": 3, "feed_forward_dimension": 512, "num_feed_forward": 1},
-    {"operation_type": "SA", "operation_parameter": "SDP", "num_operation_heads": 2, "feed_forward_dimension": 512, "num_feed_forward": 1}]})"),
+    {"operation_type": "SA", "operation_parameter": "SDP", "num_operation_heads": 3,
+     "feed_forward_dimension": 512, "num_feed_forward": 1},
+    {"operation_type": "SA", "operation_parameter": "SDP", "num_operation_heads": 2,
+     "feed_forward_dimension": 512, "num_feed_forward": 1}]})"),
              Contains("num_operation_heads") && Contains("3"));
   CHECK_THAT(error_of(R"({"hidden_size": 128, "encoder_layers": [], "colour": 1})"), Contains("colour"));
   CHECK_THAT(error_of(R"({"hidden_size": 128, "encoder_layers": [
-    {"operation_type": "SA", "operation_parameter": "SDP", "num_operation_heads": 2, "feed_forward_dimension": 512, "num_feed_forward": 1}]})"),
+    {"operation_type": "SA", "operation_parameter": "SDP", "num_operation_heads": 2,
+     "feed_forward_dimension": 512, "num_feed_forward": 1}]})"),
              Contains("1 layers"));
 }
 
@@ -105,7 +114,8 @@ TEST_CASE("model spec names, roles and shapes", "[architecture]") {
 }
 
 TEST_CASE("gpt2 architectures round-trip, and archai's cutoff cleaning", "[architecture]") {
-  CHECK(AdaptiveEmbedding::clean_cutoffs({19997, 39997, 199997, 50264}, 50264) == std::vector<std::int64_t>{19997, 39997, 50264});
+  CHECK(AdaptiveEmbedding::clean_cutoffs({19997, 39997, 199997, 50264}, 50264) ==
+        std::vector<std::int64_t>{19997, 39997, 50264});
   CHECK(AdaptiveEmbedding::clean_cutoffs({20000, 40000}, 50264) == std::vector<std::int64_t>{20000, 40000, 50264});
   CHECK(AdaptiveEmbedding::clean_cutoffs({}, 100) == std::vector<std::int64_t>{100});
   const auto space = make_search_space("gpt2");

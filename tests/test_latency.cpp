@@ -22,7 +22,8 @@ TEST_CASE("the analytic fit recovers the constants that generated the latencies"
   std::vector<double> measured;
   for (const auto& s : specs) measured.push_back(truth.predict_ms(s) + 0.3 + 0.05 * s.num_layers);
   const auto fitted = AnalyticLatencyModel::fit(specs, measured, {}, "synthetic");
-  for (std::size_t i = 0; i < specs.size(); ++i) CHECK(fitted.predict_ms(specs[i]) == Approx(measured[i]).epsilon(1e-6));
+  for (std::size_t i = 0; i < specs.size(); ++i)
+    CHECK(fitted.predict_ms(specs[i]) == Approx(measured[i]).epsilon(1e-6));
   CHECK(fitted.coefficients()[0] == Approx(0.3).epsilon(1e-4));
   CHECK(fitted.coefficients()[5] == Approx(0.05).epsilon(1e-4));
   // Round trip through JSON.
@@ -99,8 +100,10 @@ TEST_CASE("the lut fit recovers per-layer costs from whole-network latencies", "
   }
   const auto again = LutLatencyModel::from_json(fitted.to_json(), "test");
   CHECK(again.predict_ms(sample[0], specs[0]) == fitted.predict_ms(sample[0], specs[0]));
-  CHECK_THROWS_WITH(LutLatencyModel::from_json({{"model", "lut"}, {"workload", {{"batch", 1}, {"sequence", 2}}},
-                                                {"stems", {{"xyz", {{"ms", 1.0}}}}}, {"layers", nlohmann::json::object()}},
+  CHECK_THROWS_WITH(LutLatencyModel::from_json({{"model", "lut"},
+                                                {"workload", {{"batch", 1}, {"sequence", 2}}},
+                                                {"stems", {{"xyz", {{"ms", 1.0}}}}},
+                                                {"layers", nlohmann::json::object()}},
                                                "bad.json"),
                     Catch::Contains("bad.json") && Catch::Contains("'xyz'"));
 }
@@ -144,4 +147,3 @@ TEST_CASE("a profiled lut takes the median per layer kind and names what it lack
   }
   CHECK(refused);
 }
-

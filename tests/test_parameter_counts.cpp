@@ -10,7 +10,8 @@ namespace {
 std::int64_t count_role(const ModelSpec& spec, Role role) { return spec.parameters_with_role(role); }
 }  // namespace
 
-TEST_CASE("paper protocol: total parameters equal published number_of_parameters on every record", "[params][benchmark]") {
+TEST_CASE("paper protocol: total parameters equal published number_of_parameters on every record",
+          "[params][benchmark]") {
   ZEROLM_REQUIRE_BENCHMARK(path, "nas-bench-bert/architectures.json");
   const Benchmark b = load_benchmark(path, "paper");
   REQUIRE(b.records.size() == 350);
@@ -47,18 +48,21 @@ TEST_CASE("pytorch and trained protocols count the record's own sizes", "[params
   // A hand-counted trained network: H = 128, one SA-SDP layer and one LT-DFT layer, F = 512, 1 and 3 FFN layers.
   const auto space = make_search_space("flexibert", {"trained"});
   const auto arch = space->from_json(nlohmann::json::parse(R"({"hidden_size": 128, "encoder_layers": [
-    {"operation_type": "SA", "operation_parameter": "SDP", "num_operation_heads": 2, "feed_forward_dimension": 512, "num_feed_forward": 1},
-    {"operation_type": "LT", "operation_parameter": "DFT", "num_operation_heads": 2, "feed_forward_dimension": 512, "num_feed_forward": 3}]})"));
+    {"operation_type": "SA", "operation_parameter": "SDP", "num_operation_heads": 2,
+     "feed_forward_dimension": 512, "num_feed_forward": 1},
+    {"operation_type": "LT", "operation_parameter": "DFT", "num_operation_heads": 2,
+     "feed_forward_dimension": 512, "num_feed_forward": 3}]})"));
   space->lower(arch, c);
   const std::int64_t embeddings = (30522 + 512 + 2) * 128 + 2 * 128;  // E = H: no projection
   const std::int64_t sa = 4 * (128 * 128 + 128) + 2 * 128;
   const std::int64_t lt = 2 * (128 * 128 + 128) + 2 * 128;
-  const std::int64_t ffn1 = (128 * 512 + 512) + (512 * 128 + 128) + 2 * 128;             // I = 4H = 512
+  const std::int64_t ffn1 = (128 * 512 + 512) + (512 * 128 + 128) + 2 * 128;  // I = 4H = 512
   const std::int64_t ffn3 = (128 * 512 + 512) + 2 * (512 * 512 + 512) + (512 * 128 + 128) + 2 * 128;
   CHECK(c.total_parameters() == embeddings + sa + lt + ffn1 + ffn3);
 }
 
-TEST_CASE("LTS GPT-2: attention, FFN, non-embedding, embedding and total equal the published params", "[params][benchmark]") {
+TEST_CASE("LTS GPT-2: attention, FFN, non-embedding, embedding and total equal the published params",
+          "[params][benchmark]") {
   ZEROLM_REQUIRE_BENCHMARK(path, "lts-gpt2/wt103.json");
   const Benchmark b = load_benchmark(path);
   REQUIRE(b.records.size() == 200);
@@ -76,7 +80,7 @@ TEST_CASE("LTS GPT-2: attention, FFN, non-embedding, embedding and total equal t
     if (!ok) {
       ++mismatches;
       UNSCOPED_INFO("record " << r.id << ": attn " << attention << " ffn " << ffn << " nonemb " << non_embedding
-                               << " total " << spec.total_parameters() << " vs " << p.dump());
+                              << " total " << spec.total_parameters() << " vs " << p.dump());
     }
   }
   CHECK(mismatches == 0);

@@ -13,7 +13,8 @@ namespace {
 Architecture arch(std::int64_t id) { return Architecture("test", {id}); }
 
 // Non-dominated members of the points, first occurrence of each architecture.
-std::set<std::int64_t> brute_force_front(const std::vector<std::pair<std::int64_t, Objectives>>& offered, ObjectiveSet set) {
+std::set<std::int64_t> brute_force_front(const std::vector<std::pair<std::int64_t, Objectives>>& offered,
+                                         ObjectiveSet set) {
   std::vector<std::pair<std::int64_t, Objectives>> unique;
   std::set<std::int64_t> seen;
   for (const auto& p : offered) {

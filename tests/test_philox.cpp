@@ -11,7 +11,8 @@ TEST_CASE("Philox4x32-10 matches the Random123 known-answer vectors", "[philox]"
   CHECK(zero.v[1] == 0xe169c58du);
   CHECK(zero.v[2] == 0xbc57ac4cu);
   CHECK(zero.v[3] == 0x9b00dbd8u);
-  const Philox4x32 ones = philox4x32_10({{0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu}}, 0xffffffffu, 0xffffffffu);
+  const Philox4x32 ones =
+      philox4x32_10({{0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu}}, 0xffffffffu, 0xffffffffu);
   CHECK(ones.v[0] == 0x408f276du);
   CHECK(ones.v[1] == 0x41c83b0eu);
   CHECK(ones.v[2] == 0xa20bc7c6u);
@@ -29,7 +30,8 @@ TEST_CASE("a block of four weights equals the four single-element draws", "[phil
       float values[4];
       weight_block(d, 0.02f, 2.0f, block, 7, 0x1234u, 0x9876u, values);
       for (int lane = 0; lane < 4; ++lane) {
-        CHECK(values[lane] == weight_element(d, 0.02f, 2.0f, block * 4 + static_cast<std::uint64_t>(lane), 7, 0x1234u, 0x9876u));
+        CHECK(values[lane] ==
+              weight_element(d, 0.02f, 2.0f, block * 4 + static_cast<std::uint64_t>(lane), 7, 0x1234u, 0x9876u));
       }
     }
   }
@@ -56,8 +58,10 @@ TEST_CASE("sampled normals have the right moments and truncated ones stay inside
 }
 
 TEST_CASE("different tensors and keys give different streams", "[philox]") {
-  CHECK(weight_element(Distribution::normal, 1.0f, 0.0f, 5, 0, 1u, 2u) != weight_element(Distribution::normal, 1.0f, 0.0f, 5, 1, 1u, 2u));
-  CHECK(weight_element(Distribution::normal, 1.0f, 0.0f, 5, 0, 1u, 2u) != weight_element(Distribution::normal, 1.0f, 0.0f, 5, 0, 1u, 3u));
+  CHECK(weight_element(Distribution::normal, 1.0f, 0.0f, 5, 0, 1u, 2u) !=
+        weight_element(Distribution::normal, 1.0f, 0.0f, 5, 1, 1u, 2u));
+  CHECK(weight_element(Distribution::normal, 1.0f, 0.0f, 5, 0, 1u, 2u) !=
+        weight_element(Distribution::normal, 1.0f, 0.0f, 5, 0, 1u, 3u));
   CHECK(weight_element(Distribution::zeros, 1.0f, 0.0f, 5, 0, 1u, 2u) == 0.0f);
   CHECK(weight_element(Distribution::ones, 1.0f, 0.0f, 5, 0, 1u, 2u) == 1.0f);
 }

@@ -36,7 +36,8 @@ TEST_CASE("expected capacity is max(n, m) times the init variance", "[proxy]") {
   o.alpha = 0.0;  // score = S_ffn
   CHECK(score_one(one_matrix(256, 1024, Init::normal(0.02)), o).score == Approx(1024 * 0.0004).epsilon(1e-12));
   // Truncation at 2 std keeps 0.7737413 of the variance.
-  CHECK(score_one(one_matrix(128, 64, Init::truncated_normal(0.02)), o).score == Approx(128 * 0.0004 * 0.7737413).epsilon(1e-6));
+  CHECK(score_one(one_matrix(128, 64, Init::truncated_normal(0.02)), o).score ==
+        Approx(128 * 0.0004 * 0.7737413).epsilon(1e-6));
   o.alpha = 0.25;
   const auto b = score_one(one_matrix(100, 100, Init::normal(0.1), Role::attention), o);
   CHECK(b.module_total(Role::attention) == Approx(1.0).epsilon(1e-12));
@@ -142,7 +143,8 @@ TEST_CASE("the segment table maps every counted tensor to its architecture, laye
   for (const auto& s : table.segments) {
     const TensorSpec& t = specs[s.architecture].tensors()[s.tensor];
     CHECK(s.rows == t.rows());
-    CHECK(s.module == base[s.architecture] + static_cast<std::uint32_t>(t.layer + 1) * kNumRoles + static_cast<std::uint32_t>(t.role));
+    CHECK(s.module == base[s.architecture] + static_cast<std::uint32_t>(t.layer + 1) * kNumRoles +
+                          static_cast<std::uint32_t>(t.role));
     CHECK(s.module == module_slot(base[s.architecture], t.layer, t.role));
   }
 }

@@ -56,7 +56,7 @@ TEST_CASE("pearson on hand-computed data", "[stats]") {
   }
   SECTION("exact linear relations") {
     const Vec x{1.0, 2.0, 3.0, 4.0, 5.0};
-    const Vec up{3.0, 5.0, 7.0, 9.0, 11.0};      // 2x + 1
+    const Vec up{3.0, 5.0, 7.0, 9.0, 11.0};        // 2x + 1
     const Vec down{-1.0, -2.0, -3.0, -4.0, -5.0};  // -x
     CHECK(pearson(x, up) == Approx(1.0));
     CHECK(pearson(x, down) == Approx(-1.0));

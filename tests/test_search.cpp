@@ -1,5 +1,5 @@
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <set>
 
 #include "engine/core/error.hpp"
@@ -33,7 +33,8 @@ TEST_CASE("search is deterministic per seed and spends exactly its budget", "[se
   CHECK(a.evaluations == 1000);
   CHECK(a.best.architecture == b.best.architecture);
   REQUIRE(a.archive.size() == b.archive.size());
-  for (std::size_t i = 0; i < a.archive.size(); ++i) CHECK(a.archive.entries()[i].architecture == b.archive.entries()[i].architecture);
+  for (std::size_t i = 0; i < a.archive.size(); ++i)
+    CHECK(a.archive.entries()[i].architecture == b.archive.entries()[i].architecture);
   CHECK(a.history.back().hypervolume == b.history.back().hypervolume);
   // The hypervolume never falls: the archive only improves.
   for (std::size_t g = 1; g < a.history.size(); ++g) CHECK(a.history[g].hypervolume >= a.history[g - 1].hypervolume);

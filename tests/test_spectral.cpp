@@ -75,7 +75,8 @@ TEST_CASE("sampled spectral weights are the ZeroLM kernels' weights", "[spectral
   table.segments.push_back(s);
   table.modules = 1;
   const auto stats = kernels::cpu_backend().compute(table, kernels::WeightSource::sampled);
-  const auto v = kernels::spectral_of_sampled(s.distribution, s.std, s.cut, s.rows, s.cols, s.tensor, s.key0, s.key1, 1.0);
+  const auto v =
+      kernels::spectral_of_sampled(s.distribution, s.std, s.cut, s.rows, s.cols, s.tensor, s.key0, s.key1, 1.0);
   CHECK(v[SpectralStatistic::frobenius] == Approx(stats.tensors[0].sum_squares).epsilon(1e-9));
 }
 
@@ -186,7 +187,8 @@ class SquaredParams final : public Proxy {
   }
 };
 
-void check_same_front(const std::vector<EvaluatedArchitecture>& exact, const std::vector<EvaluatedArchitecture>& enumerated) {
+void check_same_front(const std::vector<EvaluatedArchitecture>& exact,
+                      const std::vector<EvaluatedArchitecture>& enumerated) {
   // Enumeration keeps every architecture tied at a front point (permuted layers);
   // exact search one per point: compare the points.
   std::vector<std::pair<double, double>> points;

@@ -14,10 +14,10 @@ std::optional<std::string> benchmark_file(const std::string& relative);
 }  // namespace zerolm::testing
 
 // Skips the rest of a test case (with a message) when the benchmark file is absent.
-#define ZEROLM_REQUIRE_BENCHMARK(variable, relative)                                                   \
-  const auto variable##_optional = ::zerolm::testing::benchmark_file(relative);                        \
-  if (!variable##_optional) {                                                                          \
-    WARN("skipped: benchmark file " << relative << " not found (set ZEROLM_BENCHMARKS)");              \
-    return;                                                                                            \
-  }                                                                                                    \
+#define ZEROLM_REQUIRE_BENCHMARK(variable, relative)                                      \
+  const auto variable##_optional = ::zerolm::testing::benchmark_file(relative);           \
+  if (!variable##_optional) {                                                             \
+    WARN("skipped: benchmark file " << relative << " not found (set ZEROLM_BENCHMARKS)"); \
+    return;                                                                               \
+  }                                                                                       \
   const std::string variable = *variable##_optional

@@ -21,7 +21,8 @@ TEST_CASE("LibTorch networks and the kernels' given mode agree on the same weigh
       const auto result = reference::compare_given(*space, architecture, options, "cpu", 5);
       INFO(name << " / " << protocol << ": " << space->summary(architecture));
       CHECK(result.kernels.score == Approx(result.torch.score).epsilon(1e-6));
-      CHECK(result.kernels.module_total(Role::attention) == Approx(result.torch.module_total(Role::attention)).epsilon(1e-6));
+      CHECK(result.kernels.module_total(Role::attention) ==
+            Approx(result.torch.module_total(Role::attention)).epsilon(1e-6));
       CHECK(result.kernels.module_total(Role::ffn) == Approx(result.torch.module_total(Role::ffn)).epsilon(1e-6));
     }
   }
@@ -46,8 +47,9 @@ TEST_CASE("LibTorch-initialised networks rank like the sampled mode", "[torch]")
 
 TEST_CASE("the LibTorch networks hold exactly the model spec's tensors and run forward", "[torch]") {
   // initialise_from_spec checks every name and size; forward_shape runs the network.
-  const std::pair<const char*, const char*> spaces[] = {
-      {"flexibert", "paper"}, {"flexibert", "pytorch"}, {"flexibert", "trained"}, {"gpt2", "lts"}, {"gpt2", "hwgpt"}, {"gpt2", "gpt2"}};
+  const std::pair<const char*, const char*> spaces[] = {{"flexibert", "paper"},   {"flexibert", "pytorch"},
+                                                        {"flexibert", "trained"}, {"gpt2", "lts"},
+                                                        {"gpt2", "hwgpt"},        {"gpt2", "gpt2"}};
   for (const auto& [name, protocol] : spaces) {
     const auto space = make_search_space(name, {protocol});
     for (const auto& architecture : sample_architectures(*space, 4, 4)) {

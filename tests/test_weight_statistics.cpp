@@ -19,7 +19,7 @@ TEST_CASE("log_positive and sincos_turns are accurate to float precision", "[wei
     const double angle = 2.0 * M_PI * static_cast<double>(u);
     worst_trig = std::max({worst_trig, std::abs(s - std::sin(angle)), std::abs(c - std::cos(angle))});
   }
-  CHECK(worst_log < 4e-6);   // absolute, for |log x| up to 26
+  CHECK(worst_log < 4e-6);  // absolute, for |log x| up to 26
   CHECK(worst_trig < 1e-6);
 }
 
@@ -27,7 +27,8 @@ namespace {
 TensorMoments reference_moments(const WeightSegment& s) {
   TensorMoments m;
   for (std::int64_t e = 0; e < s.numel(); ++e) {
-    accumulate(m, weight_element(s.distribution, s.std, s.cut, static_cast<std::uint64_t>(e), s.tensor, s.key0, s.key1));
+    accumulate(m,
+               weight_element(s.distribution, s.std, s.cut, static_cast<std::uint64_t>(e), s.tensor, s.key0, s.key1));
   }
   return m;
 }
@@ -36,10 +37,12 @@ TensorMoments reference_moments(const WeightSegment& s) {
 TEST_CASE("the CPU twin's batched loops equal the per-element definition", "[weight_math]") {
   std::vector<WeightSegment> segments;
   // Shapes around the batch (512) and chunk (65536) sizes, odd tails, a vector.
-  const std::pair<std::int64_t, std::int64_t> shapes[] = {{1, 1}, {3, 5}, {128, 4}, {513, 1}, {256, 257}, {300, 700}, {1000, 1}};
+  const std::pair<std::int64_t, std::int64_t> shapes[] = {{1, 1},     {3, 5},     {128, 4}, {513, 1},
+                                                          {256, 257}, {300, 700}, {1000, 1}};
   std::uint32_t tensor = 0;
   for (auto [rows, cols] : shapes) {
-    for (Distribution d : {Distribution::normal, Distribution::truncated_normal, Distribution::zeros, Distribution::ones}) {
+    for (Distribution d :
+         {Distribution::normal, Distribution::truncated_normal, Distribution::zeros, Distribution::ones}) {
       segments.push_back({0, tensor++, rows, cols, d, 0.02f, 2.0f, 0xabcdu, 0x1234u});
     }
   }
@@ -60,7 +63,8 @@ TEST_CASE("the CPU twin's batched loops equal the per-element definition", "[wei
 TEST_CASE("truncated weights never exceed the cut, and empty segments are zero", "[weight_math]") {
   std::vector<WeightSegment> segments{{0, 0, 2000, 300, Distribution::truncated_normal, 0.5f, 2.0f, 7u, 8u},
                                       {0, 1, 0, 10, Distribution::normal, 0.02f, 0.0f, 7u, 8u}};
-  const std::vector<TensorMoments> out = cpu_backend().compute(SegmentTable{segments, 1}, WeightSource::sampled).tensors;
+  const std::vector<TensorMoments> out =
+      cpu_backend().compute(SegmentTable{segments, 1}, WeightSource::sampled).tensors;
   CHECK(out[0].max_abs <= 1.0f);
   CHECK(out[0].max_abs > 0.99f);
   CHECK(out[1].sum_squares == 0.0);
@@ -75,7 +79,8 @@ TEST_CASE("given weights: the twin reads memory and matches the sampled draws it
   for (auto [rows, cols] : shapes) {
     WeightSegment s{0, tensor++, rows, cols, Distribution::truncated_normal, 0.05f, 2.0f, 5u, 6u};
     std::vector<float> values(static_cast<std::size_t>(rows * cols));
-    for (std::size_t e = 0; e < values.size(); ++e) values[e] = weight_element(s.distribution, s.std, s.cut, e, s.tensor, s.key0, s.key1);
+    for (std::size_t e = 0; e < values.size(); ++e)
+      values[e] = weight_element(s.distribution, s.std, s.cut, e, s.tensor, s.key0, s.key1);
     storage.push_back(std::move(values));
     segments.push_back(s);
   }
@@ -90,7 +95,8 @@ TEST_CASE("given weights: the twin reads memory and matches the sampled draws it
   for (std::size_t i = 0; i < segments.size(); ++i) {
     CHECK(given.tensors[i].sum_squares == Approx(sampled.tensors[i].sum_squares).epsilon(1e-12));
     CHECK(given.tensors[i].max_abs == sampled.tensors[i].max_abs);
-    CHECK(given.capacity[i] == Approx(given.tensors[i].sum_squares / static_cast<double>(std::min(segments[i].rows, segments[i].cols))));
+    CHECK(given.capacity[i] ==
+          Approx(given.tensors[i].sum_squares / static_cast<double>(std::min(segments[i].rows, segments[i].cols))));
     capacity_sum += given.capacity[i];
   }
   CHECK(given.modules[0] == Approx(capacity_sum).epsilon(1e-15));

@@ -18,10 +18,10 @@ namespace zerolm {
 // One entry of the benchmark-reader registry (benchmark_file.cpp): a format of
 // trained (or measured) records, recognised from the records themselves.
 struct BenchmarkReader {
-  std::string name;         // e.g. "nas-bench-bert"
+  std::string name;  // e.g. "nas-bench-bert"
   std::string description;
-  std::string space;             // the search space its records are read into
-  std::string default_protocol;  // when the user names none
+  std::string space;              // the search space its records are read into
+  std::string default_protocol;   // when the user names none
   std::string ground_truth_name;  // e.g. "scores.glue", "-valid_ppl"
   bool latency = false;           // the ground truth is a measured latency (latency fit|eval)
   // Whether a file whose first record is `first` has this format.
@@ -35,15 +35,15 @@ const std::vector<BenchmarkReader>& benchmark_readers();
 struct BenchmarkRecord {
   std::string id;
   Architecture architecture;
-  double ground_truth = 0.0;                   // higher is better (see Benchmark::ground_truth_name)
-  std::map<std::string, double> baselines;     // published proxies, oriented as published
-  nlohmann::json raw;                          // the record as read
+  double ground_truth = 0.0;                // higher is better (see Benchmark::ground_truth_name)
+  std::map<std::string, double> baselines;  // published proxies, oriented as published
+  nlohmann::json raw;                       // the record as read
 };
 
 struct Benchmark {
   std::string path;
   const BenchmarkReader* reader = nullptr;  // its format
-  std::string ground_truth_name;     // e.g. "scores.glue", "-valid_ppl"
+  std::string ground_truth_name;            // e.g. "scores.glue", "-valid_ppl"
   std::vector<std::string> baseline_names;  // present in every record
   std::unique_ptr<SearchSpace> space;       // the space and protocol the records were read into
   std::vector<BenchmarkRecord> records;
@@ -52,7 +52,6 @@ struct Benchmark {
   std::vector<Architecture> architectures() const;
   std::vector<double> ground_truths() const;
 };
-
 
 // Reads and validates every record; errors name the file, the record and the field.
 // An empty protocol takes the format's default.

@@ -71,7 +71,8 @@ HeuristicCalibration calibrate_by_heuristic(const ModuleCapacities& capacities) 
     const double ra = stats::spearman(combined, capacities.attention);
     const double rf = stats::spearman(combined, capacities.ffn);
     const double gap = std::isnan(ra) || std::isnan(rf) ? INFINITY : std::abs(ra - rf);
-    if (gap < best_gap - 1e-12 || (std::abs(gap - best_gap) <= 1e-12 && std::abs(alpha - 0.5) < std::abs(best.alpha - 0.5))) {
+    if (gap < best_gap - 1e-12 ||
+        (std::abs(gap - best_gap) <= 1e-12 && std::abs(alpha - 0.5) < std::abs(best.alpha - 0.5))) {
       best_gap = gap;
       best.alpha = alpha;
       best.spearman_attention = ra;
@@ -86,7 +87,8 @@ HeuristicCalibration calibrate_by_heuristic(const ModuleCapacities& capacities) 
 }
 
 HeuristicCalibration calibrate_by_heuristic(const SearchSpace& space, const ProxyOptions& options,
-                                            std::size_t architectures, std::uint64_t seed, const std::string& proxy_name) {
+                                            std::size_t architectures, std::uint64_t seed,
+                                            const std::string& proxy_name) {
   const auto sample = sample_architectures(space, architectures, seed);
   const auto proxy = make_proxy(proxy_name, options);
   const auto breakdowns = evaluate(space, *proxy, sample);

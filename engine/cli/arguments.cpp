@@ -31,7 +31,8 @@ struct Argument {
 
 // An option whose value is `field(params)`, its default shown in --help.
 template <typename Field>
-Argument option(std::string flag, Field field, std::string help, std::vector<Command> commands, bool show_default = true) {
+Argument option(std::string flag, Field field, std::string help, std::vector<Command> commands,
+                bool show_default = true) {
   return {[=](CLI::App& app, CliParams& p) {
             auto* o = app.add_option(flag, field(p), help);
             if (show_default) o->capture_default_str();
@@ -65,147 +66,162 @@ std::vector<Argument> arguments() {
   const std::vector<Command> proxy_commands{C::score, C::rank, C::enumerate, C::calibrate, C::modes};
   std::vector<Argument> all{
       // Space group.
-      option("--space", [](CliParams& p) -> auto& { return p.space.name; },
+      option("--space", [](CliParams & p) -> auto& { return p.space.name; },
              fmt::format("Search space ({}; latency profile: default gpt2)", join_names(search_space_names())),
              {C::score, C::calibrate, C::enumerate, C::latency_profile}),
-      option("--protocol", [](CliParams& p) -> auto& { return p.space.protocol; },
-             fmt::format("Network protocol: {} (default: the space's first, or the benchmark format's)",
-                         protocols_help()),
-             {C::score, C::rank, C::params, C::calibrate, C::modes, C::enumerate, C::latency_fit, C::latency_eval,
-              C::latency_profile},
-             false),
-      option("--choices", [](CliParams& p) -> auto& { return p.space.choices; },
-             "Choice overrides as a JSON object, e.g. '{\"layers\": [2, 3]}' (keys: zerolm info)",
-             {C::score, C::enumerate}, false),
+      option(
+          "--protocol", [](CliParams & p) -> auto& { return p.space.protocol; },
+          fmt::format("Network protocol: {} (default: the space's first, or the benchmark format's)", protocols_help()),
+          {C::score, C::rank, C::params, C::calibrate, C::modes, C::enumerate, C::latency_fit, C::latency_eval,
+           C::latency_profile},
+          false),
+      option(
+          "--choices", [](CliParams & p) -> auto& { return p.space.choices; },
+          "Choice overrides as a JSON object, e.g. '{\"layers\": [2, 3]}' (keys: zerolm info)",
+          {C::score, C::enumerate}, false),
       // Proxy group; each proxy's own options are added below from the registry.
-      option("--proxy", [](CliParams& p) -> auto& { return p.proxy.name; },
-             fmt::format("Proxy ({}; calibrate: one with alpha, {})", proxy_names_help(),
-                         module_combining_proxies_help()),
-             proxy_commands),
-      option("--mode", [](CliParams& p) -> auto& { return p.proxy.mode; },
+      option(
+          "--proxy", [](CliParams & p) -> auto& { return p.proxy.name; },
+          fmt::format("Proxy ({}; calibrate: one with alpha, {})", proxy_names_help(), module_combining_proxies_help()),
+          proxy_commands),
+      option("--mode", [](CliParams & p) -> auto& { return p.proxy.mode; },
              "expected (closed form) or sampled (the drawn initial weights)", {C::score, C::rank, C::calibrate}),
-      option("--device", [](CliParams& p) -> auto& { return p.proxy.device; },
-             "Where sampled weights are drawn: auto (GPU when present), cpu, cuda (search, sweep: overrides the "
-             "config's)",
-             {C::score, C::rank, C::calibrate, C::modes, C::search, C::sweep}, false),
-      option("--alpha", [](CliParams& p) -> auto& { return p.proxy.alpha; },
+      option(
+          "--device", [](CliParams & p) -> auto& { return p.proxy.device; },
+          "Where sampled weights are drawn: auto (GPU when present), cpu, cuda (search, sweep: overrides the "
+          "config's)",
+          {C::score, C::rank, C::calibrate, C::modes, C::search, C::sweep}, false),
+      option("--alpha", [](CliParams & p) -> auto& { return p.proxy.alpha; },
              fmt::format("Attention weight of {} in [-100, 100], or 'heuristic' (data-free)",
                          module_combining_proxies_help()),
              {C::score, C::rank, C::enumerate}),
-      option("--alpha", [](CliParams& p) -> auto& { return p.alphas; }, "Alphas to compare the modes at", {C::modes}),
-      option("--seed", [](CliParams& p) -> auto& { return p.seed; },
+      option("--alpha", [](CliParams & p) -> auto& { return p.alphas; }, "Alphas to compare the modes at", {C::modes}),
+      option("--seed", [](CliParams & p) -> auto& { return p.seed; },
              "Seed of every random draw: samples, calibration subsets, sampled and exported initial weights",
              {C::score, C::rank, C::calibrate, C::modes, C::export_run, C::latency_profile}),
       // Calibration group.
-      option("--calibrate-on", [](CliParams& p) -> auto& { return p.calibration.file; },
-             "Choose alpha by Kendall tau on --sample records of this file (left out of the evaluation when it is "
-             "the benchmark itself)",
-             {C::rank}, false),
-      option("--sample", [](CliParams& p) -> auto& { return p.calibration.sample; },
+      option(
+          "--calibrate-on", [](CliParams & p) -> auto& { return p.calibration.file; },
+          "Choose alpha by Kendall tau on --sample records of this file (left out of the evaluation when it is "
+          "the benchmark itself)",
+          {C::rank}, false),
+      option("--sample", [](CliParams & p) -> auto& { return p.calibration.sample; },
              "Calibration records drawn per repeat (K)", {C::rank, C::calibrate}),
-      option("--repeats", [](CliParams& p) -> auto& { return p.calibration.repeats; },
+      option("--repeats", [](CliParams & p) -> auto& { return p.calibration.repeats; },
              "Calibration repeats (mean and standard deviation)", {C::rank}),
       // Input and output.
-      option("--benchmark", [](CliParams& p) -> auto& { return p.benchmark; },
-             "Benchmark file or folder (ground truth or measured latencies; its format is detected)",
-             {C::rank, C::params, C::calibrate, C::modes, C::latency_fit, C::latency_eval}, false)
+      option(
+          "--benchmark", [](CliParams & p) -> auto& { return p.benchmark; },
+          "Benchmark file or folder (ground truth or measured latencies; its format is detected)",
+          {C::rank, C::params, C::calibrate, C::modes, C::latency_fit, C::latency_eval}, false)
           .required({C::rank, C::params, C::modes, C::latency_fit, C::latency_eval}),
-      flag("--json", [](CliParams& p) -> auto& { return p.json; }, "Print the result as JSON",
+      flag("--json", [](CliParams & p) -> auto& { return p.json; }, "Print the result as JSON",
            {C::score, C::rank, C::params, C::calibrate, C::modes, C::enumerate, C::latency_eval, C::latency_profile,
             C::bench}),
-      option("--out", [](CliParams& p) -> auto& { return p.out; },
-             "Where results go. search, sweep: the run or sweep folder (default: the config's 'output'); export: a "
-             "file (default '-': standard output) or, for folder formats, a folder; report: the HTML file (default "
-             "report.html); latency fit, profile: MODEL.json",
-             {C::search, C::sweep, C::export_run, C::report, C::latency_fit, C::latency_profile}, false)
+      option(
+          "--out", [](CliParams & p) -> auto& { return p.out; },
+          "Where results go. search, sweep: the run or sweep folder (default: the config's 'output'); export: a "
+          "file (default '-': standard output) or, for folder formats, a folder; report: the HTML file (default "
+          "report.html); latency fit, profile: MODEL.json",
+          {C::search, C::sweep, C::export_run, C::report, C::latency_fit, C::latency_profile}, false)
           .required({C::latency_fit, C::latency_profile}),
       // score and enumerate.
-      option("--sample", [](CliParams& p) -> auto& { return p.sample; }, "Number of architectures to sample",
+      option("--sample", [](CliParams & p) -> auto& { return p.sample; }, "Number of architectures to sample",
              {C::score}),
-      option("--from", [](CliParams& p) -> auto& { return p.from; },
-             "Score the architectures of this file (a zerolm export, JSON or YAML) instead of a sample", {C::score},
-             false),
-      option("--top", [](CliParams& p) -> auto& { return p.top; }, "How many of the best to print",
+      option(
+          "--from", [](CliParams & p) -> auto& { return p.from; },
+          "Score the architectures of this file (a zerolm export, JSON or YAML) instead of a sample", {C::score},
+          false),
+      option("--top", [](CliParams & p) -> auto& { return p.top; }, "How many of the best to print",
              {C::score, C::enumerate}),
-      option("--show-front", [](CliParams& p) -> auto& { return p.show_front; },
+      option("--show-front", [](CliParams & p) -> auto& { return p.show_front; },
              "Front rows to print (evenly spaced; --json prints all)", {C::enumerate}),
-      option("--reference-parameters", [](CliParams& p) -> auto& { return p.reference_parameters; },
-             "Hypervolume reference in parameters (default: the largest architecture of the space)", {C::enumerate},
-             false),
-      option("--report", [](CliParams& p) -> auto& { return p.report; },
-             "Also write an HTML report: proxy score vs ground truth, with the correlations", {C::rank}, false),
+      option(
+          "--reference-parameters", [](CliParams & p) -> auto& { return p.reference_parameters; },
+          "Hypervolume reference in parameters (default: the largest architecture of the space)", {C::enumerate},
+          false),
+      option(
+          "--report", [](CliParams & p) -> auto& { return p.report; },
+          "Also write an HTML report: proxy score vs ground truth, with the correlations", {C::rank}, false),
       // search.
-      option("config", [](CliParams& p) -> auto& { return p.config; }, "Search config (YAML); see experiments/",
-             {C::search}, false),
-      option("--set", [](CliParams& p) -> auto& { return p.overrides; },
-             "Override a config key: key.path=value (repeatable)", {C::search}, false),
-      option("--resume", [](CliParams& p) -> auto& { return p.resume; }, "Continue the run stored in this folder",
-             {C::search}, false),
-      flag("--log-json", [](CliParams& p) -> auto& { return p.log_json; },
+      option(
+          "config", [](CliParams & p) -> auto& { return p.config; }, "Search config (YAML); see experiments/",
+          {C::search}, false),
+      option(
+          "--set", [](CliParams & p) -> auto& { return p.overrides; },
+          "Override a config key: key.path=value (repeatable)", {C::search}, false),
+      option(
+          "--resume", [](CliParams & p) -> auto& { return p.resume; }, "Continue the run stored in this folder",
+          {C::search}, false),
+      flag("--log-json", [](CliParams & p) -> auto& { return p.log_json; },
            "One JSON line per generation on stdout (default when not on a terminal)", {C::search}),
-      flag("--distributed", [](CliParams& p) -> auto& { return p.distributed; },
+      flag("--distributed", [](CliParams & p) -> auto& { return p.distributed; },
            "Under mpirun/srun: an island model, one island per rank, rank 0 writing the run store", {C::search}),
       // export and report.
-      option("directory", [](CliParams& p) -> auto& { return p.directory; }, "Run folder (report: or sweep folder)",
-             {C::export_run, C::report}, false)
+      option(
+          "directory", [](CliParams & p) -> auto& { return p.directory; }, "Run folder (report: or sweep folder)",
+          {C::export_run, C::report}, false)
           .required({C::export_run, C::report}),
-      flag("--pareto", [](CliParams& p) -> auto& { return p.pareto; }, "The Pareto archive", {C::export_run}),
-      option("--top", [](CliParams& p) -> auto& { return p.export_top; },
-             "The K best distinct architectures evaluated", {C::export_run}, false),
-      flag("--population", [](CliParams& p) -> auto& { return p.population; }, "The current population, oldest first",
+      flag("--pareto", [](CliParams & p) -> auto& { return p.pareto; }, "The Pareto archive", {C::export_run}),
+      option(
+          "--top", [](CliParams & p) -> auto& { return p.export_top; }, "The K best distinct architectures evaluated",
+          {C::export_run}, false),
+      flag("--population", [](CliParams & p) -> auto& { return p.population; }, "The current population, oldest first",
            {C::export_run}),
-      option("--island", [](CliParams& p) -> auto& { return p.island; },
-             "A distributed run's island: its own archive (--pareto) or population", {C::export_run}, false),
-      option("--format", [](CliParams& p) -> auto& { return p.format; }, export_formats_help(), {C::export_run}),
-      option("--mark-top", [](CliParams& p) -> auto& { return p.mark_top; },
+      option(
+          "--island", [](CliParams & p) -> auto& { return p.island; },
+          "A distributed run's island: its own archive (--pareto) or population", {C::export_run}, false),
+      option("--format", [](CliParams & p) -> auto& { return p.format; }, export_formats_help(), {C::export_run}),
+      option("--mark-top", [](CliParams & p) -> auto& { return p.mark_top; },
              "Ring the K best architectures on the front", {C::report}),
       // sweep.
-      option("sweep", [](CliParams& p) -> auto& { return p.sweep; },
-             "Sweep file (YAML): base config, axes; see experiments/sweeps/", {C::sweep}, false)
+      option(
+          "sweep", [](CliParams & p) -> auto& { return p.sweep; },
+          "Sweep file (YAML): base config, axes; see experiments/sweeps/", {C::sweep}, false)
           .required({C::sweep}),
       // calibrate.
-      option("--strategy", [](CliParams& p) -> auto& { return p.strategy; },
+      option("--strategy", [](CliParams & p) -> auto& { return p.strategy; },
              "sample (Kendall tau on K trained records) or heuristic (data-free)", {C::calibrate}),
-      option("--architectures", [](CliParams& p) -> auto& { return p.architectures; },
+      option("--architectures", [](CliParams & p) -> auto& { return p.architectures; },
              "heuristic: random architectures", {C::calibrate}),
       // modes.
-      option("--limit", [](CliParams& p) -> auto& { return p.limit; }, "Use only the first N records (0: all)",
+      option("--limit", [](CliParams & p) -> auto& { return p.limit; }, "Use only the first N records (0: all)",
              {C::modes}),
       // latency.
-      option("--subset", [](CliParams& p) -> auto& { return p.subset; },
+      option("--subset", [](CliParams & p) -> auto& { return p.subset; },
              "Records used: even or odd record indices (half each), or all", {C::latency_fit, C::latency_eval}),
-      option("--model", [](CliParams& p) -> auto& { return p.model; },
+      option("--model", [](CliParams & p) -> auto& { return p.model; },
              fmt::format("fit: the model kind ({}); eval: MODEL.json from zerolm latency fit",
                          fitted_latency_model_names()),
              {C::latency_fit, C::latency_eval})
           .required({C::latency_eval}),
-      option("--device", [](CliParams& p) -> auto& { return p.latency_device; },
+      option("--device", [](CliParams & p) -> auto& { return p.latency_device; },
              "fit: the device the records were measured on (names the model); profile: cpu or cuda",
              {C::latency_fit, C::latency_profile})
           .required({C::latency_profile}),
-      option("--batch", [](CliParams& p) -> auto& { return p.batch; }, "Batch size of the forward pass",
+      option("--batch", [](CliParams & p) -> auto& { return p.batch; }, "Batch size of the forward pass",
              {C::latency_fit, C::latency_profile}),
-      option("--sequence", [](CliParams& p) -> auto& { return p.sequence; }, "Sequence length of the forward pass",
+      option("--sequence", [](CliParams & p) -> auto& { return p.sequence; }, "Sequence length of the forward pass",
              {C::latency_fit, C::latency_profile}),
-      option("--samples", [](CliParams& p) -> auto& { return p.samples; }, "Architectures profiled layer by layer",
+      option("--samples", [](CliParams & p) -> auto& { return p.samples; }, "Architectures profiled layer by layer",
              {C::latency_profile}),
-      option("--check", [](CliParams& p) -> auto& { return p.check; },
+      option("--check", [](CliParams & p) -> auto& { return p.check; },
              "Further architectures timed whole, to check the table", {C::latency_profile}),
-      option("--warmup", [](CliParams& p) -> auto& { return p.warmup; }, "Untimed passes per architecture",
+      option("--warmup", [](CliParams & p) -> auto& { return p.warmup; }, "Untimed passes per architecture",
              {C::latency_profile}),
-      option("--repeats", [](CliParams& p) -> auto& { return p.repeats; },
-             "Timed passes per architecture (median)", {C::latency_profile}),
-      option("--threads", [](CliParams& p) -> auto& { return p.threads; },
+      option("--repeats", [](CliParams & p) -> auto& { return p.repeats; }, "Timed passes per architecture (median)",
+             {C::latency_profile}),
+      option("--threads", [](CliParams & p) -> auto& { return p.threads; },
              "CPU threads: latency profile, LibTorch's (0: its default); bench, the parallel rows' (0: all cores)",
              {C::latency_profile, C::bench}),
       // bench.
-      option("--suite", [](CliParams& p) -> auto& { return p.suite; },
+      option("--suite", [](CliParams & p) -> auto& { return p.suite; },
              "proxy: lower + score per space, mode and thread count; kernels: whole populations on every backend, "
              "LibTorch and the hardware limits",
              {C::bench}),
-      option("--populations", [](CliParams& p) -> auto& { return p.populations; }, "kernels suite: population sizes",
+      option("--populations", [](CliParams & p) -> auto& { return p.populations; }, "kernels suite: population sizes",
              {C::bench}),
-      option("--seconds", [](CliParams& p) -> auto& { return p.seconds; },
+      option("--seconds", [](CliParams & p) -> auto& { return p.seconds; },
              "Measuring time per row (kernels: per CPU or LibTorch row)", {C::bench}),
   };
   // Every proxy's own options, from the proxy registry.
@@ -216,8 +232,8 @@ std::vector<Argument> arguments() {
     const std::string name = spec->cli_flag();
     if (spec->flag) {
       all.push_back({[=](CLI::App& app, CliParams& p) {
-                       return app.add_flag_function(name, [&p, key](std::int64_t) { p.proxy.values[key] = "true"; },
-                                                    help);
+                       return app.add_flag_function(
+                           name, [&p, key](std::int64_t) { p.proxy.values[key] = "true"; }, help);
                      },
                      proxy_commands,
                      {}});

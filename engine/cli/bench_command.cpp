@@ -78,9 +78,14 @@ int run_bench(const CliParams& o) {
         const double archs = static_cast<double>(m.architectures) / m.seconds;
         const double weights = m.weights / m.seconds;
         const auto per_core = static_cast<double>(threads);
-        rows.push_back({{"space", space_name}, {"protocol", protocol}, {"mode", proxy_mode_name(mode)},
-                        {"threads", threads}, {"architectures", m.architectures}, {"seconds", m.seconds},
-                        {"architectures_per_second", archs}, {"weights_per_second", weights},
+        rows.push_back({{"space", space_name},
+                        {"protocol", protocol},
+                        {"mode", proxy_mode_name(mode)},
+                        {"threads", threads},
+                        {"architectures", m.architectures},
+                        {"seconds", m.seconds},
+                        {"architectures_per_second", archs},
+                        {"weights_per_second", weights},
                         {"architectures_per_second_per_core", archs / per_core},
                         {"weights_per_second_per_core", weights / per_core}});
         if (!o.json) {
@@ -88,7 +93,8 @@ int run_bench(const CliParams& o) {
           const bool drawn = mode == ProxyMode::sampled;
           fmt::print("{:<10} {:<8} {:<9} {:>7} {:>14.4g} {:>16.4g} {:>16} {:>16}\n", space_name, protocol,
                      proxy_mode_name(mode), threads, archs, archs / per_core,
-                     drawn ? fmt::format("{:.4g}", weights) : "-", drawn ? fmt::format("{:.4g}", weights / per_core) : "-");
+                     drawn ? fmt::format("{:.4g}", weights) : "-",
+                     drawn ? fmt::format("{:.4g}", weights / per_core) : "-");
           std::fflush(stdout);
         }
       }

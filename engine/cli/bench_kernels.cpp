@@ -108,7 +108,8 @@ int run_kernel_bench(const KernelBenchOptions& o) {
 #if ZEROLM_HAVE_CUDA
       if (gpu) {
         const auto& cuda = *kernels::cuda_backend();
-        (void)cuda.compute(prefix(table, module_base, std::min<std::size_t>(population, 4)), kernels::WeightSource::sampled);
+        (void)cuda.compute(prefix(table, module_base, std::min<std::size_t>(population, 4)),
+                           kernels::WeightSource::sampled);
         auto start = Clock::now();
         (void)cuda.compute(table, kernels::WeightSource::sampled);
         rows.push_back({label, "cuda sampled", population, population, seconds_since(start), table_weights(table),

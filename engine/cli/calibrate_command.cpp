@@ -29,14 +29,20 @@ int run_calibrate(const CliParams& o) {
     const auto capacities = module_capacities(evaluate(*b.space, *proxy, architectures), options);
     const auto subset = draw_subset(architectures.size(), sample, o.seed);
     const auto result = calibrate_by_sample(capacities, truth, subset);
-    out.update({{"benchmark", o.benchmark}, {"protocol", b.space->protocol()}, {"sample", sample},
-                {"alpha", result.alpha}, {"kendall_on_sample", result.kendall}});
+    out.update({{"benchmark", o.benchmark},
+                {"protocol", b.space->protocol()},
+                {"sample", sample},
+                {"alpha", result.alpha},
+                {"kendall_on_sample", result.kendall}});
   } else if (o.strategy == "heuristic") {
     const std::string space_name = o.space.name;
     const auto space = make_search_space(space_name, o.space.options());
     const auto result = calibrate_by_heuristic(*space, options, o.architectures, o.seed, o.proxy.name);
-    out.update({{"space", space_name}, {"protocol", space->protocol()}, {"architectures", result.architectures},
-                {"alpha", result.alpha}, {"spearman_attention", result.spearman_attention},
+    out.update({{"space", space_name},
+                {"protocol", space->protocol()},
+                {"architectures", result.architectures},
+                {"alpha", result.alpha},
+                {"spearman_attention", result.spearman_attention},
                 {"spearman_ffn", result.spearman_ffn}});
   } else {
     ZEROLM_FAIL("--strategy: value '{}' is not sample|heuristic", o.strategy);

@@ -16,7 +16,9 @@ namespace zerolm::cli {
 namespace {
 
 nlohmann::json row(const SearchSpace& space, const EvaluatedArchitecture& e) {
-  return {{"score", e.score}, {"parameters", e.parameters}, {"summary", space.summary(e.architecture)},
+  return {{"score", e.score},
+          {"parameters", e.parameters},
+          {"summary", space.summary(e.architecture)},
           {"architecture", space.to_json(e.architecture)}};
 }
 
@@ -30,8 +32,8 @@ int run_enumerate(const CliParams& o) {
   ProxyOptions options = o.proxy.options(o.seed);  // expected mode: exact and fast
   options.mode = ProxyMode::expected;
   if (proxy_combines_modules(o.proxy.name)) {
-    options.alpha = o.proxy.heuristic_alpha() ? default_heuristic_alpha(*space, options, o.proxy.name)
-                                              : o.proxy.alpha_value();
+    options.alpha =
+        o.proxy.heuristic_alpha() ? default_heuristic_alpha(*space, options, o.proxy.name) : o.proxy.alpha_value();
   }
   const auto proxy = make_proxy(o.proxy.name, options);
   const EnumerationResult r = enumerate_space(*space, *proxy, o.top);
@@ -40,9 +42,15 @@ int run_enumerate(const CliParams& o) {
   for (const auto& e : r.front) front.push_back({e.score, e.parameters, 0.0});
   const double hv = hypervolume(front, {0.0, reference, 0.0}, ObjectiveSet::proxy_parameters);
   if (o.json) {
-    nlohmann::json out{{"space", space->name()},           {"protocol", space->protocol()}, {"alpha", options.alpha},
-                       {"architectures", r.architectures}, {"seconds", r.seconds},  {"reference_parameters", reference},
-                       {"hypervolume", hv},          {"top", nlohmann::json::array()}, {"front", nlohmann::json::array()}};
+    nlohmann::json out{{"space", space->name()},
+                       {"protocol", space->protocol()},
+                       {"alpha", options.alpha},
+                       {"architectures", r.architectures},
+                       {"seconds", r.seconds},
+                       {"reference_parameters", reference},
+                       {"hypervolume", hv},
+                       {"top", nlohmann::json::array()},
+                       {"front", nlohmann::json::array()}};
     for (const auto& e : r.top) out["top"].push_back(row(*space, e));
     for (const auto& e : r.front) out["front"].push_back(row(*space, e));
     fmt::print("{}\n", out.dump(2));
@@ -50,14 +58,16 @@ int run_enumerate(const CliParams& o) {
   }
   fmt::print("{} (protocol {}): {} architectures scored with {}, alpha {:.3f}, in {:.1f} s\n", space->name(),
              space->protocol(), r.architectures, o.proxy.describe(options), options.alpha, r.seconds);
-  fmt::print("\nexact top {}:\n{:>4}  {:>12}  {:>12}  {}\n", r.top.size(), "rank", "score", "parameters", "architecture");
+  fmt::print("\nexact top {}:\n{:>4}  {:>12}  {:>12}  {}\n", r.top.size(), "rank", "score", "parameters",
+             "architecture");
   for (std::size_t i = 0; i < r.top.size(); ++i) {
     fmt::print("{:>4}  {:>12.6g}  {:>12.0f}  {}\n", i + 1, r.top[i].score, r.top[i].parameters,
                space->summary(r.top[i].architecture));
   }
-  fmt::print("\nexact Pareto front (score up, parameters down): {} architectures, hypervolume {:.6g} "
-             "(reference: score 0, {:.0f} parameters)\n",
-             r.front.size(), hv, reference);
+  fmt::print(
+      "\nexact Pareto front (score up, parameters down): {} architectures, hypervolume {:.6g} "
+      "(reference: score 0, {:.0f} parameters)\n",
+      r.front.size(), hv, reference);
   const std::size_t step = std::max<std::size_t>(1, r.front.size() / std::max<std::size_t>(o.show_front, 1));
   for (std::size_t i = 0; i < r.front.size(); i += step) {
     fmt::print("  {:>12.0f} parameters  score {:>10.6g}  {}\n", r.front[i].parameters, r.front[i].score,

@@ -33,7 +33,8 @@ int run_export(const CliParams& o) {
                                    r.latency};
     };
     state.archive = ParetoArchive(c.search.objectives);
-    for (const auto& r : island.archive) state.archive.offer(evaluated(r).architecture, {r.score, r.parameters, r.latency});
+    for (const auto& r : island.archive)
+      state.archive.offer(evaluated(r).architecture, {r.score, r.parameters, r.latency});
     state.population.clear();
     for (const auto& r : island.population) state.population.push_back(evaluated(r));
   } else {

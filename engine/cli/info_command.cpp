@@ -17,7 +17,8 @@ int run_info(const CliParams&) {
   fmt::print("zerolm 0.1.0\n");
   fmt::print("cpu backend: {} threads (TBB)\n", tbb::info::default_concurrency());
   fmt::print("cuda backend: {}\n", kernels::cuda_built() ? kernels::cuda_device_summary() : "not built");
-  fmt::print("MPI: {}\n", mpi_built() ? "yes (search --distributed; sweeps over ranks)" : "no (built without libopenmpi-dev)");
+  fmt::print("MPI: {}\n",
+             mpi_built() ? "yes (search --distributed; sweeps over ranks)" : "no (built without libopenmpi-dev)");
   for (const auto& d : search_spaces()) {
     const auto space = d.make({});
     fmt::print("space {}: {}\n", d.name, d.description);

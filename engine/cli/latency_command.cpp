@@ -41,8 +41,8 @@ void select(const CliParams& o, std::vector<Architecture>& architectures, std::v
 struct Accuracy {
   double spearman, mape;
 };
-Accuracy accuracy(const LatencyModel& m, const std::vector<Architecture>& architectures, const std::vector<ModelSpec>& specs,
-                  const std::vector<double>& measured) {
+Accuracy accuracy(const LatencyModel& m, const std::vector<Architecture>& architectures,
+                  const std::vector<ModelSpec>& specs, const std::vector<double>& measured) {
   std::vector<double> predicted;
   double error = 0;
   for (std::size_t i = 0; i < specs.size(); ++i) {
@@ -98,7 +98,8 @@ int run_latency_eval(const CliParams& o) {
 // table, and (with --check K) times K other architectures whole to report how
 // well the table predicts them.
 int run_latency_profile(const CliParams& o) {
-  ZEROLM_CHECK(o.samples > 0 && o.check >= 0, "--samples {} must be positive and --check {} not negative", o.samples, o.check);
+  ZEROLM_CHECK(o.samples > 0 && o.check >= 0, "--samples {} must be positive and --check {} not negative", o.samples,
+               o.check);
   std::string why;
   const reference::TorchReferenceApi* torch = reference::load_torch_plugin(&why);
   ZEROLM_CHECK(torch != nullptr, "zerolm latency profile needs LibTorch: {}", why);
@@ -147,8 +148,10 @@ int run_latency_profile(const CliParams& o) {
     if (o.json) {
       fmt::print("{}\n", result.dump());
     } else {
-      fmt::print("checked on {} other architectures timed whole: Spearman {:.4f}, MAPE {:.2f}%; {} had a layer the table "
-                 "lacks\n", n, result["spearman"].get<double>(), result["mape"].get<double>(), uncovered);
+      fmt::print(
+          "checked on {} other architectures timed whole: Spearman {:.4f}, MAPE {:.2f}%; {} had a layer the table "
+          "lacks\n",
+          n, result["spearman"].get<double>(), result["mape"].get<double>(), uncovered);
     }
   }
   return 0;

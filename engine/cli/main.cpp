@@ -3,10 +3,10 @@
 
 #include <cstdio>
 #include <map>
+#include <new>
 #include <string>
 #include <string_view>
 #include <vector>
-#include <new>
 
 #include "engine/cli/arguments.hpp"
 #include "engine/cli/commands.hpp"

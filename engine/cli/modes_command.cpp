@@ -35,12 +35,17 @@ int run_modes(const CliParams& o) {
   const auto s = timed(sampled, sampled_seconds);
   nlohmann::json rows = nlohmann::json::array();
   for (double alpha : o.alphas) {
-    rows.push_back({{"alpha", alpha}, {"spearman", stats::spearman(e.combine(alpha), s.combine(alpha))},
+    rows.push_back({{"alpha", alpha},
+                    {"spearman", stats::spearman(e.combine(alpha), s.combine(alpha))},
                     {"kendall", stats::kendall_tau_b(e.combine(alpha), s.combine(alpha))}});
   }
-  nlohmann::json out{{"benchmark", o.benchmark},  {"protocol", b.space->protocol()}, {"proxy", o.proxy.name},
-                     {"n", archs.size()},         {"seed", o.seed},
-                     {"expected_seconds", expected_seconds}, {"sampled_seconds", sampled_seconds},
+  nlohmann::json out{{"benchmark", o.benchmark},
+                     {"protocol", b.space->protocol()},
+                     {"proxy", o.proxy.name},
+                     {"n", archs.size()},
+                     {"seed", o.seed},
+                     {"expected_seconds", expected_seconds},
+                     {"sampled_seconds", sampled_seconds},
                      {"agreement", rows}};
   if (o.json) {
     fmt::print("{}\n", out.dump(2));

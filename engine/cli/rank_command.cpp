@@ -7,9 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/cli/commands.hpp"
-#include "engine/report/html_report.hpp"
 #include "engine/core/error.hpp"
 #include "engine/rank/rank.hpp"
+#include "engine/report/html_report.hpp"
 
 namespace zerolm::cli {
 
@@ -57,7 +57,8 @@ int run_rank(const CliParams& o) {
       out["kendall_sd"] = number(r.kendall_sd);
     }
     nlohmann::json baselines = nlohmann::json::object();
-    for (const auto& [name, c] : r.baselines) baselines[name] = {{"spearman", number(c.spearman)}, {"kendall", number(c.kendall)}};
+    for (const auto& [name, c] : r.baselines)
+      baselines[name] = {{"spearman", number(c.spearman)}, {"kendall", number(c.kendall)}};
     out["baselines"] = baselines;
     fmt::print("{}\n", out.dump(2));
     return 0;
@@ -88,8 +89,8 @@ int run_rank(const CliParams& o) {
                p.pearson, p.kendall_10pct);
   }
   for (const auto& [name, c] : r.baselines) {
-    fmt::print("{:<46} {:>13.3f} {:>13.3f} {:>9.3f} {:>12.3f}\n", "published: " + name, c.spearman, c.kendall, c.pearson,
-               c.kendall_10pct);
+    fmt::print("{:<46} {:>13.3f} {:>13.3f} {:>9.3f} {:>12.3f}\n", "published: " + name, c.spearman, c.kendall,
+               c.pearson, c.kendall_10pct);
   }
   return 0;
 }

@@ -19,8 +19,8 @@ int run_report(const CliParams& o) {
                  o.directory);
     html = report::sweep_report(o.directory);
   } else {
-    ZEROLM_CHECK(fs::exists(fs::path(o.directory) / "run.sqlite"), "{}: neither a run (run.sqlite) nor a sweep (sweep.json)",
-                 o.directory);
+    ZEROLM_CHECK(fs::exists(fs::path(o.directory) / "run.sqlite"),
+                 "{}: neither a run (run.sqlite) nor a sweep (sweep.json)", o.directory);
     html = report::run_report(o.directory, o.mark_top);
   }
   const std::string out = o.out.empty() ? "report.html" : o.out;

@@ -35,7 +35,8 @@ std::vector<Architecture> read_architectures(const SearchSpace& space, const std
     const auto& item = list[i];
     try {
       if (item.is_object() && item.contains("space")) {
-        ZEROLM_CHECK(item["space"] == space.name(), "field 'space': value {} is not {}", item["space"].dump(), space.name());
+        ZEROLM_CHECK(item["space"] == space.name(), "field 'space': value {} is not {}", item["space"].dump(),
+                     space.name());
       }
       out.push_back(space.from_json(item.is_object() && item.contains("architecture") ? item["architecture"] : item));
     } catch (const Error& e) {
@@ -66,7 +67,8 @@ int run_score(const CliParams& o) {
   const auto proxy = make_proxy(o.proxy.name, options);
 
   const auto started = std::chrono::steady_clock::now();
-  const auto sample = o.from.empty() ? sample_architectures(*space, o.sample, o.seed) : read_architectures(*space, o.from);
+  const auto sample =
+      o.from.empty() ? sample_architectures(*space, o.sample, o.seed) : read_architectures(*space, o.from);
   const auto breakdowns = evaluate(*space, *proxy, sample);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
@@ -99,10 +101,11 @@ int run_score(const CliParams& o) {
                    {"architecture", space->to_json(sample[i])}});
   }
   if (o.json) {
-    nlohmann::json out{{"space", space->name()},  {"protocol", space->protocol()}, {"proxy", o.proxy.name},
-                       {"mode", o.proxy.mode}, {"alpha", options.alpha},        {"alpha_source", alpha_source},
-                       {"sample", o.sample},   {"seed", o.seed},                {"seconds", seconds},
-                       {"top", top}};
+    nlohmann::json out{{"space", space->name()}, {"protocol", space->protocol()},
+                       {"proxy", o.proxy.name},  {"mode", o.proxy.mode},
+                       {"alpha", options.alpha}, {"alpha_source", alpha_source},
+                       {"sample", o.sample},     {"seed", o.seed},
+                       {"seconds", seconds},     {"top", top}};
     fmt::print("{}\n", out.dump(2));
     return 0;
   }

@@ -22,26 +22,32 @@ void progress(const SearchRunConfig& c, const GenerationRecord& r, bool json, do
   const double total = static_cast<double>(c.search.max_evaluations);
   const double eta = rate > 0 ? (total - static_cast<double>(r.evaluations)) / rate : 0.0;
   if (json) {
-    fmt::print("{}\n", nlohmann::json{{"generation", r.generation}, {"evaluations", r.evaluations},
-                                       {"evaluations_per_second", rate}, {"best_score", r.best_score},
-                                       {"archive_size", r.archive_size}, {"hypervolume", r.hypervolume},
-                                       {"seconds", r.seconds}, {"eta_seconds", eta}}
-                                .dump());
+    fmt::print("{}\n", nlohmann::json{{"generation", r.generation},
+                                      {"evaluations", r.evaluations},
+                                      {"evaluations_per_second", rate},
+                                      {"best_score", r.best_score},
+                                      {"archive_size", r.archive_size},
+                                      {"hypervolume", r.hypervolume},
+                                      {"seconds", r.seconds},
+                                      {"eta_seconds", eta}}
+                           .dump());
     std::fflush(stdout);
     return;
   }
   const double fraction = std::min(1.0, static_cast<double>(r.evaluations) / total);
   const int filled = static_cast<int>(fraction * 30);
   fmt::print(stderr, "\r[{}{}] gen {} | {} evals | {:.0f} evals/s | best {:.6g} | archive {} | ETA {:.0f} s   ",
-             std::string(static_cast<std::size_t>(filled), '#'), std::string(static_cast<std::size_t>(30 - filled), '.'),
-             r.generation, r.evaluations, rate, r.best_score, r.archive_size, eta);
+             std::string(static_cast<std::size_t>(filled), '#'),
+             std::string(static_cast<std::size_t>(30 - filled), '.'), r.generation, r.evaluations, rate, r.best_score,
+             r.archive_size, eta);
 }
 
 void print_summary(const SearchSummary& s) {
-  fmt::print(stderr, "zerolm: {} evaluations in {:.2f} s ({:.0f}/s); best score {:.6g} ({}); archive {} architectures, "
-                     "hypervolume {:.6g}; run stored in {}\n",
-             s.evaluations, s.seconds, static_cast<double>(s.evaluations) / std::max(s.seconds, 1e-9), s.best_score, s.best,
-             s.archive_size, s.hypervolume, s.directory);
+  fmt::print(stderr,
+             "zerolm: {} evaluations in {:.2f} s ({:.0f}/s); best score {:.6g} ({}); archive {} architectures, "
+             "hypervolume {:.6g}; run stored in {}\n",
+             s.evaluations, s.seconds, static_cast<double>(s.evaluations) / std::max(s.seconds, 1e-9), s.best_score,
+             s.best, s.archive_size, s.hypervolume, s.directory);
 }
 
 // mpirun -n N zerolm search ... --distributed: one island per rank.
@@ -93,8 +99,8 @@ int run_search(const CliParams& o) {
   if (!o.proxy.device.empty()) c.device = o.proxy.device;
   const bool json = o.log_json || isatty(STDERR_FILENO) == 0;
   const kernels::WeightStatisticsBackend* backend = resolve_device(c.device, c.proxy, c.proxy_options.mode);
-  const SearchSummary s =
-      run_stored_search(c, std::move(store), backend, [&](const GenerationRecord& r, double rate) { progress(c, r, json, rate); });
+  const SearchSummary s = run_stored_search(
+      c, std::move(store), backend, [&](const GenerationRecord& r, double rate) { progress(c, r, json, rate); });
   if (!json) fmt::print(stderr, "\n");
   print_summary(s);
   return 0;

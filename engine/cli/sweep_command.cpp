@@ -11,8 +11,8 @@
 #include "engine/config/sweep_config.hpp"
 #include "engine/core/error.hpp"
 #include "engine/distributed/communicator.hpp"
-#include "kernels/weight_statistics.hpp"
 #include "engine/runs/sweep.hpp"
+#include "kernels/weight_statistics.hpp"
 
 namespace zerolm::cli {
 
@@ -45,16 +45,17 @@ int run_sweep(const CliParams& o) {
   options.communicator = communicator.get();
   options.directory = o.out.empty() ? sweep.output : o.out;
   options.device = o.proxy.device;
-  options.backend = [](const SearchRunConfig& c) {
-    return resolve_device(c.device, c.proxy, c.proxy_options.mode);
-  };
+  options.backend = [](const SearchRunConfig& c) { return resolve_device(c.device, c.proxy, c.proxy_options.mode); };
   const std::size_t total = sweep.points().size();
   options.on_point = [&](const SweepPointResult& r) {
     std::string values;
-    for (const auto& [key, value] : r.point.values) values += fmt::format("{}{}={}", values.empty() ? "" : " ", key, value);
-    fmt::print(stderr, "zerolm: {}point {}/{} [{}] {}: best {:.6g}, archive {}, hypervolume {:.6g}, {} evaluations, {:.2f} s\n",
-               communicator ? fmt::format("rank {}: ", rank) : "", r.point.index + 1, total, values, r.status, r.summary.best_score, r.summary.archive_size,
-               r.summary.hypervolume, r.summary.evaluations, r.summary.seconds);
+    for (const auto& [key, value] : r.point.values)
+      values += fmt::format("{}{}={}", values.empty() ? "" : " ", key, value);
+    fmt::print(stderr,
+               "zerolm: {}point {}/{} [{}] {}: best {:.6g}, archive {}, hypervolume {:.6g}, {} evaluations, {:.2f} s\n",
+               communicator ? fmt::format("rank {}: ", rank) : "", r.point.index + 1, total, values, r.status,
+               r.summary.best_score, r.summary.archive_size, r.summary.hypervolume, r.summary.evaluations,
+               r.summary.seconds);
   };
   options.on_start = [&](std::size_t points) {
     if (rank != 0) return;

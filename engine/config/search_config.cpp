@@ -8,8 +8,8 @@
 #include <limits>
 
 #include "engine/core/error.hpp"
-#include "engine/core/yaml_fields.hpp"
 #include "engine/core/json_yaml.hpp"
+#include "engine/core/yaml_fields.hpp"
 
 namespace zerolm {
 
@@ -81,8 +81,8 @@ nlohmann::json parse_latency(const std::string& file, const YAML::Node& l) {
   keys.push_back("model");
   for (const auto& item : l) {
     const auto key = item.first.as<std::string>();
-    ZEROLM_CHECK(std::find(keys.begin(), keys.end(), key) != keys.end(), "{}: 'latency.{}' does not apply to the {} model",
-                 where(file, item.first), key, name);
+    ZEROLM_CHECK(std::find(keys.begin(), keys.end(), key) != keys.end(),
+                 "{}: 'latency.{}' does not apply to the {} model", where(file, item.first), key, name);
   }
   const auto at = [&](const char* key) { return key != nullptr && l[key] ? where(file, l[key]) : where(file, l); };
   return kind->from_config(section, std::filesystem::path(file).parent_path().string(), at);
@@ -90,8 +90,9 @@ nlohmann::json parse_latency(const std::string& file, const YAML::Node& l) {
 
 SearchRunConfig parse(const std::string& file, const YAML::Node& root) {
   SearchRunConfig c;
-  check_keys(file, root, "", {"space", "protocol", "choices", "proxy", "search", "constraints", "objectives", "seed",
-                              "device", "output", "log_every", "latency", "islands"});
+  check_keys(file, root, "",
+             {"space", "protocol", "choices", "proxy", "search", "constraints", "objectives", "seed", "device",
+              "output", "log_every", "latency", "islands"});
   if (root["space"]) c.space = scalar<std::string>(file, root["space"], "space");
   if (root["protocol"]) c.protocol = scalar<std::string>(file, root["protocol"], "protocol");
   if (const auto choices = root["choices"]) {
@@ -115,8 +116,9 @@ SearchRunConfig parse(const std::string& file, const YAML::Node& root) {
     if (i["migrants"]) c.islands.migrants = count(file, i["migrants"], "islands.migrants", 0);
   }
   if (const auto s = root["search"]) {
-    check_keys(file, s, "search",
-               {"strategy", "population", "tournament", "children", "archive_parents", "max_evaluations", "max_seconds"});
+    check_keys(
+        file, s, "search",
+        {"strategy", "population", "tournament", "children", "archive_parents", "max_evaluations", "max_seconds"});
     if (s["strategy"]) {
       const auto strategy = scalar<std::string>(file, s["strategy"], "search.strategy");
       try {
@@ -136,7 +138,8 @@ SearchRunConfig parse(const std::string& file, const YAML::Node& root) {
     }
     if (s["max_evaluations"]) c.search.max_evaluations = count(file, s["max_evaluations"], "search.max_evaluations", 1);
     if (s["max_seconds"]) c.search.max_seconds = scalar<double>(file, s["max_seconds"], "search.max_seconds");
-    ZEROLM_CHECK(c.search.tournament <= c.search.population, "{}: 'search.tournament': value {} exceeds the population {}",
+    ZEROLM_CHECK(c.search.tournament <= c.search.population,
+                 "{}: 'search.tournament': value {} exceeds the population {}",
                  where(file, s["tournament"] ? s["tournament"] : s), c.search.tournament, c.search.population);
   }
   if (const auto l = root["latency"]) c.latency = parse_latency(file, l);
@@ -252,8 +255,8 @@ SearchRunConfig load_search_config(const std::string& path, const std::vector<st
     chain.back()[parts.back()] = value;
   }
   const SearchRunConfig c = parse(path, root);
-  ZEROLM_CHECK(!c.latency.is_null() || (c.search.objectives == ObjectiveSet::proxy_parameters &&
-                                        !std::isfinite(c.search.max_latency)),
+  ZEROLM_CHECK(!c.latency.is_null() ||
+                   (c.search.objectives == ObjectiveSet::proxy_parameters && !std::isfinite(c.search.max_latency)),
                "{}: a latency objective or constraints.max_latency needs a 'latency' model", path);
   return c;
 }

@@ -24,19 +24,19 @@ struct IslandOptions {
 
 struct SearchRunConfig {
   std::string space = "flexibert";
-  std::string protocol;            // empty: the space's default
+  std::string protocol;                               // empty: the space's default
   nlohmann::json choices = nlohmann::json::object();  // the space's choice overrides
   std::string proxy = "zerolm";
-  ProxyOptions proxy_options;      // mode, seed, flags
-  bool heuristic_alpha = true;     // zerolm: data-free alpha unless `alpha` is a number
+  ProxyOptions proxy_options;   // mode, seed, flags
+  bool heuristic_alpha = true;  // zerolm: data-free alpha unless `alpha` is a number
   std::string device = "auto";
   SearchConfig search;
   IslandOptions islands;
   // The latency model, inline (a config's `latency: {file: ...}` is read when the
   // config is loaded, so a stored run never depends on the file again); null: none.
   nlohmann::json latency;
-  std::string output;              // run folder (the CLI's --out wins)
-  std::size_t log_every = 1;       // generations between progress lines
+  std::string output;         // run folder (the CLI's --out wins)
+  std::size_t log_every = 1;  // generations between progress lines
 
   // The search space this config describes (choices applied, validated).
   std::unique_ptr<SearchSpace> make_space() const;

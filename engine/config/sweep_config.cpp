@@ -2,8 +2,8 @@
 
 #include <filesystem>
 
-#include "engine/core/yaml_fields.hpp"
 #include "engine/core/json_yaml.hpp"
+#include "engine/core/yaml_fields.hpp"
 
 namespace zerolm {
 

@@ -65,9 +65,9 @@ std::string project_relative(const char* path);
 
 // Throws zerolm::InternalError (condition, message, location) when an internal
 // invariant is false. Always on: these guard indices into kernel tables.
-#define ZEROLM_ASSERT(condition, ...)                                                                       \
-  do {                                                                                                      \
-    if (!(condition)) {                                                                                     \
+#define ZEROLM_ASSERT(condition, ...)                                                                     \
+  do {                                                                                                    \
+    if (!(condition)) {                                                                                   \
       ::zerolm::detail::throw_internal_error(__FILE__, __LINE__, #condition, ::fmt::format(__VA_ARGS__)); \
-    }                                                                                                       \
+    }                                                                                                     \
   } while (false)

@@ -3,8 +3,8 @@
 #pragma once
 
 #include <array>
-#include <span>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,7 +45,7 @@ struct TensorSpec {
   // allocate, so names are string literals.
   std::string_view name;
   Role role = Role::other;
-  std::int32_t layer = -1;            // -1: not inside a numbered layer
+  std::int32_t layer = -1;              // -1: not inside a numbered layer
   std::array<std::int64_t, 2> shape{};  // rank 1 uses shape[0]; rank 2 is rows x cols
   std::uint8_t rank = 1;
   Init init;
@@ -89,11 +89,13 @@ class ModelSpec {
   // A layer's kind where its tensors do not tell it (FlexiBERT's DFT and DCT
   // mixers have the same weights); latency lookup tables key on it. 0 by default.
   void set_layer_variant(std::int32_t layer, std::uint8_t variant) {
-    if (layer_variants_.size() <= static_cast<std::size_t>(layer)) layer_variants_.resize(static_cast<std::size_t>(layer) + 1, 0);
+    if (layer_variants_.size() <= static_cast<std::size_t>(layer))
+      layer_variants_.resize(static_cast<std::size_t>(layer) + 1, 0);
     layer_variants_[static_cast<std::size_t>(layer)] = variant;
   }
   std::uint8_t layer_variant(std::int32_t layer) const {
-    return static_cast<std::size_t>(layer) < layer_variants_.size() ? layer_variants_[static_cast<std::size_t>(layer)] : 0;
+    return static_cast<std::size_t>(layer) < layer_variants_.size() ? layer_variants_[static_cast<std::size_t>(layer)]
+                                                                    : 0;
   }
 
   // "encoder.layer.3.attention.query.weight"

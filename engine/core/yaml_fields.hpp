@@ -23,15 +23,15 @@ inline std::string where(const std::string& file, const YAML::Node& node) {
 }
 
 inline void check_keys(const std::string& file, const YAML::Node& map, const std::string& section,
-                const std::vector<std::string>& allowed) {
+                       const std::vector<std::string>& allowed) {
   ZEROLM_CHECK(map.IsMap(), "{}: '{}' must be a mapping", where(file, map), section);
   for (const auto& item : map) {
     const std::string key = item.first.as<std::string>();
     if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
     std::string known;
     for (const auto& a : allowed) known += (known.empty() ? "" : ", ") + a;
-    ZEROLM_FAIL("{}: unknown key '{}{}' (known: {})", where(file, item.first), section.empty() ? "" : section + ".", key,
-                known);
+    ZEROLM_FAIL("{}: unknown key '{}{}' (known: {})", where(file, item.first), section.empty() ? "" : section + ".",
+                key, known);
   }
 }
 
@@ -40,7 +40,8 @@ T scalar(const std::string& file, const YAML::Node& node, const std::string& key
   try {
     return node.as<T>();
   } catch (const YAML::Exception&) {
-    ZEROLM_FAIL("{}: '{}': value '{}' is not {}", where(file, node), key, node.IsScalar() ? node.Scalar() : "(not a scalar)",
+    ZEROLM_FAIL("{}: '{}': value '{}' is not {}", where(file, node), key,
+                node.IsScalar() ? node.Scalar() : "(not a scalar)",
                 std::is_same_v<T, std::string> ? "text"
                 : std::is_same_v<T, bool>      ? "true|false"
                 : std::is_integral_v<T>        ? "a whole number"
@@ -50,8 +51,8 @@ T scalar(const std::string& file, const YAML::Node& node, const std::string& key
 
 inline std::size_t count(const std::string& file, const YAML::Node& node, const std::string& key, std::size_t minimum) {
   const auto v = scalar<long long>(file, node, key);
-  ZEROLM_CHECK(v >= static_cast<long long>(minimum), "{}: '{}': value {} must be at least {}", where(file, node), key, v,
-               minimum);
+  ZEROLM_CHECK(v >= static_cast<long long>(minimum), "{}: '{}': value {} must be at least {}", where(file, node), key,
+               v, minimum);
   return static_cast<std::size_t>(v);
 }
 

@@ -7,10 +7,10 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <thread>
 #include <cstdlib>
 #include <limits>
 #include <string_view>
+#include <thread>
 
 #include "engine/core/error.hpp"
 
@@ -138,8 +138,8 @@ class MpiCommunicator final : public Communicator {
   std::string ring_shift(const std::string& bytes) override {
     const int next = (rank_ + 1) % size_, previous = (rank_ + size_ - 1) % size_;
     unsigned long long length = bytes.size(), incoming = 0;
-    check_mpi(MPI_Sendrecv(&length, 1, MPI_UNSIGNED_LONG_LONG, next, 1, &incoming, 1, MPI_UNSIGNED_LONG_LONG, previous, 1,
-                           MPI_COMM_WORLD, MPI_STATUS_IGNORE),
+    check_mpi(MPI_Sendrecv(&length, 1, MPI_UNSIGNED_LONG_LONG, next, 1, &incoming, 1, MPI_UNSIGNED_LONG_LONG, previous,
+                           1, MPI_COMM_WORLD, MPI_STATUS_IGNORE),
               "ring exchange");
     std::string out(incoming, '\0');
     check_mpi(MPI_Sendrecv(bytes.data(), as_count(length), MPI_BYTE, next, 2, out.data(), as_count(incoming), MPI_BYTE,

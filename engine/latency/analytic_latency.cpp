@@ -10,13 +10,13 @@ namespace zerolm {
 
 const std::array<const char*, AnalyticLatencyModel::kTerms>& AnalyticLatencyModel::term_names() {
   static const std::array<const char*, kTerms> names{
-      "constant",             // launch and framework overhead
-      "attention_gflop",      // 2 x attention matrix parameters x tokens
-      "ffn_gflop",            // 2 x FFN matrix parameters x tokens
-      "embedding_gflop",      // 2 x embedding/head matrix parameters x tokens
-      "attention_score_gflop",// 4 x attention-score width x sequence x tokens (Q K^T and A V)
-      "layers",               // per-layer kernel launches and memory passes
-      "bias_vectors"};        // elementwise passes of bias vectors
+      "constant",               // launch and framework overhead
+      "attention_gflop",        // 2 x attention matrix parameters x tokens
+      "ffn_gflop",              // 2 x FFN matrix parameters x tokens
+      "embedding_gflop",        // 2 x embedding/head matrix parameters x tokens
+      "attention_score_gflop",  // 4 x attention-score width x sequence x tokens (Q K^T and A V)
+      "layers",                 // per-layer kernel launches and memory passes
+      "bias_vectors"};          // elementwise passes of bias vectors
   return names;
 }
 
@@ -73,7 +73,8 @@ AnalyticLatencyModel AnalyticLatencyModel::fit(std::span<const ModelSpec> specs,
                                                Workload workload, const std::string& device) {
   ZEROLM_CHECK(specs.size() == measured_ms.size(), "latency fit: {} networks for {} measurements", specs.size(),
                measured_ms.size());
-  ZEROLM_CHECK(specs.size() >= 2 * kTerms, "latency fit: {} records are too few for {} constants", specs.size(), kTerms);
+  ZEROLM_CHECK(specs.size() >= 2 * kTerms, "latency fit: {} records are too few for {} constants", specs.size(),
+               kTerms);
   AnalyticLatencyModel m;
   m.device_ = device;
   m.workload_ = workload;

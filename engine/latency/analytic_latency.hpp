@@ -26,7 +26,9 @@ class AnalyticLatencyModel final : public LatencyModel {
   double predict_ms(const ModelSpec& spec) const;
 
   std::string_view kind() const override { return "analytic"; }
-  double predict_ms(const Architecture& /*architecture*/, const ModelSpec& spec) const override { return predict_ms(spec); }
+  double predict_ms(const Architecture& /*architecture*/, const ModelSpec& spec) const override {
+    return predict_ms(spec);
+  }
 
   // Least squares on relative error: the coefficients that minimise
   // sum ((predicted - measured) / measured)^2.

@@ -28,7 +28,8 @@ nlohmann::json from_file(const nlohmann::json& section, const std::string& confi
 
 std::string text_at(const nlohmann::json& section, const char* key, const Where& where, const std::string& fallback) {
   if (!section.contains(key)) return fallback;
-  ZEROLM_CHECK(section[key].is_string(), "{}: 'latency.{}': value {} is not text", where(key), key, section[key].dump());
+  ZEROLM_CHECK(section[key].is_string(), "{}: 'latency.{}': value {} is not text", where(key), key,
+               section[key].dump());
   return section[key].get<std::string>();
 }
 
@@ -40,51 +41,54 @@ double number_at(const nlohmann::json& section, const char* key, const Where& wh
 }
 
 LatencyModelKind analytic_kind() {
-  return {"analytic",
-          "FLOPs and launches per module with a few constants (device peaks, or fitted with zerolm latency fit)",
-          {"file", "device", "batch", "sequence"},
-          [](const nlohmann::json& section, const std::string& config_dir, const Where& where) {
-            if (section.contains("file")) {
-              for (const char* key : {"device", "batch", "sequence"}) {
-                ZEROLM_CHECK(!section.contains(key), "{}: 'latency.{}' does not apply to the analytic model with a file",
-                             where(key), key);
-              }
-              return from_file(section, config_dir, where, AnalyticLatencyModel::from_json);
-            }
-            const Workload workload{number_at(section, "batch", where, 8.0), number_at(section, "sequence", where, 1024.0)};
-            try {
-              return AnalyticLatencyModel::for_device(text_at(section, "device", where, "h100"), workload).to_json();
-            } catch (const Error& e) {
-              throw e.with_context(where("device"));
-            }
-          },
-          [](const nlohmann::json& section) { return section.contains("milliseconds_per_unit"); },
-          [](const nlohmann::json& value, const std::string& source, const SearchSpace&) -> std::unique_ptr<LatencyModel> {
-            return std::make_unique<AnalyticLatencyModel>(AnalyticLatencyModel::from_json(value, source));
-          },
-          [](std::span<const ModelSpec> specs, std::span<const double> ms, Workload workload,
-             const std::string& device) -> std::unique_ptr<LatencyModel> {
-            return std::make_unique<AnalyticLatencyModel>(AnalyticLatencyModel::fit(specs, ms, workload, device));
-          }};
+  return {
+      "analytic",
+      "FLOPs and launches per module with a few constants (device peaks, or fitted with zerolm latency fit)",
+      {"file", "device", "batch", "sequence"},
+      [](const nlohmann::json& section, const std::string& config_dir, const Where& where) {
+        if (section.contains("file")) {
+          for (const char* key : {"device", "batch", "sequence"}) {
+            ZEROLM_CHECK(!section.contains(key), "{}: 'latency.{}' does not apply to the analytic model with a file",
+                         where(key), key);
+          }
+          return from_file(section, config_dir, where, AnalyticLatencyModel::from_json);
+        }
+        const Workload workload{number_at(section, "batch", where, 8.0), number_at(section, "sequence", where, 1024.0)};
+        try {
+          return AnalyticLatencyModel::for_device(text_at(section, "device", where, "h100"), workload).to_json();
+        } catch (const Error& e) {
+          throw e.with_context(where("device"));
+        }
+      },
+      [](const nlohmann::json& section) { return section.contains("milliseconds_per_unit"); },
+      [](const nlohmann::json& value, const std::string& source, const SearchSpace&) -> std::unique_ptr<LatencyModel> {
+        return std::make_unique<AnalyticLatencyModel>(AnalyticLatencyModel::from_json(value, source));
+      },
+      [](std::span<const ModelSpec> specs, std::span<const double> ms, Workload workload,
+         const std::string& device) -> std::unique_ptr<LatencyModel> {
+        return std::make_unique<AnalyticLatencyModel>(AnalyticLatencyModel::fit(specs, ms, workload, device));
+      }};
 }
 
 LatencyModelKind lut_kind() {
-  return {"lut",
-          "a per-layer table (zerolm latency profile, or fitted to whole-network records), looked up and summed",
-          {"file"},
-          [](const nlohmann::json& section, const std::string& config_dir, const Where& where) {
-            ZEROLM_CHECK(section.contains("file"),
-                         "{}: 'latency' with model lut needs a 'file' (from zerolm latency profile or fit)", where(nullptr));
-            return from_file(section, config_dir, where, LutLatencyModel::from_json);
-          },
-          [](const nlohmann::json& section) { return section.contains("layers"); },
-          [](const nlohmann::json& value, const std::string& source, const SearchSpace&) -> std::unique_ptr<LatencyModel> {
-            return std::make_unique<LutLatencyModel>(LutLatencyModel::from_json(value, source));
-          },
-          [](std::span<const ModelSpec> specs, std::span<const double> ms, Workload workload,
-             const std::string& device) -> std::unique_ptr<LatencyModel> {
-            return std::make_unique<LutLatencyModel>(LutLatencyModel::fit(specs, ms, workload, device));
-          }};
+  return {
+      "lut",
+      "a per-layer table (zerolm latency profile, or fitted to whole-network records), looked up and summed",
+      {"file"},
+      [](const nlohmann::json& section, const std::string& config_dir, const Where& where) {
+        ZEROLM_CHECK(section.contains("file"),
+                     "{}: 'latency' with model lut needs a 'file' (from zerolm latency profile or fit)",
+                     where(nullptr));
+        return from_file(section, config_dir, where, LutLatencyModel::from_json);
+      },
+      [](const nlohmann::json& section) { return section.contains("layers"); },
+      [](const nlohmann::json& value, const std::string& source, const SearchSpace&) -> std::unique_ptr<LatencyModel> {
+        return std::make_unique<LutLatencyModel>(LutLatencyModel::from_json(value, source));
+      },
+      [](std::span<const ModelSpec> specs, std::span<const double> ms, Workload workload,
+         const std::string& device) -> std::unique_ptr<LatencyModel> {
+        return std::make_unique<LutLatencyModel>(LutLatencyModel::fit(specs, ms, workload, device));
+      }};
 }
 
 LatencyModelKind measured_kind() {
@@ -107,7 +111,8 @@ LatencyModelKind measured_kind() {
           [](const nlohmann::json&) { return false; },
           [](const nlohmann::json& value, const std::string& source,
              const SearchSpace& space) -> std::unique_ptr<LatencyModel> {
-            return std::make_unique<MeasuredLatencyModel>(space, MeasuredLatencyModel::workload_from_json(value, source));
+            return std::make_unique<MeasuredLatencyModel>(space,
+                                                          MeasuredLatencyModel::workload_from_json(value, source));
           },
           {}};
 }

@@ -9,9 +9,9 @@
 
 #include <cstdint>
 #include <functional>
-#include <span>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>

@@ -28,7 +28,8 @@ struct Signatures {
 Signatures signatures(const ModelSpec& spec) {
   Signatures s;
   s.layers.resize(static_cast<std::size_t>(spec.num_layers));
-  for (std::int32_t l = 0; l < spec.num_layers; ++l) s.layers[static_cast<std::size_t>(l)] = hash_combine(0x1a7e5ULL, spec.layer_variant(l));
+  for (std::int32_t l = 0; l < spec.num_layers; ++l)
+    s.layers[static_cast<std::size_t>(l)] = hash_combine(0x1a7e5ULL, spec.layer_variant(l));
   for (const TensorSpec& t : spec.tensors()) {
     std::uint64_t& h = t.layer < 0 ? s.stem : s.layers.at(static_cast<std::size_t>(t.layer));
     h = hash_combine(h, tensor_hash(t));
@@ -136,14 +137,17 @@ LutLatencyModel LutLatencyModel::fit(std::span<const ModelSpec> specs, std::span
 double LutLatencyModel::predict_ms(const Architecture& architecture, const ModelSpec& spec) const {
   const Signatures s = signatures(spec);
   const auto stem = stems_.find(s.stem);
-  ZEROLM_CHECK(stem != stems_.end(), "latency model lut: no entry for the embeddings/head of {:016x} ({}); profile or fit "
-               "the table on networks that have them", architecture.hash(), describe_tensors(spec, -1));
+  ZEROLM_CHECK(stem != stems_.end(),
+               "latency model lut: no entry for the embeddings/head of {:016x} ({}); profile or fit "
+               "the table on networks that have them",
+               architecture.hash(), describe_tensors(spec, -1));
   double ms = stem->second.ms;
   for (std::size_t l = 0; l < s.layers.size(); ++l) {
     const auto entry = layers_.find(s.layers[l]);
-    ZEROLM_CHECK(entry != layers_.end(), "latency model lut: no entry for layer {} of {:016x} ({}); profile or fit the "
-                 "table on networks that have such a layer", l, architecture.hash(),
-                 describe_layer(spec, static_cast<std::int32_t>(l)));
+    ZEROLM_CHECK(entry != layers_.end(),
+                 "latency model lut: no entry for layer {} of {:016x} ({}); profile or fit the "
+                 "table on networks that have such a layer",
+                 l, architecture.hash(), describe_layer(spec, static_cast<std::int32_t>(l)));
     ms += entry->second.ms;
   }
   return ms;
@@ -155,12 +159,9 @@ nlohmann::json LutLatencyModel::to_json() const {
     for (const auto& [key, e] : table) out[hex(key)] = {{"ms", e.ms}, {"tensors", e.description}};
     return out;
   };
-  return {{"model", "lut"},
-          {"device", device_},
-          {"method", method_},
-          {"workload", {{"batch", workload_.batch}, {"sequence", workload_.sequence}}},
-          {"stems", entries(stems_)},
-          {"layers", entries(layers_)}};
+  return {{"model", "lut"},           {"device", device_},
+          {"method", method_},        {"workload", {{"batch", workload_.batch}, {"sequence", workload_.sequence}}},
+          {"stems", entries(stems_)}, {"layers", entries(layers_)}};
 }
 
 LutLatencyModel LutLatencyModel::from_json(const nlohmann::json& value, const std::string& source) {
@@ -178,8 +179,8 @@ LutLatencyModel LutLatencyModel::from_json(const nlohmann::json& value, const st
         } catch (const std::exception&) {
           used = 0;
         }
-        ZEROLM_CHECK(used == key.size() && key.size() == 16, "field '{}': key '{}' is not a 16-digit hex signature", field,
-                     key);
+        ZEROLM_CHECK(used == key.size() && key.size() == 16, "field '{}': key '{}' is not a 16-digit hex signature",
+                     field, key);
         table[signature] = {e.at("ms").get<double>(), e.value("tensors", "")};
       }
     };

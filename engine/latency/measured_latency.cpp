@@ -41,7 +41,7 @@ std::size_t MeasuredLatencyModel::measurements() const {
 }
 
 nlohmann::json MeasuredLatencyModel::to_json(const reference::LatencyWorkload& w) {
-  return {{"model", "measured"}, {"device", w.device},   {"batch", w.batch},     {"sequence", w.sequence},
+  return {{"model", "measured"}, {"device", w.device},   {"batch", w.batch},    {"sequence", w.sequence},
           {"warmup", w.warmup},  {"repeats", w.repeats}, {"threads", w.threads}};
 }
 

@@ -43,7 +43,8 @@ RankReport rank_benchmark(const RankRequest& request) {
   const auto truth = benchmark.ground_truths();
   const auto parameters = parameter_counts(space, architectures);
   const bool combines_modules = proxy_combines_modules(request.proxy);
-  ZEROLM_CHECK(combines_modules || !request.calibration, "--calibrate-on applies to the zerolm and spectral proxies, not '{}'", request.proxy);
+  ZEROLM_CHECK(combines_modules || !request.calibration,
+               "--calibrate-on applies to the zerolm and spectral proxies, not '{}'", request.proxy);
 
   RankReport report;
   report.benchmark = request.benchmark;
@@ -88,8 +89,8 @@ RankReport rank_benchmark(const RankRequest& request) {
       calibration_truth = other->ground_truths();
       source = &*other;
     }
-    ZEROLM_CHECK(c.sample >= 2 && c.sample <= source->records.size(), "--sample: value {} is not in 2..{} ({})", c.sample,
-                 source->records.size(), c.file);
+    ZEROLM_CHECK(c.sample >= 2 && c.sample <= source->records.size(), "--sample: value {} is not in 2..{} ({})",
+                 c.sample, source->records.size(), c.file);
     for (std::size_t r = 0; r < c.repeats; ++r) {
       const auto subset = draw_subset(source->records.size(), c.sample, options.seed + r);
       const double alpha = calibrate_by_sample(calibration_capacities, calibration_truth, subset).alpha;

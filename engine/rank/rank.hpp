@@ -11,14 +11,14 @@
 namespace zerolm {
 
 struct CalibrationRequest {
-  std::string file;        // benchmark file to draw the K records from
+  std::string file;  // benchmark file to draw the K records from
   std::size_t sample = 50;
   std::size_t repeats = 1;
 };
 
 struct RankRequest {
   std::string benchmark;
-  std::string protocol;     // empty: the format's default
+  std::string protocol;  // empty: the format's default
   std::string proxy = "zerolm";
   ProxyOptions options;
   bool heuristic_alpha = false;  // zerolm without calibration: data-free alpha
@@ -33,16 +33,16 @@ struct Correlations {
 };
 
 struct RankReport {
-  std::size_t n = 0;                  // evaluation rows (per repeat)
+  std::size_t n = 0;  // evaluation rows (per repeat)
   std::string benchmark;
   std::string protocol;
   std::string proxy;
   std::string mode;
   std::string ground_truth;
-  Correlations proxy_correlations;    // mean over repeats
+  Correlations proxy_correlations;  // mean over repeats
   double spearman_sd = 0.0, kendall_sd = 0.0;
-  std::size_t repeats = 0;            // 0: no calibration
-  double alpha = 0.0;                 // mean alpha over repeats
+  std::size_t repeats = 0;  // 0: no calibration
+  double alpha = 0.0;       // mean alpha over repeats
   double alpha_sd = 0.0;
   double seconds_per_arch = 0.0;
   std::map<std::string, Correlations> baselines;  // mean over repeats, same rows

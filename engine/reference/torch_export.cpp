@@ -51,7 +51,8 @@ void export_torchscript(const SearchSpace& space, const Architecture& architectu
   const auto example = at::randint(0, 100, {2, 8}, at::TensorOptions().dtype(at::kLong));
   at::NoGradGuard no_grad;
   auto traced = torch::jit::tracer::trace(
-      {example}, [&](torch::jit::Stack inputs) -> torch::jit::Stack { return {network->forward(inputs[0].toTensor())}; },
+      {example},
+      [&](torch::jit::Stack inputs) -> torch::jit::Stack { return {network->forward(inputs[0].toTensor())}; },
       [](const at::Tensor&) { return std::string(); }, /*strict=*/true, /*force_outplace=*/false, &script);
   auto* forward = unit->create_function(c10::QualifiedName(*script.type()->name(), "forward"), traced.first->graph);
   script.type()->addMethod(forward);

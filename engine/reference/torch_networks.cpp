@@ -61,8 +61,8 @@ void initialise_from_spec(torch::nn::Module& network, const ModelSpec& spec) {
     const std::string name = spec.full_name(i);
     const at::Tensor* p = parameters.find(name);
     ZEROLM_CHECK(p != nullptr, "LibTorch network has no parameter '{}'", name);
-    ZEROLM_CHECK(p->numel() == spec.tensors()[i].numel(), "parameter '{}': {} elements in LibTorch, {} in the spec", name,
-                 p->numel(), spec.tensors()[i].numel());
+    ZEROLM_CHECK(p->numel() == spec.tensors()[i].numel(), "parameter '{}': {} elements in LibTorch, {} in the spec",
+                 name, p->numel(), spec.tensors()[i].numel());
     initialise(*p, spec.tensors()[i].init);
   }
 }

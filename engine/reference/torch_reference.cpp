@@ -12,8 +12,8 @@
 #include <cmath>
 
 #include "engine/core/error.hpp"
-#include "kernels/weight_statistics.hpp"
 #include "engine/reference/torch_networks.hpp"
+#include "kernels/weight_statistics.hpp"
 #include "proxies/zerolm_proxy.hpp"
 
 namespace zerolm::reference {
@@ -63,8 +63,8 @@ std::shared_ptr<TorchNetwork> instantiate(const SearchSpace& space, const Archit
 
 }  // namespace
 
-TorchRun torch_zerolm(const SearchSpace& space, std::span<const Architecture> architectures, const ProxyOptions& options,
-                      const std::string& device, std::uint64_t seed) {
+TorchRun torch_zerolm(const SearchSpace& space, std::span<const Architecture> architectures,
+                      const ProxyOptions& options, const std::string& device, std::uint64_t seed) {
   const at::Device target = parse_device(device);
   at::manual_seed(seed);
   const ZeroLmProxy proxy(options);
@@ -131,14 +131,15 @@ LatencyProfile measure_latency(const SearchSpace& space, const Architecture& arc
   const at::Device target = parse_device(workload.device);
   ZEROLM_CHECK(workload.batch > 0 && workload.sequence > 0, "latency: batch {} and sequence {} must be positive",
                workload.batch, workload.sequence);
-  ZEROLM_CHECK(workload.repeats > 0 && workload.warmup >= 0, "latency: repeats {} must be positive, warmup {} not negative",
-               workload.repeats, workload.warmup);
+  ZEROLM_CHECK(workload.repeats > 0 && workload.warmup >= 0,
+               "latency: repeats {} must be positive, warmup {} not negative", workload.repeats, workload.warmup);
   if (workload.threads > 0) at::set_num_threads(workload.threads);
   ModelSpec spec;
   at::manual_seed(0);
   const auto network = instantiate(space, architecture, spec, target);
   at::NoGradGuard no_grad;
-  const auto tokens = at::randint(0, 1000, {workload.batch, workload.sequence}, at::TensorOptions().dtype(at::kLong)).to(target);
+  const auto tokens =
+      at::randint(0, 1000, {workload.batch, workload.sequence}, at::TensorOptions().dtype(at::kLong)).to(target);
   const bool cuda = target.is_cuda();
   const auto synchronize_device = [] { at::detail::getCUDAHooks().deviceSynchronize(0); };
   using Clock = std::chrono::steady_clock;

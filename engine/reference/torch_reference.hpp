@@ -27,8 +27,8 @@ struct TorchRun {
 
 // ZeroLM by tensor ops on freshly built and initialised LibTorch networks.
 // `device` is "cpu" or "cuda".
-TorchRun torch_zerolm(const SearchSpace& space, std::span<const Architecture> architectures, const ProxyOptions& options,
-                      const std::string& device, std::uint64_t seed);
+TorchRun torch_zerolm(const SearchSpace& space, std::span<const Architecture> architectures,
+                      const ProxyOptions& options, const std::string& device, std::uint64_t seed);
 
 // The `given` mode check: instantiate one network with LibTorch, then score the
 // same tensors twice, by tensor ops and by the weight-statistics kernels reading

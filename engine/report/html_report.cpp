@@ -18,7 +18,8 @@ namespace {
 namespace fs = std::filesystem;
 
 const char* kStyle = R"(
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 24px 32px; color: #222; max-width: 1400px; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 24px 32px; color: #222;
+       max-width: 1400px; }
 h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 17px; margin-top: 28px; }
 .meta { color: #555; font-size: 13px; }
 .plots { display: flex; flex-wrap: wrap; gap: 16px; }
@@ -48,9 +49,10 @@ const char* kCheck = R"(
 )";
 
 std::string page(const std::string& title, const std::string& body) {
-  return fmt::format("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title><style>{}</style>"
-                     "</head>\n<body>\n{}\n<script>{}</script>\n</body></html>\n",
-                     escape(title), kStyle, body, kCheck);
+  return fmt::format(
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title><style>{}</style>"
+      "</head>\n<body>\n{}\n<script>{}</script>\n</body></html>\n",
+      escape(title), kStyle, body, kCheck);
 }
 
 const std::vector<std::string>& palette() {
@@ -96,7 +98,9 @@ void add_front(Plot& plot, const ParetoArchive& archive, const std::string& name
   plot.series.push_back(std::move(dots));
 }
 
-std::string format_parameters(double p) { return p >= 1e6 ? fmt::format("{:.2f}M", p / 1e6) : fmt::format("{:.0f}", p); }
+std::string format_parameters(double p) {
+  return p >= 1e6 ? fmt::format("{:.2f}M", p / 1e6) : fmt::format("{:.0f}", p);
+}
 
 }  // namespace
 
@@ -107,7 +111,8 @@ std::string run_report(const std::string& directory, std::size_t mark_top) {
 
   Plot front;
   front.id = "pareto-front";
-  front.title = fmt::format("Pareto front: {} of {} evaluated architectures", d.state.archive.size(), d.evaluated.size());
+  front.title =
+      fmt::format("Pareto front: {} of {} evaluated architectures", d.state.archive.size(), d.evaluated.size());
   front.x_label = "parameters (log scale)";
   front.y_label = fmt::format("{} score", c.proxy);
   front.log_x = true;
@@ -126,10 +131,9 @@ std::string run_report(const std::string& directory, std::size_t mark_top) {
     members.x.push_back(e.objectives.parameters);
     members.y.push_back(e.objectives.proxy);
     if (with_latency) members.values.push_back(e.objectives.latency);
-    members.labels.push_back(fmt::format("score {:.5g}, {} parameters{}: {}", e.objectives.proxy,
-                                         format_parameters(e.objectives.parameters),
-                                         with_latency ? fmt::format(", {:.3g} ms", e.objectives.latency) : "",
-                                         d.space->summary(e.architecture)));
+    members.labels.push_back(fmt::format(
+        "score {:.5g}, {} parameters{}: {}", e.objectives.proxy, format_parameters(e.objectives.parameters),
+        with_latency ? fmt::format(", {:.3g} ms", e.objectives.latency) : "", d.space->summary(e.architecture)));
   }
   if (with_latency) front.scale_label = "latency (ms)";
   front.series.push_back(std::move(members));
@@ -137,7 +141,8 @@ std::string run_report(const std::string& directory, std::size_t mark_top) {
   std::vector<EvaluatedArchitecture> top = d.evaluated;
   std::stable_sort(top.begin(), top.end(), [](const auto& a, const auto& b) { return a.score > b.score; });
   top.resize(std::min(mark_top, top.size()));
-  Series marked = Series::make(fmt::format("top {} (export --top {})", top.size(), top.size()), Series::Kind::points, "#d62728");
+  Series marked =
+      Series::make(fmt::format("top {} (export --top {})", top.size(), top.size()), Series::Kind::points, "#d62728");
   marked.ring = true;
   marked.radius = 6;
   for (const auto& e : top) {
@@ -171,7 +176,8 @@ std::string run_report(const std::string& directory, std::size_t mark_top) {
   if (with_latency) table += "<th>latency (ms)</th>";
   table += "<th>architecture</th></tr>\n";
   for (std::size_t i = 0; i < top.size(); ++i) {
-    table += fmt::format("<tr><td>{}</td><td>{:.6g}</td><td>{}</td>", i + 1, top[i].score, format_parameters(top[i].parameters));
+    table += fmt::format("<tr><td>{}</td><td>{:.6g}</td><td>{}</td>", i + 1, top[i].score,
+                         format_parameters(top[i].parameters));
     if (with_latency) table += fmt::format("<td>{:.4g}</td>", top[i].latency);
     table += fmt::format("<td class=\"text\">{}</td></tr>\n", escape(d.space->summary(top[i].architecture)));
   }
@@ -202,18 +208,20 @@ std::string sweep_report(const std::string& directory) {
   for (const auto& point : summary) {
     const fs::path folder = fs::path(directory) / point.at("folder").get<std::string>();
     std::string values;
-    for (const auto& [key, value] : point.at("values").items()) values += fmt::format("{}{}={}", values.empty() ? "" : " ", key, value.dump());
+    for (const auto& [key, value] : point.at("values").items())
+      values += fmt::format("{}{}={}", values.empty() ? "" : " ", key, value.dump());
     const std::string color = palette()[k++ % palette().size()];
     if (fs::exists(folder / "run.sqlite")) {
       const RunData d = read_run(folder.string());
       add_front(fronts, d.state.archive, fmt::format("{}: {}", point.at("point").get<int>(), values), color);
     }
-    rows += fmt::format("<tr><td>{}</td><td class=\"text\">{}</td><td class=\"text\">{}</td><td>{:.6g}</td><td>{}</td>"
-                        "<td>{:.6g}</td><td>{}</td><td>{:.2f}</td><td class=\"text\">{}</td></tr>\n",
-                        point.at("point").get<int>(), escape(values), escape(point.at("status").get<std::string>()),
-                        point.at("best_score").get<double>(), point.at("archive_size").get<std::size_t>(),
-                        point.at("hypervolume").get<double>(), point.at("evaluations").get<std::size_t>(),
-                        point.at("seconds").get<double>(), escape(point.at("best").get<std::string>()));
+    rows += fmt::format(
+        "<tr><td>{}</td><td class=\"text\">{}</td><td class=\"text\">{}</td><td>{:.6g}</td><td>{}</td>"
+        "<td>{:.6g}</td><td>{}</td><td>{:.2f}</td><td class=\"text\">{}</td></tr>\n",
+        point.at("point").get<int>(), escape(values), escape(point.at("status").get<std::string>()),
+        point.at("best_score").get<double>(), point.at("archive_size").get<std::size_t>(),
+        point.at("hypervolume").get<double>(), point.at("evaluations").get<std::size_t>(),
+        point.at("seconds").get<double>(), escape(point.at("best").get<std::string>()));
   }
   const std::string body = fmt::format(
       "<h1>zerolm sweep</h1>\n<p class=\"meta\">{} &middot; {} &middot; {} points</p>\n<h2>Fronts</h2>\n"
@@ -238,19 +246,24 @@ std::string rank_report(const RankReport& r) {
   points.radius = 3;
   points.opacity = 0.7;
   scatter.series.push_back(std::move(points));
-  std::string rows = fmt::format("<tr><td class=\"text\">{} ({})</td><td>{:.3f}</td><td>{:.3f}</td><td>{:.3f}</td></tr>\n",
-                                 escape(r.proxy), escape(r.mode), r.proxy_correlations.spearman, r.proxy_correlations.kendall,
-                                 r.proxy_correlations.pearson);
+  std::string rows = fmt::format(
+      "<tr><td class=\"text\">{} ({})</td><td>{:.3f}</td><td>{:.3f}</td><td>{:.3f}</td></tr>\n", escape(r.proxy),
+      escape(r.mode), r.proxy_correlations.spearman, r.proxy_correlations.kendall, r.proxy_correlations.pearson);
   for (const auto& [name, c] : r.baselines) {
-    rows += fmt::format("<tr><td class=\"text\">{} (published)</td><td>{:.3f}</td><td>{:.3f}</td><td>{:.3f}</td></tr>\n",
-                        escape(name), c.spearman, c.kendall, c.pearson);
+    rows +=
+        fmt::format("<tr><td class=\"text\">{} (published)</td><td>{:.3f}</td><td>{:.3f}</td><td>{:.3f}</td></tr>\n",
+                    escape(name), c.spearman, c.kendall, c.pearson);
   }
   const std::string body = fmt::format(
-      "<h1>zerolm rank: {}</h1>\n<p class=\"meta\">protocol {} &middot; {} rows{}{}</p>\n<div class=\"plots\">{}</div>\n"
-      "<h2>Correlations (same rows)</h2>\n<table><tr><th>proxy</th><th>Spearman</th><th>Kendall tau-b</th><th>Pearson</th>"
+      "<h1>zerolm rank: {}</h1>\n<p class=\"meta\">protocol {} &middot; {} rows{}{}</p>\n<div "
+      "class=\"plots\">{}</div>\n"
+      "<h2>Correlations (same rows)</h2>\n<table><tr><th>proxy</th><th>Spearman</th><th>Kendall "
+      "tau-b</th><th>Pearson</th>"
       "</tr>\n{}</table>\n",
-      escape(r.benchmark), escape(r.protocol), r.n, r.alpha != 0.0 ? fmt::format(" &middot; alpha {:.4g}", r.alpha) : "",
-      r.repeats > 0 ? fmt::format(" &middot; mean of {} calibration repeats", r.repeats) : "", render_svg(scatter), rows);
+      escape(r.benchmark), escape(r.protocol), r.n,
+      r.alpha != 0.0 ? fmt::format(" &middot; alpha {:.4g}", r.alpha) : "",
+      r.repeats > 0 ? fmt::format(" &middot; mean of {} calibration repeats", r.repeats) : "", render_svg(scatter),
+      rows);
   return page(fmt::format("zerolm rank: {}", r.benchmark), body);
 }
 

@@ -38,7 +38,8 @@ std::vector<double> nice_ticks(double low, double high, int count) {
     }
   }
   std::vector<double> ticks;
-  for (double t = std::ceil(low / step) * step; t <= high + 1e-9 * step; t += step) ticks.push_back(std::abs(t) < 1e-12 * step ? 0.0 : t);
+  for (double t = std::ceil(low / step) * step; t <= high + 1e-9 * step; t += step)
+    ticks.push_back(std::abs(t) < 1e-12 * step ? 0.0 : t);
   return ticks;
 }
 
@@ -50,7 +51,8 @@ std::string number(double v) {
 
 // A perceptually ordered scale (viridis stops), t in [0, 1].
 std::string scale_color(double t) {
-  static const std::array<std::array<int, 3>, 5> stops{{{68, 1, 84}, {59, 82, 139}, {33, 145, 140}, {94, 201, 98}, {253, 231, 37}}};
+  static const std::array<std::array<int, 3>, 5> stops{
+      {{68, 1, 84}, {59, 82, 139}, {33, 145, 140}, {94, 201, 98}, {253, 231, 37}}};
   t = std::clamp(std::isfinite(t) ? t : 0.0, 0.0, 1.0) * 4.0;
   const auto i = std::min<std::size_t>(static_cast<std::size_t>(t), 3);
   const double f = t - static_cast<double>(i);
@@ -101,7 +103,8 @@ std::string render_svg(const Plot& plot) {
   const auto py = [&](double y) { return top + h - (y - yr.low) / (yr.high - yr.low) * h; };
 
   std::string svg = fmt::format(
-      "<svg class=\"plot\" id=\"{}\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {} {}\" width=\"{}\" height=\"{}\" "
+      "<svg class=\"plot\" id=\"{}\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {} {}\" width=\"{}\" "
+      "height=\"{}\" "
       "data-points=\"{}\" role=\"img\" aria-label=\"{}\">\n",
       escape(plot.id), plot.width, plot.height, plot.width, plot.height, points, escape(plot.title));
   svg += fmt::format("<text x=\"{}\" y=\"22\" class=\"title\">{}</text>\n", left, escape(plot.title));
@@ -115,27 +118,31 @@ std::string render_svg(const Plot& plot) {
         const double value = m * std::pow(10.0, e), position = std::log10(value);
         if (position < xr.low || position > xr.high) continue;
         const double x = left + (position - xr.low) / (xr.high - xr.low) * w;
-        svg += fmt::format("<line x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1}\" y2=\"{2}\" class=\"grid\"/>"
-                           "<text x=\"{0:.1f}\" y=\"{3}\" class=\"tick\" text-anchor=\"middle\">{4}</text>\n",
-                           x, top, top + h, top + h + 16, number(value));
+        svg += fmt::format(
+            "<line x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1}\" y2=\"{2}\" class=\"grid\"/>"
+            "<text x=\"{0:.1f}\" y=\"{3}\" class=\"tick\" text-anchor=\"middle\">{4}</text>\n",
+            x, top, top + h, top + h + 16, number(value));
       }
     }
   } else {
     for (double t : nice_ticks(xr.low, xr.high, 6)) {
-      svg += fmt::format("<line x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1}\" y2=\"{2}\" class=\"grid\"/>"
-                         "<text x=\"{0:.1f}\" y=\"{3}\" class=\"tick\" text-anchor=\"middle\">{4}</text>\n",
-                         px(t), top, top + h, top + h + 16, number(t));
+      svg += fmt::format(
+          "<line x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1}\" y2=\"{2}\" class=\"grid\"/>"
+          "<text x=\"{0:.1f}\" y=\"{3}\" class=\"tick\" text-anchor=\"middle\">{4}</text>\n",
+          px(t), top, top + h, top + h + 16, number(t));
     }
   }
   for (double t : nice_ticks(yr.low, yr.high, 6)) {
-    svg += fmt::format("<line x1=\"{0}\" x2=\"{1}\" y1=\"{2:.1f}\" y2=\"{2:.1f}\" class=\"grid\"/>"
-                       "<text x=\"{3}\" y=\"{4:.1f}\" class=\"tick\" text-anchor=\"end\">{5}</text>\n",
-                       left, left + w, py(t), left - 6, py(t) + 4, number(t));
+    svg += fmt::format(
+        "<line x1=\"{0}\" x2=\"{1}\" y1=\"{2:.1f}\" y2=\"{2:.1f}\" class=\"grid\"/>"
+        "<text x=\"{3}\" y=\"{4:.1f}\" class=\"tick\" text-anchor=\"end\">{5}</text>\n",
+        left, left + w, py(t), left - 6, py(t) + 4, number(t));
   }
   svg += fmt::format("<text x=\"{}\" y=\"{}\" class=\"label\" text-anchor=\"middle\">{}</text>\n", left + w / 2,
                      plot.height - 12, escape(plot.x_label));
-  svg += fmt::format("<text x=\"16\" y=\"{0}\" class=\"label\" text-anchor=\"middle\" transform=\"rotate(-90 16 {0})\">{1}</text>\n",
-                     top + h / 2, escape(plot.y_label));
+  svg += fmt::format(
+      "<text x=\"16\" y=\"{0}\" class=\"label\" text-anchor=\"middle\" transform=\"rotate(-90 16 {0})\">{1}</text>\n",
+      top + h / 2, escape(plot.y_label));
   // Series.
   for (const auto& s : plot.series) {
     if (s.kind == Series::Kind::line) {
@@ -146,20 +153,21 @@ std::string render_svg(const Plot& plot) {
         path += fmt::format("{:.1f},{:.1f} ", px(s.x[i]), py(s.y[i]));
         ++n;
       }
-      svg += fmt::format("<polyline class=\"line\" data-n=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\" points=\"{}\"/>\n",
-                         n, s.color, path);
+      svg += fmt::format(
+          "<polyline class=\"line\" data-n=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\" points=\"{}\"/>\n", n,
+          s.color, path);
       continue;
     }
     svg += fmt::format("<g class=\"series\" data-name=\"{}\">\n", escape(s.name));
     for (std::size_t i = 0; i < s.x.size(); ++i) {
       if (plot.log_x && !(s.x[i] > 0)) continue;
-      const std::string color =
-          !s.values.empty() && !vr.empty()
-              ? scale_color(vr.high > vr.low ? (s.values[i] - vr.low) / (vr.high - vr.low) : 0.5)
-              : s.color;
+      const std::string color = !s.values.empty() && !vr.empty()
+                                    ? scale_color(vr.high > vr.low ? (s.values[i] - vr.low) / (vr.high - vr.low) : 0.5)
+                                    : s.color;
       const std::string paint = s.ring ? fmt::format("fill=\"none\" stroke=\"{}\" stroke-width=\"2\"", color)
                                        : fmt::format("fill=\"{}\" fill-opacity=\"{}\"", color, s.opacity);
-      svg += fmt::format("<circle class=\"pt\" cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"{}\" {}>", px(s.x[i]), py(s.y[i]), s.radius, paint);
+      svg += fmt::format("<circle class=\"pt\" cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"{}\" {}>", px(s.x[i]), py(s.y[i]),
+                         s.radius, paint);
       if (i < s.labels.size()) svg += "<title>" + escape(s.labels[i]) + "</title>";
       svg += "</circle>\n";
     }
@@ -171,8 +179,8 @@ std::string render_svg(const Plot& plot) {
     if (s.name.empty()) continue;
     const std::string color = !s.values.empty() ? scale_color(0.6) : s.color;
     svg += s.kind == Series::Kind::line
-               ? fmt::format("<line x1=\"{0}\" x2=\"{1}\" y1=\"{2}\" y2=\"{2}\" stroke=\"{3}\" stroke-width=\"2\"/>", left + 10,
-                             left + 24, ly, color)
+               ? fmt::format("<line x1=\"{0}\" x2=\"{1}\" y1=\"{2}\" y2=\"{2}\" stroke=\"{3}\" stroke-width=\"2\"/>",
+                             left + 10, left + 24, ly, color)
                : fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"4\" {}/>", left + 17, ly,
                              s.ring ? fmt::format("fill=\"none\" stroke=\"{}\" stroke-width=\"2\"", color)
                                     : fmt::format("fill=\"{}\"", color));
@@ -183,13 +191,14 @@ std::string render_svg(const Plot& plot) {
   if (!plot.scale_label.empty() && !vr.empty()) {
     const double x = left + w + 18;
     for (int k = 0; k < 20; ++k) {
-      svg += fmt::format("<rect x=\"{}\" y=\"{:.1f}\" width=\"14\" height=\"{:.1f}\" fill=\"{}\"/>", x, top + h - (k + 1) * h / 20.0,
-                         h / 20.0 + 0.5, scale_color(k / 19.0));
+      svg += fmt::format("<rect x=\"{}\" y=\"{:.1f}\" width=\"14\" height=\"{:.1f}\" fill=\"{}\"/>", x,
+                         top + h - (k + 1) * h / 20.0, h / 20.0 + 0.5, scale_color(k / 19.0));
     }
-    svg += fmt::format("\n<text x=\"{}\" y=\"{}\" class=\"tick\">{}</text><text x=\"{}\" y=\"{}\" class=\"tick\">{}</text>"
-                       "<text x=\"{}\" y=\"{}\" class=\"tick\" text-anchor=\"end\">{}</text>\n",
-                       x + 17, top + 10, fmt::format("{:.3g}", vr.high), x + 17, top + h, fmt::format("{:.3g}", vr.low),
-                       x + 14, top - 8, escape(plot.scale_label));
+    svg += fmt::format(
+        "\n<text x=\"{}\" y=\"{}\" class=\"tick\">{}</text><text x=\"{}\" y=\"{}\" class=\"tick\">{}</text>"
+        "<text x=\"{}\" y=\"{}\" class=\"tick\" text-anchor=\"end\">{}</text>\n",
+        x + 17, top + 10, fmt::format("{:.3g}", vr.high), x + 17, top + h, fmt::format("{:.3g}", vr.low), x + 14,
+        top - 8, escape(plot.scale_label));
   }
   svg += "</svg>\n";
   return svg;

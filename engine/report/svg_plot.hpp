@@ -16,11 +16,11 @@ struct Series {
   Kind kind = Kind::points;
   std::string color = "#1f77b4";  // ignored for points with `values` (the colour scale)
   std::vector<double> x, y;
-  std::vector<double> values;      // optional: colours points on the plot's scale
-  std::vector<std::string> labels; // optional: a tooltip per point
+  std::vector<double> values;       // optional: colours points on the plot's scale
+  std::vector<std::string> labels;  // optional: a tooltip per point
   double radius = 3.0;
   double opacity = 0.9;
-  bool ring = false;               // drawn as rings (marked points)
+  bool ring = false;  // drawn as rings (marked points)
 
   static Series make(std::string name, Kind kind, std::string color) {
     Series s;

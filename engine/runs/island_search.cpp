@@ -34,7 +34,9 @@ std::string encode(const json& value) {
 }
 json decode(const std::string& bytes) { return json::from_cbor(bytes); }
 
-json row_json(const EvaluationRow& r) { return json::array({r.hash, r.architecture, r.score, r.parameters, r.latency}); }
+json row_json(const EvaluationRow& r) {
+  return json::array({r.hash, r.architecture, r.score, r.parameters, r.latency});
+}
 EvaluationRow row_from_json(const json& j) {
   return {j.at(0).get<std::uint64_t>(), j.at(1).get<std::string>(), j.at(2).get<double>(), j.at(3).get<double>(),
           j.at(4).get<double>()};
@@ -51,8 +53,8 @@ std::vector<EvaluationRow> rows_from_json(const json& j) {
 }
 
 EvaluationRow row_of(const SearchSpace& space, const EvaluatedArchitecture& e, bool with_text) {
-  return {e.architecture.hash(), with_text ? space.to_json(e.architecture).dump() : std::string(), e.score, e.parameters,
-          e.latency};
+  return {e.architecture.hash(), with_text ? space.to_json(e.architecture).dump() : std::string(), e.score,
+          e.parameters, e.latency};
 }
 EvaluatedArchitecture evaluated_of(const SearchSpace& space, const EvaluationRow& r) {
   return {space.from_json(json::parse(r.architecture)), r.score, r.parameters, r.latency};
@@ -73,9 +75,7 @@ extern "C" void on_stop_signal(int) {
   (void)written;
   std::_Exit(2);
 }
-void set_stop_message(const std::string& text) {
-  std::snprintf(stop_message, sizeof stop_message, "%s", text.c_str());
-}
+void set_stop_message(const std::string& text) { std::snprintf(stop_message, sizeof stop_message, "%s", text.c_str()); }
 
 // One island's bookkeeping of what rank 0 already has, so each generation sends
 // only the changes.
@@ -154,7 +154,9 @@ IslandGeneration island_generation_from_json(const json& j) {
 }
 
 json restart_json(const IslandRestart& r) {
-  return {{"checkpoint", r.checkpoint.to_json()}, {"population", rows_json(r.population)}, {"archive", rows_json(r.archive)}};
+  return {{"checkpoint", r.checkpoint.to_json()},
+          {"population", rows_json(r.population)},
+          {"archive", rows_json(r.archive)}};
 }
 
 // The island's state from its stored checkpoint, population and archive.
@@ -185,7 +187,11 @@ SearchState restore_island(const SearchSpace& space, const json& restart, Object
 class Coordinator {
  public:
   Coordinator(RunStore store, const SearchSpace& space, const SearchRunConfig& config, std::size_t islands)
-      : store_(std::move(store)), space_(space), config_(config), islands_(islands), archive_(config.search.objectives),
+      : store_(std::move(store)),
+        space_(space),
+        config_(config),
+        islands_(islands),
+        archive_(config.search.objectives),
         started_(Clock::now()) {}
 
   void restore() {
@@ -200,7 +206,8 @@ class Coordinator {
   const RunStore& store() const { return store_; }
   RunStore& store() { return store_; }
 
-  void commit(std::size_t generation, const std::vector<IslandGeneration>& islands, const DistributedProgress& progress) {
+  void commit(std::size_t generation, const std::vector<IslandGeneration>& islands,
+              const DistributedProgress& progress) {
     std::size_t evaluations = 0;
     const EvaluationRow* best = nullptr;
     for (const auto& g : islands) {
@@ -208,15 +215,17 @@ class Coordinator {
         archive_.offer(space_.from_json(json::parse(r.architecture)), {r.score, r.parameters, r.latency});
       }
       evaluations += g.checkpoint.evaluations;
-      if (g.checkpoint.have_best && (best == nullptr || g.checkpoint.best.score > best->score)) best = &g.checkpoint.best;
+      if (g.checkpoint.have_best && (best == nullptr || g.checkpoint.best.score > best->score))
+        best = &g.checkpoint.best;
       if (generation == 0) {  // the global reference bounds every island's
         reference_.parameters = std::max(reference_.parameters, g.checkpoint.reference.parameters);
         reference_.latency = std::max(reference_.latency, g.checkpoint.reference.latency);
       }
     }
     const double seconds = seconds_before_ + std::chrono::duration<double>(Clock::now() - started_).count();
-    const GenerationRecord record{generation, evaluations, best != nullptr ? best->score : 0.0, archive_.size(),
-                                  archive_.hypervolume(reference_), seconds};
+    const GenerationRecord record{
+        generation, evaluations, best != nullptr ? best->score : 0.0, archive_.size(), archive_.hypervolume(reference_),
+        seconds};
     Checkpoint checkpoint;
     checkpoint.generation = generation + 1;
     checkpoint.evaluations = evaluations;
@@ -258,7 +267,8 @@ class Coordinator {
 
  private:
   void report(const GenerationRecord& r, const DistributedProgress& progress) {
-    const double rate = static_cast<double>(r.evaluations - last_evaluations_) / std::max(r.seconds - last_seconds_, 1e-9);
+    const double rate =
+        static_cast<double>(r.evaluations - last_evaluations_) / std::max(r.seconds - last_seconds_, 1e-9);
     progress(config_, r, rate);
     last_evaluations_ = r.evaluations;
     last_seconds_ = r.seconds;
@@ -313,8 +323,8 @@ SearchSummary run_distributed_search(Communicator& communicator, const Distribut
         ZEROLM_CHECK(!store->finished(), "{}: the run has finished; nothing to resume", options.resume);
         ZEROLM_CHECK(store->islands() > 0, "{}: a single-process run; resume it without --distributed", options.resume);
         ZEROLM_CHECK(store->islands() == islands,
-                     "{}: the run has {} islands but {} ranks were started; resume it with mpirun -n {}", options.resume,
-                     store->islands(), islands, store->islands());
+                     "{}: the run has {} islands but {} ranks were started; resume it with mpirun -n {}",
+                     options.resume, store->islands(), islands, store->islands());
         c = SearchRunConfig::from_json(store->config());
         c.output = options.resume;
         if (store->has_checkpoint()) {
@@ -325,7 +335,8 @@ SearchSummary run_distributed_search(Communicator& communicator, const Distribut
       } else {
         c = options.load_config();
         ZEROLM_CHECK(c.search.strategy != SearchStrategy::exact,
-                     "{}: 'search.strategy': exact search is one dynamic program; run it without --distributed", c.output);
+                     "{}: 'search.strategy': exact search is one dynamic program; run it without --distributed",
+                     c.output);
         ZEROLM_CHECK(c.latency.is_null() || c.latency.value("model", std::string()) != "measured",
                      "{}: 'latency': a measured latency model times networks on this machine; ranks sharing a device "
                      "would disturb each other's timings, so distributed runs take an analytic or lut model",
@@ -353,15 +364,18 @@ SearchSummary run_distributed_search(Communicator& communicator, const Distribut
     kernels::use_cuda_device_of_local_rank(communicator.local_rank());
     std::string picked;
     const kernels::WeightStatisticsBackend& backend = kernels::select_backend(c.device, &picked);
-    if (c.proxy_options.mode == ProxyMode::sampled) fmt::print(stderr, "zerolm: rank {}/{}: {}\n", rank, islands, picked);
+    if (c.proxy_options.mode == ProxyMode::sampled)
+      fmt::print(stderr, "zerolm: rank {}/{}: {}\n", rank, islands, picked);
 
     const RunParts parts = make_run_parts(c, &backend);
     const auto& space = parts.space;
     SearchConfig island = parts.search;
     island.seed = island_seed(c.search.seed, static_cast<std::size_t>(rank));
     // The budget is shared: island i takes its part of max_evaluations.
-    island.max_evaluations = c.search.max_evaluations / islands + (static_cast<std::size_t>(rank) < c.search.max_evaluations % islands ? 1 : 0);
-    ZEROLM_CHECK(island.max_evaluations >= 1, "search.max_evaluations {} is less than the {} islands", c.search.max_evaluations, islands);
+    island.max_evaluations = c.search.max_evaluations / islands +
+                             (static_cast<std::size_t>(rank) < c.search.max_evaluations % islands ? 1 : 0);
+    ZEROLM_CHECK(island.max_evaluations >= 1, "search.max_evaluations {} is less than the {} islands",
+                 c.search.max_evaluations, islands);
     SearchRun run(*space, *parts.proxy, island);
     IslandReporter reporter(*space, static_cast<std::size_t>(rank));
     if (!start_message.at("restarts").is_null()) {
@@ -380,9 +394,10 @@ SearchSummary run_distributed_search(Communicator& communicator, const Distribut
         coordinator->restore();
         fmt::print(stderr, "zerolm: resuming {} at generation {} ({} islands)\n", c.output, generation, islands);
       }
-      set_stop_message(fmt::format("zerolm: error: the distributed run was stopped by the launcher before its first "
-                                   "generation was stored; {} holds no generation yet\n",
-                                   c.output));
+      set_stop_message(
+          fmt::format("zerolm: error: the distributed run was stopped by the launcher before its first "
+                      "generation was stored; {} holds no generation yet\n",
+                      c.output));
       struct sigaction action {};
       action.sa_handler = on_stop_signal;
       sigaction(SIGTERM, &action, nullptr);

@@ -53,7 +53,8 @@ SearchSummary run_exact(const SearchRunConfig& c, const SearchSpace& space, cons
                "zerolm: exact search over {} architectures ({} layer families): {} proxy evaluations, {} partial sums, "
                "front of {} in {:.3f} s\n",
                exact.architectures, exact.families, exact.evaluations, exact.states, exact.front.size(), exact.seconds);
-    if (progress) progress(state.history.back(), static_cast<double>(exact.evaluations) / std::max(exact.seconds, 1e-9));
+    if (progress)
+      progress(state.history.back(), static_cast<double>(exact.evaluations) / std::max(exact.seconds, 1e-9));
     store.mark_finished();
   }
   auto [state, cache] = store.load(space, c.search.objectives);
@@ -67,9 +68,10 @@ SearchSummary run_stored_search(SearchRunConfig c, std::optional<RunStore> store
     prepare_new_run(c);
     store.emplace(RunStore::create(c.output, c.to_json()));
   }
-  ZEROLM_CHECK(store->islands() == 0,
-               "{}: a distributed run of {} islands; resume it with: mpirun -n {} zerolm search --resume {} --distributed",
-               store->directory(), store->islands(), store->islands(), store->directory());
+  ZEROLM_CHECK(
+      store->islands() == 0,
+      "{}: a distributed run of {} islands; resume it with: mpirun -n {} zerolm search --resume {} --distributed",
+      store->directory(), store->islands(), store->islands(), store->directory());
   const RunParts parts = make_run_parts(c, backend);
   const SearchSpace& space = *parts.space;
   if (c.search.strategy == SearchStrategy::exact) return run_exact(c, space, *parts.proxy, *store, progress);
@@ -88,9 +90,9 @@ SearchSummary run_stored_search(SearchRunConfig c, std::optional<RunStore> store
   double last_seconds = run.state().history.empty() ? 0.0 : run.state().history.back().seconds;
   while (!run.finished()) {
     const auto evaluated = run.step();
-    store->commit_generation(space, run.state(), evaluated,
-                             parts.latency ? parts.latency->take_new_measurements()
-                                           : std::vector<std::pair<std::uint64_t, double>>{});
+    store->commit_generation(
+        space, run.state(), evaluated,
+        parts.latency ? parts.latency->take_new_measurements() : std::vector<std::pair<std::uint64_t, double>>{});
     const auto& r = run.state().history.back();
     if (progress && (r.generation % std::max<std::size_t>(c.log_every, 1) == 0 || run.finished())) {
       progress(r, static_cast<double>(r.evaluations - last_evaluations) / std::max(r.seconds - last_seconds, 1e-9));

@@ -31,7 +31,8 @@ std::string csv_field(const std::string& text) {
   return out + "\"";
 }
 
-void write_summaries(const fs::path& directory, const SweepConfig& sweep, const std::vector<SweepPointResult>& results) {
+void write_summaries(const fs::path& directory, const SweepConfig& sweep,
+                     const std::vector<SweepPointResult>& results) {
   nlohmann::json json = nlohmann::json::array();
   std::string csv = "point";
   for (const auto& axis : sweep.axes) csv += "," + csv_field(axis.key);
@@ -45,9 +46,16 @@ void write_summaries(const fs::path& directory, const SweepConfig& sweep, const 
       csv += "," + csv_field(value);
     }
     const auto& s = r.summary;
-    json.push_back({{"point", r.point.index}, {"folder", r.point.folder()}, {"values", values}, {"status", r.status},
-                    {"best_score", s.best_score}, {"archive_size", s.archive_size}, {"hypervolume", s.hypervolume},
-                    {"evaluations", s.evaluations}, {"seconds", s.seconds}, {"best", s.best}});
+    json.push_back({{"point", r.point.index},
+                    {"folder", r.point.folder()},
+                    {"values", values},
+                    {"status", r.status},
+                    {"best_score", s.best_score},
+                    {"archive_size", s.archive_size},
+                    {"hypervolume", s.hypervolume},
+                    {"evaluations", s.evaluations},
+                    {"seconds", s.seconds},
+                    {"best", s.best}});
     csv += fmt::format(",{},{},{},{},{},{},{},{}\n", csv_field(r.status), s.best_score, s.archive_size, s.hypervolume,
                        s.evaluations, s.seconds, r.point.folder(), csv_field(s.best));
   }
@@ -57,9 +65,15 @@ void write_summaries(const fs::path& directory, const SweepConfig& sweep, const 
 
 nlohmann::json result_json(const SweepPointResult& r) {
   const auto& s = r.summary;
-  return {{"index", r.point.index}, {"status", r.status},        {"directory", s.directory},
-          {"best_score", s.best_score}, {"best", s.best},         {"archive_size", s.archive_size},
-          {"hypervolume", s.hypervolume}, {"evaluations", s.evaluations}, {"seconds", s.seconds},
+  return {{"index", r.point.index},
+          {"status", r.status},
+          {"directory", s.directory},
+          {"best_score", s.best_score},
+          {"best", s.best},
+          {"archive_size", s.archive_size},
+          {"hypervolume", s.hypervolume},
+          {"evaluations", s.evaluations},
+          {"seconds", s.seconds},
           {"finished", s.finished}};
 }
 
@@ -80,7 +94,8 @@ void read_result(const nlohmann::json& j, SweepPointResult& r) {
 
 std::vector<SweepPointResult> run_sweep(const SweepConfig& sweep, const SweepRunOptions& options) {
   const fs::path directory = options.directory;
-  ZEROLM_CHECK(!options.directory.empty(), "{}: no output folder (set 'output' in the sweep or pass --out DIR)", sweep.file);
+  ZEROLM_CHECK(!options.directory.empty(), "{}: no output folder (set 'output' in the sweep or pass --out DIR)",
+               sweep.file);
   const auto points = sweep.points();
 
   Communicator* const communicator = options.communicator;
@@ -123,7 +138,8 @@ std::vector<SweepPointResult> run_sweep(const SweepConfig& sweep, const SweepRun
   }
   // Every rank starts, or none: rank 0 reports a bad sweep or folder.
   if (communicator != nullptr && !communicator->all(failure == nullptr)) {
-    stop_after_rank_zero_reports(*communicator, failure, sweep.file + ": another rank could not read the sweep or its folder");
+    stop_after_rank_zero_reports(*communicator, failure,
+                                 sweep.file + ": another rank could not read the sweep or its folder");
   }
   if (failure != nullptr) std::rethrow_exception(failure);
 
@@ -170,17 +186,19 @@ std::vector<SweepPointResult> run_sweep(const SweepConfig& sweep, const SweepRun
     if (options.on_point) options.on_point(r);
   };
   std::vector<std::size_t> mine;  // this rank's points
-  for (std::size_t i = static_cast<std::size_t>(rank); i < points.size(); i += static_cast<std::size_t>(ranks)) mine.push_back(i);
+  for (std::size_t i = static_cast<std::size_t>(rank); i < points.size(); i += static_cast<std::size_t>(ranks))
+    mine.push_back(i);
   if (on_gpu || sweep.parallel <= 1) {
     for (std::size_t i : mine) run_point(i);
   } else {
     tbb::task_arena arena(static_cast<int>(sweep.parallel));
     arena.execute([&] {
-      tbb::parallel_for(tbb::blocked_range<std::size_t>(0, mine.size(), 1),
-                        [&](const tbb::blocked_range<std::size_t>& range) {
-                          for (std::size_t k = range.begin(); k < range.end(); ++k) run_point(mine[k]);
-                        },
-                        tbb::simple_partitioner());
+      tbb::parallel_for(
+          tbb::blocked_range<std::size_t>(0, mine.size(), 1),
+          [&](const tbb::blocked_range<std::size_t>& range) {
+            for (std::size_t k = range.begin(); k < range.end(); ++k) run_point(mine[k]);
+          },
+          tbb::simple_partitioner());
     });
   }
   if (communicator != nullptr && ranks > 1) {
@@ -196,9 +214,11 @@ std::vector<SweepPointResult> run_sweep(const SweepConfig& sweep, const SweepRun
   }
   std::string failed;
   for (const auto& r : results) {
-    if (r.status.rfind("failed", 0) == 0) failed += fmt::format("{}point {} {}", failed.empty() ? "" : "; ", r.point.index, r.status);
+    if (r.status.rfind("failed", 0) == 0)
+      failed += fmt::format("{}point {} {}", failed.empty() ? "" : "; ", r.point.index, r.status);
   }
-  ZEROLM_CHECK(failed.empty(), "{}: {} (the other points are stored; run the sweep again to retry)", sweep.file, failed);
+  ZEROLM_CHECK(failed.empty(), "{}: {} (the other points are stored; run the sweep again to retry)", sweep.file,
+               failed);
   return results;
 }
 

@@ -27,7 +27,7 @@ struct SweepRunOptions {
   std::string device;  // overrides every point's 'device' when set
   // The backend a point's config resolves to (the CLI's --device logic).
   std::function<const kernels::WeightStatisticsBackend*(const SearchRunConfig&)> backend;
-  std::function<void(std::size_t points)> on_start;        // after every point's config checked out
+  std::function<void(std::size_t points)> on_start;       // after every point's config checked out
   std::function<void(const SweepPointResult&)> on_point;  // called as each point ends (serialised)
   // Under mpirun: point i runs on rank i % size; rank 0 checks the folder and
   // writes the summaries of every rank's points.

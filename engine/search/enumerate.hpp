@@ -13,7 +13,7 @@ struct EnumerationResult {
   std::size_t architectures = 0;
   std::vector<EvaluatedArchitecture> top;    // best first; ties by canonical hash
   std::vector<EvaluatedArchitecture> front;  // by parameters, ascending; equal points all kept
-  double largest_parameters = 0.0;  // over the whole space
+  double largest_parameters = 0.0;           // over the whole space
   double seconds = 0.0;
 };
 

@@ -46,7 +46,8 @@ std::string_view search_strategy_name(SearchStrategy strategy) {
 Cost Evaluator::cost(const Architecture& architecture) const {
   thread_local ModelSpec spec;
   space_.lower(architecture, spec);
-  return {static_cast<double>(spec.total_parameters()), latency_ != nullptr ? latency_->predict_ms(architecture, spec) : 0.0};
+  return {static_cast<double>(spec.total_parameters()),
+          latency_ != nullptr ? latency_->predict_ms(architecture, spec) : 0.0};
 }
 
 std::vector<EvaluatedArchitecture> Evaluator::evaluate(std::span<const Architecture> architectures) {
@@ -93,8 +94,8 @@ Architecture within_limits(const Evaluator& evaluator, const SearchConfig& confi
 
 SearchRun::SearchRun(const SearchSpace& space, const Proxy& proxy, SearchConfig config)
     : space_(space), config_(std::move(config)), evaluator_(space, proxy, config_.latency), started_(Clock::now()) {
-  ZEROLM_CHECK(config_.latency != nullptr || (config_.objectives == ObjectiveSet::proxy_parameters &&
-                                              !std::isfinite(config_.max_latency)),
+  ZEROLM_CHECK(config_.latency != nullptr ||
+                   (config_.objectives == ObjectiveSet::proxy_parameters && !std::isfinite(config_.max_latency)),
                "search: a latency objective or max_latency needs a latency model (config 'latency')");
   ZEROLM_CHECK(config_.population >= 1, "search: population {} must be at least 1", config_.population);
   ZEROLM_CHECK(config_.children >= 1, "search: children per step {} must be at least 1", config_.children);
@@ -124,7 +125,8 @@ Architecture SearchRun::draw_child(std::size_t generation, std::size_t child) co
       CounterRng rng(config_.seed, (static_cast<std::uint64_t>(child) << 20) + static_cast<std::uint64_t>(attempt));
       return space_.sample(rng);
     }
-    const std::uint64_t stream = (static_cast<std::uint64_t>(generation) << 32) + (static_cast<std::uint64_t>(child) << 10);
+    const std::uint64_t stream =
+        (static_cast<std::uint64_t>(generation) << 32) + (static_cast<std::uint64_t>(child) << 10);
     CounterRng rng(config_.seed, stream + static_cast<std::uint64_t>(attempt));
     if (config_.strategy == SearchStrategy::random) return space_.sample(rng);
     // Some parents come from the Pareto archive, uniformly: mutations of small

@@ -65,15 +65,15 @@ std::string_view search_strategy_name(SearchStrategy strategy);
 
 struct SearchConfig {
   SearchStrategy strategy = SearchStrategy::evolution;
-  std::size_t population = 256;    // P
-  std::size_t tournament = 32;     // S
-  std::size_t children = 64;       // B per step, scored together; the B oldest leave
-  double archive_parents = 0.25;   // share of children mutated from a random Pareto-archive member
+  std::size_t population = 256;   // P
+  std::size_t tournament = 32;    // S
+  std::size_t children = 64;      // B per step, scored together; the B oldest leave
+  double archive_parents = 0.25;  // share of children mutated from a random Pareto-archive member
   std::size_t max_evaluations = 20000;
-  double max_seconds = 0.0;        // 0: no time budget
+  double max_seconds = 0.0;  // 0: no time budget
   double max_parameters = std::numeric_limits<double>::infinity();
   double max_latency = std::numeric_limits<double>::infinity();  // ms, with a latency model
-  const LatencyModel* latency = nullptr;  // predicts each architecture's latency
+  const LatencyModel* latency = nullptr;                         // predicts each architecture's latency
   std::uint64_t seed = 0;
   ObjectiveSet objectives = ObjectiveSet::proxy_parameters;
   // Hypervolume reference; parameters <= 0 means "twice the largest of the first batch".
@@ -102,7 +102,7 @@ struct SearchResult {
 // counter-based random streams per (seed, generation, child), the generation
 // number is the generator state.
 struct SearchState {
-  std::size_t generation = 0;  // the next generation to run (0: the initial population)
+  std::size_t generation = 0;                    // the next generation to run (0: the initial population)
   std::deque<EvaluatedArchitecture> population;  // oldest first
   ParetoArchive archive;
   EvaluatedArchitecture best;

@@ -51,7 +51,8 @@ ExactSearchResult exact_search(const SearchSpace& space, const Proxy& proxy, dou
   for (const LayeredFamily& family : families) {
     const auto layers = static_cast<std::size_t>(family.layers);
     const std::size_t options = family.options.size();
-    ZEROLM_CHECK(layers >= 1 && options >= 1, "search strategy exact: an empty layer family in space '{}'", space.name());
+    ZEROLM_CHECK(layers >= 1 && options >= 1, "search strategy exact: an empty layer family in space '{}'",
+                 space.name());
     double size = 1.0;
     for (std::size_t l = 0; l < layers; ++l) size *= static_cast<double>(options);
     result.architectures += static_cast<std::uint64_t>(size);
@@ -94,8 +95,8 @@ ExactSearchResult exact_search(const SearchSpace& space, const Proxy& proxy, dou
         for (std::size_t o = 0; o < options; ++o) {
           const double p = previous[s].parameters + delta_parameters(l, o);
           if (p + cheapest_rest[l + 1] > max_parameters) continue;
-          next.push_back({p, previous[s].score + delta_score(l, o), static_cast<std::uint32_t>(o),
-                          static_cast<std::uint32_t>(s)});
+          next.push_back(
+              {p, previous[s].score + delta_score(l, o), static_cast<std::uint32_t>(o), static_cast<std::uint32_t>(s)});
         }
       }
       stages.push_back(non_dominated(std::move(next)));
@@ -120,10 +121,11 @@ ExactSearchResult exact_search(const SearchSpace& space, const Proxy& proxy, dou
   std::vector<EvaluatedArchitecture> all;
   for (std::size_t i = 0; i < candidates.size(); ++i) {
     const double tolerance = 1e-9 * std::max(1.0, std::abs(predicted[i]));
-    ZEROLM_CHECK(std::abs(scores[i].score - predicted[i]) <= tolerance,
-                 "search strategy exact: proxy '{}' is not additive over layers in space '{}' ({} scores {}, the layer sums "
-                 "predict {})",
-                 proxy.name(), space.name(), space.summary(candidates[i]), scores[i].score, predicted[i]);
+    ZEROLM_CHECK(
+        std::abs(scores[i].score - predicted[i]) <= tolerance,
+        "search strategy exact: proxy '{}' is not additive over layers in space '{}' ({} scores {}, the layer sums "
+        "predict {})",
+        proxy.name(), space.name(), space.summary(candidates[i]), scores[i].score, predicted[i]);
     if (counts[i] <= max_parameters) all.push_back({candidates[i], scores[i].score, counts[i], 0.0});
   }
   result.front = non_dominated(std::move(all));

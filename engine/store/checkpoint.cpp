@@ -15,20 +15,21 @@ std::uint64_t parse_hash_hex(const std::string& text) {
 }
 
 nlohmann::json Checkpoint::to_json() const {
-  return {{"generation", generation},
-          {"evaluations", evaluations},
-          {"have_best", have_best},
-          {"best",
-           {{"hash", hash_hex(best.hash)},
-            {"architecture", best.architecture},
-            {"score", best.score},
-            {"parameters", best.parameters},
-            {"latency", best.latency}}},
-          {"reference", {{"proxy", reference.proxy}, {"parameters", reference.parameters}, {"latency", reference.latency}}},
-          {"seconds", seconds},
-          {"islands", islands},
-          {"joined", joined},
-          {"archive_position", archive_position}};
+  return {
+      {"generation", generation},
+      {"evaluations", evaluations},
+      {"have_best", have_best},
+      {"best",
+       {{"hash", hash_hex(best.hash)},
+        {"architecture", best.architecture},
+        {"score", best.score},
+        {"parameters", best.parameters},
+        {"latency", best.latency}}},
+      {"reference", {{"proxy", reference.proxy}, {"parameters", reference.parameters}, {"latency", reference.latency}}},
+      {"seconds", seconds},
+      {"islands", islands},
+      {"joined", joined},
+      {"archive_position", archive_position}};
 }
 
 Checkpoint Checkpoint::from_json(const nlohmann::json& value) {

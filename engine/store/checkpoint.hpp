@@ -32,8 +32,8 @@ struct Checkpoint {
   // The best architecture: its hash always; its text and objectives too where
   // the reader has no evaluations table to find them in (an island's).
   EvaluationRow best;
-  Objectives reference;  // of the hypervolume
-  double seconds = 0.0;  // spent so far
+  Objectives reference;               // of the hypervolume
+  double seconds = 0.0;               // spent so far
   std::size_t islands = 0;            // a distributed run's global checkpoint: how many
   std::int64_t joined = 0;            // an island's: architectures that joined its population so far
   std::int64_t archive_position = 0;  // an island's: the next free archive position

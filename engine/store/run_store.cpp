@@ -166,7 +166,8 @@ void migrate_to_2(sqlite3* db, const std::string& where) {
   exec(db, "CREATE TABLE IF NOT EXISTS latencies(hash TEXT PRIMARY KEY, milliseconds REAL);", where);
   Statement island_column(db, "SELECT count(*) FROM pragma_table_info('evaluations') WHERE name = 'island'");
   if (island_column.step() && island_column.integer(0) == 0) {
-    exec(db, "ALTER TABLE evaluations ADD COLUMN island INTEGER NOT NULL DEFAULT 0;" + std::string(kIslandTables), where);
+    exec(db, "ALTER TABLE evaluations ADD COLUMN island INTEGER NOT NULL DEFAULT 0;" + std::string(kIslandTables),
+         where);
   }
 }
 
@@ -286,7 +287,6 @@ const EvaluatedArchitecture& evaluated(const std::unordered_map<std::uint64_t, E
 }
 }  // namespace
 
-
 RunStore::RunStore(std::string directory, sqlite3* db, int lock_fd)
     : directory_(std::move(directory)), db_(db), lock_fd_(lock_fd) {}
 
@@ -342,7 +342,8 @@ RunStore RunStore::create(const std::string& directory, const nlohmann::json& co
       "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
       "CREATE TABLE evaluations(id INTEGER PRIMARY KEY, generation INTEGER, hash TEXT, architecture TEXT,"
       "  score REAL, parameters REAL, latency REAL, island INTEGER NOT NULL DEFAULT 0);"
-      "CREATE TABLE archive(position INTEGER PRIMARY KEY, hash TEXT UNIQUE, architecture TEXT, score REAL, parameters REAL,"
+      "CREATE TABLE archive(position INTEGER PRIMARY KEY, hash TEXT UNIQUE, architecture TEXT, score REAL, parameters "
+      "REAL,"
       "  latency REAL);"
       "CREATE TABLE population(position INTEGER PRIMARY KEY, hash TEXT);"
       "CREATE TABLE history(generation INTEGER PRIMARY KEY, evaluations INTEGER, best_score REAL, archive_size INTEGER,"
@@ -372,8 +373,10 @@ RunStore RunStore::open_read_only(const std::string& directory) {
   const auto path = std::filesystem::path(directory) / kDatabase;
   ZEROLM_CHECK(std::filesystem::exists(path), "{}: no run here (no {})", directory, path.string());
   RunStore store(directory, open_database(directory, SQLITE_OPEN_READONLY), -1);
-  ZEROLM_CHECK(has_run_tables(store.db_), "{}: the run store holds nothing yet (it is being created, or its creation "
-               "was interrupted)", directory);
+  ZEROLM_CHECK(has_run_tables(store.db_),
+               "{}: the run store holds nothing yet (it is being created, or its creation "
+               "was interrupted)",
+               directory);
   if (stored_schema_version(store.db_) < kSchemaVersion) {
     // An older store is read as it would be after migrating, without writing it.
     sqlite3* memory = copy_to_memory(store.db_, directory);
@@ -392,7 +395,8 @@ RunStore RunStore::open(const std::string& directory) {
   RunStore store(directory, open_database(directory), fd);
   ZEROLM_CHECK(has_run_tables(store.db_),
                "{}: the run store was interrupted while it was being created and holds nothing; remove {} and start "
-               "the run again", directory, path.string());
+               "the run again",
+               directory, path.string());
   store.execute("PRAGMA journal_mode=WAL;");
   migrate_database(store.db_, directory);
   store.read_archive_rows();
@@ -419,7 +423,8 @@ void RunStore::mark_finished() { set_meta("status", "finished"); }
 
 const std::string& RunStore::architecture_json(const SearchSpace& space, const Architecture& architecture) {
   auto it = json_by_hash_.find(architecture.hash());
-  if (it == json_by_hash_.end()) it = json_by_hash_.emplace(architecture.hash(), space.to_json(architecture).dump()).first;
+  if (it == json_by_hash_.end())
+    it = json_by_hash_.emplace(architecture.hash(), space.to_json(architecture).dump()).first;
   return it->second;
 }
 
@@ -436,12 +441,17 @@ void RunStore::commit_generation(const SearchSpace& space, const SearchState& st
   tbb::parallel_for(std::size_t{0}, fresh.size(), [&](std::size_t i) { texts[i] = space.to_json(*fresh[i]).dump(); });
   for (std::size_t i = 0; i < fresh.size(); ++i) json_by_hash_.emplace(fresh[i]->hash(), std::move(texts[i]));
   const auto rows = [&] {
-    Statement insert(db_, "INSERT INTO evaluations(generation, hash, architecture, score, parameters, latency)"
-                          " VALUES (?, ?, ?, ?, ?, ?)");
+    Statement insert(db_,
+                     "INSERT INTO evaluations(generation, hash, architecture, score, parameters, latency)"
+                     " VALUES (?, ?, ?, ?, ?, ?)");
     for (const auto& e : evaluated) {
-      insert.bind(1, static_cast<std::int64_t>(generation)).bind(2, hash_hex(e.architecture.hash()))
-          .bind_stable(3, architecture_json(space, e.architecture)).bind(4, e.score).bind(5, e.parameters)
-          .bind(6, e.latency).run();
+      insert.bind(1, static_cast<std::int64_t>(generation))
+          .bind(2, hash_hex(e.architecture.hash()))
+          .bind_stable(3, architecture_json(space, e.architecture))
+          .bind(4, e.score)
+          .bind(5, e.parameters)
+          .bind(6, e.latency)
+          .run();
     }
     Statement latency(db_, "INSERT OR REPLACE INTO latencies(hash, milliseconds) VALUES (?, ?)");
     for (const auto& [hash, ms] : measured_latencies) latency.bind(1, hash_hex(hash)).bind(2, ms).run();
@@ -477,15 +487,25 @@ void RunStore::commit(const SearchSpace& space, std::size_t generation, const st
     maybe_die(generation, "in_transaction");
     Statement remove(db_, "DELETE FROM archive WHERE hash = ?");
     for (std::uint64_t hash : changes.removed) remove.bind(1, hash_hex(hash)).run();
-    Statement insert(db_, "INSERT INTO archive(position, hash, architecture, score, parameters, latency) VALUES (?, ?, ?, ?, ?, ?)");
+    Statement insert(
+        db_, "INSERT INTO archive(position, hash, architecture, score, parameters, latency) VALUES (?, ?, ?, ?, ?, ?)");
     for (const ArchiveEntry* e : changes.added) {
-      insert.bind(1, position++).bind(2, hash_hex(e->architecture.hash())).bind_stable(3, architecture_json(space, e->architecture))
-          .bind(4, e->objectives.proxy).bind(5, e->objectives.parameters).bind(6, e->objectives.latency).run();
+      insert.bind(1, position++)
+          .bind(2, hash_hex(e->architecture.hash()))
+          .bind_stable(3, architecture_json(space, e->architecture))
+          .bind(4, e->objectives.proxy)
+          .bind(5, e->objectives.parameters)
+          .bind(6, e->objectives.latency)
+          .run();
     }
     Statement(db_, "INSERT OR REPLACE INTO history VALUES (?, ?, ?, ?, ?, ?)")
-        .bind(1, static_cast<std::int64_t>(record.generation)).bind(2, static_cast<std::int64_t>(record.evaluations))
-        .bind(3, record.best_score).bind(4, static_cast<std::int64_t>(record.archive_size)).bind(5, record.hypervolume)
-        .bind(6, record.seconds).run();
+        .bind(1, static_cast<std::int64_t>(record.generation))
+        .bind(2, static_cast<std::int64_t>(record.evaluations))
+        .bind(3, record.best_score)
+        .bind(4, static_cast<std::int64_t>(record.archive_size))
+        .bind(5, record.hypervolume)
+        .bind(6, record.seconds)
+        .run();
     set_meta("checkpoint", checkpoint.to_json().dump());
     execute("COMMIT");
   } catch (...) {
@@ -503,8 +523,9 @@ Checkpoint RunStore::checkpoint() const {
   return read_checkpoint(text, directory_);
 }
 
-void RunStore::commit_islands(const SearchSpace& space, std::size_t generation, std::span<const IslandGeneration> islands,
-                              std::size_t population, const ParetoArchive& global_archive, const GenerationRecord& record,
+void RunStore::commit_islands(const SearchSpace& space, std::size_t generation,
+                              std::span<const IslandGeneration> islands, std::size_t population,
+                              const ParetoArchive& global_archive, const GenerationRecord& record,
                               const Checkpoint& checkpoint) {
   // Texts the islands sent once serve every later row of the same architecture.
   for (const auto& island : islands) {
@@ -516,43 +537,65 @@ void RunStore::commit_islands(const SearchSpace& space, std::size_t generation, 
   }
   const auto text_of = [&](const EvaluationRow& r) -> const std::string& {
     const auto it = json_by_hash_.find(r.hash);
-    ZEROLM_CHECK(it != json_by_hash_.end(), "{}: an island sent architecture {} without its text", directory_, hash_hex(r.hash));
+    ZEROLM_CHECK(it != json_by_hash_.end(), "{}: an island sent architecture {} without its text", directory_,
+                 hash_hex(r.hash));
     return it->second;
   };
   const auto rows = [&] {
-    Statement evaluation(db_, "INSERT INTO evaluations(generation, hash, architecture, score, parameters, latency, island)"
-                              " VALUES (?, ?, ?, ?, ?, ?, ?)");
-    Statement member(db_, "INSERT INTO island_members(island, serial, hash, architecture, score, parameters, latency)"
-                          " VALUES (?, ?, ?, ?, ?, ?, ?)");
+    Statement evaluation(db_,
+                         "INSERT INTO evaluations(generation, hash, architecture, score, parameters, latency, island)"
+                         " VALUES (?, ?, ?, ?, ?, ?, ?)");
+    Statement member(db_,
+                     "INSERT INTO island_members(island, serial, hash, architecture, score, parameters, latency)"
+                     " VALUES (?, ?, ?, ?, ?, ?, ?)");
     Statement trim(db_, "DELETE FROM island_members WHERE island = ? AND serial < ?");
     Statement migration(db_, "INSERT INTO migrations(generation, to_island, hash) VALUES (?, ?, ?)");
-    Statement archive_insert(db_, "INSERT INTO island_archive(island, position, hash, architecture, score, parameters, latency)"
-                                  " VALUES (?, ?, ?, ?, ?, ?, ?)");
+    Statement archive_insert(
+        db_,
+        "INSERT INTO island_archive(island, position, hash, architecture, score, parameters, latency)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)");
     Statement archive_remove(db_, "DELETE FROM island_archive WHERE island = ? AND hash = ?");
     Statement island_checkpoint(db_, "INSERT OR REPLACE INTO islands(island, checkpoint) VALUES (?, ?)");
     const auto g = static_cast<std::int64_t>(generation);
     for (const auto& island : islands) {
       const auto i = static_cast<std::int64_t>(island.island);
-      auto joined = island.checkpoint.joined -
-                    static_cast<std::int64_t>(island.immigrants.size() + island.evaluated.size());
+      auto joined =
+          island.checkpoint.joined - static_cast<std::int64_t>(island.immigrants.size() + island.evaluated.size());
       for (const auto* joins : {&island.immigrants, &island.evaluated}) {
         for (const auto& r : *joins) {
-          member.bind(1, i).bind(2, joined++).bind(3, hash_hex(r.hash)).bind_stable(4, text_of(r)).bind(5, r.score)
-              .bind(6, r.parameters).bind(7, r.latency).run();
+          member.bind(1, i)
+              .bind(2, joined++)
+              .bind(3, hash_hex(r.hash))
+              .bind_stable(4, text_of(r))
+              .bind(5, r.score)
+              .bind(6, r.parameters)
+              .bind(7, r.latency)
+              .run();
         }
       }
       trim.bind(1, i).bind(2, joined - static_cast<std::int64_t>(population)).run();
       for (const auto& r : island.evaluated) {
-        evaluation.bind(1, g).bind(2, hash_hex(r.hash)).bind_stable(3, text_of(r)).bind(4, r.score).bind(5, r.parameters)
-            .bind(6, r.latency).bind(7, i).run();
+        evaluation.bind(1, g)
+            .bind(2, hash_hex(r.hash))
+            .bind_stable(3, text_of(r))
+            .bind(4, r.score)
+            .bind(5, r.parameters)
+            .bind(6, r.latency)
+            .bind(7, i)
+            .run();
       }
       for (const auto& r : island.immigrants) migration.bind(1, g).bind(2, i).bind(3, hash_hex(r.hash)).run();
       for (std::uint64_t hash : island.archive_removed) archive_remove.bind(1, i).bind(2, hash_hex(hash)).run();
-      auto position = island.checkpoint.archive_position -
-                      static_cast<std::int64_t>(island.archive_added.size());
+      auto position = island.checkpoint.archive_position - static_cast<std::int64_t>(island.archive_added.size());
       for (const auto& r : island.archive_added) {
-        archive_insert.bind(1, i).bind(2, position++).bind(3, hash_hex(r.hash)).bind_stable(4, text_of(r)).bind(5, r.score)
-            .bind(6, r.parameters).bind(7, r.latency).run();
+        archive_insert.bind(1, i)
+            .bind(2, position++)
+            .bind(3, hash_hex(r.hash))
+            .bind_stable(4, text_of(r))
+            .bind(5, r.score)
+            .bind(6, r.parameters)
+            .bind(7, r.latency)
+            .run();
       }
       island_checkpoint.bind(1, i).bind(2, island.checkpoint.to_json().dump()).run();
     }
@@ -573,11 +616,13 @@ std::vector<IslandRestart> RunStore::load_islands(std::size_t islands) const {
   const auto row = [](const Statement& s) {
     return EvaluationRow{parse_hash_hex(s.text(0)), s.text(1), s.real(2), s.real(3), s.real(4)};
   };
-  Statement members(db_, "SELECT hash, architecture, score, parameters, latency, island FROM island_members"
-                         " ORDER BY island, serial");
+  Statement members(db_,
+                    "SELECT hash, architecture, score, parameters, latency, island FROM island_members"
+                    " ORDER BY island, serial");
   while (members.step()) out.at(static_cast<std::size_t>(members.integer(5))).population.push_back(row(members));
-  Statement archive(db_, "SELECT hash, architecture, score, parameters, latency, island FROM island_archive"
-                         " ORDER BY island, position");
+  Statement archive(db_,
+                    "SELECT hash, architecture, score, parameters, latency, island FROM island_archive"
+                    " ORDER BY island, position");
   while (archive.step()) out.at(static_cast<std::size_t>(archive.integer(5))).archive.push_back(row(archive));
   for (std::size_t i = 0; i < islands; ++i) {
     ZEROLM_CHECK(seen[i], "{}: island {} has no checkpoint", directory_, i);
@@ -626,10 +671,13 @@ std::pair<SearchState, std::vector<EvaluatedArchitecture>> RunStore::load(const 
   while (population.step()) state.population.push_back(evaluated(by_hash, parse_hash_hex(population.text(0))));
   state.archive = load_archive(space, objectives);
   if (state.have_best) state.best = evaluated(by_hash, checkpoint.best.hash);
-  Statement history(db_, "SELECT generation, evaluations, best_score, archive_size, hypervolume, seconds FROM history ORDER BY generation");
+  Statement history(db_,
+                    "SELECT generation, evaluations, best_score, archive_size, hypervolume, seconds FROM history ORDER "
+                    "BY generation");
   while (history.step()) {
     state.history.push_back({static_cast<std::size_t>(history.integer(0)), static_cast<std::size_t>(history.integer(1)),
-                             history.real(2), static_cast<std::size_t>(history.integer(3)), history.real(4), history.real(5)});
+                             history.real(2), static_cast<std::size_t>(history.integer(3)), history.real(4),
+                             history.real(5)});
   }
   return {std::move(state), std::move(cache)};
 }

@@ -5,9 +5,9 @@
 // `schema_version`); opening an older store migrates it in order.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -32,7 +32,7 @@ struct IslandGeneration {
   std::vector<EvaluationRow> evaluated;      // its children, in order
   std::vector<EvaluationRow> archive_added;  // in archive order
   std::vector<std::uint64_t> archive_removed;
-  Checkpoint checkpoint;                     // the island's counters
+  Checkpoint checkpoint;  // the island's counters
 };
 
 // What a resumed island restarts from.
@@ -94,7 +94,8 @@ class RunStore {
   void mark_finished();
 
   // The last checkpoint and every distinct evaluation (for SearchRun::restore).
-  std::pair<SearchState, std::vector<EvaluatedArchitecture>> load(const SearchSpace& space, ObjectiveSet objectives) const;
+  std::pair<SearchState, std::vector<EvaluatedArchitecture>> load(const SearchSpace& space,
+                                                                  ObjectiveSet objectives) const;
 
  private:
   RunStore(std::string directory, sqlite3* db, int lock_fd);

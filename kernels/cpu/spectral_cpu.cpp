@@ -41,7 +41,8 @@ SpectralValues spectral_of_sampled(Distribution distribution, float std, float c
   const std::int64_t n = rows * cols;
   std::vector<float> w(static_cast<std::size_t>((n + 3) / 4 * 4));
   for (std::int64_t block = 0; block * 4 < n; ++block) {
-    weight_block(distribution, std, cut, static_cast<std::uint64_t>(block), tensor, key0, key1, &w[static_cast<std::size_t>(block * 4)]);
+    weight_block(distribution, std, cut, static_cast<std::uint64_t>(block), tensor, key0, key1,
+                 &w[static_cast<std::size_t>(block * 4)]);
   }
   return spectral_of_matrix(w.data(), rows, cols, gain);
 }

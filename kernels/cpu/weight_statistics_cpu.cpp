@@ -133,7 +133,8 @@ TensorMoments chunk_moments(const WeightSegment& s, std::int64_t begin, std::int
   }
   for (int k = 0; k < 8; ++k) merge(m, TensorMoments{sq[k], su[k], ab[k], __builtin_bit_cast(float, mx[k])});
   for (; e < end; ++e) {
-    accumulate(m, weight_element(s.distribution, s.std, s.cut, static_cast<std::uint64_t>(e), s.tensor, s.key0, s.key1));
+    accumulate(m,
+               weight_element(s.distribution, s.std, s.cut, static_cast<std::uint64_t>(e), s.tensor, s.key0, s.key1));
   }
   return m;
 }

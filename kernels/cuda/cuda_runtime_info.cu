@@ -42,9 +42,10 @@ std::string device_summary() {
   int runtime = 0, driver = 0;
   ZEROLM_CUDA_CHECK(cudaRuntimeGetVersion(&runtime), "querying the runtime version");
   ZEROLM_CUDA_CHECK(cudaDriverGetVersion(&driver), "querying the driver version");
-  return fmt::format("{} x {} (using {}: sm_{}{}, {:.1f} GiB), runtime {}.{}, driver {}.{}", count, properties.name, ordinal,
-                     properties.major, properties.minor, static_cast<double>(properties.totalGlobalMem) / (1 << 30),
-                     runtime / 1000, (runtime % 1000) / 10, driver / 1000, (driver % 1000) / 10);
+  return fmt::format("{} x {} (using {}: sm_{}{}, {:.1f} GiB), runtime {}.{}, driver {}.{}", count, properties.name,
+                     ordinal, properties.major, properties.minor,
+                     static_cast<double>(properties.totalGlobalMem) / (1 << 30), runtime / 1000, (runtime % 1000) / 10,
+                     driver / 1000, (driver % 1000) / 10);
 }
 
 }  // namespace zerolm::kernels::cuda

@@ -5,7 +5,7 @@
 
 namespace zerolm::kernels::cuda {
 
-int device_count();           // 0 when no device or no driver
+int device_count();  // 0 when no device or no driver
 // Makes device `index % device_count()` this process's device (a distributed
 // run's local rank picks its GPU); returns the ordinal used, -1 without devices.
 int use_device(int index);

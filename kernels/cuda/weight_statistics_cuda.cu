@@ -101,7 +101,8 @@ __global__ void __launch_bounds__(kThreads)
   __syncthreads();
   for (std::uint32_t slot = static_cast<std::uint32_t>(tid); slot < module_count; slot += kThreads) {
     double sum = 0.0;
-    for (std::uint32_t k = module_offsets[slot]; k < module_offsets[slot + 1]; ++k) sum += capacities[module_segments[k]];
+    for (std::uint32_t k = module_offsets[slot]; k < module_offsets[slot + 1]; ++k)
+      sum += capacities[module_segments[k]];
     modules[slot] = sum;
   }
   (void)module_base;
@@ -112,12 +113,14 @@ template <typename T>
 class DeviceArray {
  public:
   DeviceArray(std::size_t count, const char* what, std::size_t population) : count_(count) {
-    if (count_ > 0) ZEROLM_CUDA_CHECK(cudaMalloc(&data_, count_ * sizeof(T)), "allocating {} ({} architectures)", what, population);
+    if (count_ > 0)
+      ZEROLM_CUDA_CHECK(cudaMalloc(&data_, count_ * sizeof(T)), "allocating {} ({} architectures)", what, population);
   }
-  DeviceArray(const std::vector<T>& host, const char* what, std::size_t population) : DeviceArray(host.size(), what, population) {
+  DeviceArray(const std::vector<T>& host, const char* what, std::size_t population)
+      : DeviceArray(host.size(), what, population) {
     if (count_ > 0) {
-      ZEROLM_CUDA_CHECK(cudaMemcpy(data_, host.data(), count_ * sizeof(T), cudaMemcpyHostToDevice), "copying {} ({} architectures)",
-                        what, population);
+      ZEROLM_CUDA_CHECK(cudaMemcpy(data_, host.data(), count_ * sizeof(T), cudaMemcpyHostToDevice),
+                        "copying {} ({} architectures)", what, population);
     }
   }
   ~DeviceArray() {
@@ -129,8 +132,8 @@ class DeviceArray {
   std::vector<T> to_host(const char* what, std::size_t population) const {
     std::vector<T> host(count_);
     if (count_ > 0) {
-      ZEROLM_CUDA_CHECK(cudaMemcpy(host.data(), data_, count_ * sizeof(T), cudaMemcpyDeviceToHost), "reading {} ({} architectures)",
-                        what, population);
+      ZEROLM_CUDA_CHECK(cudaMemcpy(host.data(), data_, count_ * sizeof(T), cudaMemcpyDeviceToHost),
+                        "reading {} ({} architectures)", what, population);
     }
     return host;
   }
@@ -180,7 +183,8 @@ void compute_range(const SegmentTable& table, std::size_t first, std::size_t las
   for (std::uint32_t k = 0; k < module_count; ++k) module_offsets[k + 1] += module_offsets[k];
   std::vector<std::uint32_t> module_segments(segments.size());
   std::vector<std::uint32_t> fill(module_offsets.begin(), module_offsets.end() - 1);
-  for (std::size_t i = 0; i < segments.size(); ++i) module_segments[fill[segments[i].module]++] = static_cast<std::uint32_t>(i);
+  for (std::size_t i = 0; i < segments.size(); ++i)
+    module_segments[fill[segments[i].module]++] = static_cast<std::uint32_t>(i);
 
   const DeviceArray<WeightSegment> d_segments(segments, "segments", population);
   const DeviceArray<Chunk> d_chunks(chunks, "chunks", population);
@@ -199,8 +203,8 @@ void compute_range(const SegmentTable& table, std::size_t first, std::size_t las
       d_segments.get(), d_chunks.get(), d_block_chunks.get(), source, d_partials.get(),
       static_cast<std::uint32_t>(segments.size()), d_segment_chunks.get(), module_count, d_module_offsets.get(),
       d_module_segments.get(), module_first, d_tensors.get(), d_capacities.get(), d_modules.get(), d_finished.get());
-  ZEROLM_CUDA_CHECK(cudaGetLastError(), "launching population_statistics_kernel ({} architectures, {} blocks)", population,
-                    blocks);
+  ZEROLM_CUDA_CHECK(cudaGetLastError(), "launching population_statistics_kernel ({} architectures, {} blocks)",
+                    population, blocks);
   ZEROLM_CUDA_CHECK(cudaDeviceSynchronize(), "running population_statistics_kernel ({} architectures)", population);
 
   const auto tensors = d_tensors.to_host("tensor moments", population);
@@ -260,7 +264,8 @@ __global__ void generate_and_sum_kernel(std::uint64_t blocks, std::uint32_t key0
   __shared__ TensorMoments shared[kThreads];
   TensorMoments m;
   const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * kThreads;
-  for (std::uint64_t block = blockIdx.x * static_cast<std::uint64_t>(kThreads) + threadIdx.x; block < blocks; block += stride) {
+  for (std::uint64_t block = blockIdx.x * static_cast<std::uint64_t>(kThreads) + threadIdx.x; block < blocks;
+       block += stride) {
     float z[4];
     normal4(block, 0u, 0u, key0, key1, z);
     m.sum_squares += static_cast<double>(z[0]) * z[0] + static_cast<double>(z[1]) * z[1] +
@@ -282,11 +287,13 @@ __global__ void draw_elements_kernel(WeightSegment s, const std::uint64_t* eleme
 __global__ void fill_weights_kernel(WeightSegment s, float* out) {
   const std::uint64_t n = static_cast<std::uint64_t>(s.rows * s.cols);
   const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
-  for (std::uint64_t block = blockIdx.x * static_cast<std::uint64_t>(blockDim.x) + threadIdx.x; block * 4 < n; block += stride) {
+  for (std::uint64_t block = blockIdx.x * static_cast<std::uint64_t>(blockDim.x) + threadIdx.x; block * 4 < n;
+       block += stride) {
     float values[4];
     weight_block(s.distribution, s.std, s.cut, block, s.tensor, s.key0, s.key1, values);
     for (int lane = 0; lane < 4; ++lane) {
-      if (block * 4 + static_cast<std::uint64_t>(lane) < n) out[block * 4 + static_cast<std::uint64_t>(lane)] = values[lane];
+      if (block * 4 + static_cast<std::uint64_t>(lane) < n)
+        out[block * 4 + static_cast<std::uint64_t>(lane)] = values[lane];
     }
   }
 }
@@ -325,8 +332,10 @@ std::size_t free_memory() {
 
 double peak_bandwidth() {
   int clock_khz = 0, bus_bits = 0;
-  ZEROLM_CUDA_CHECK(cudaDeviceGetAttribute(&clock_khz, cudaDevAttrMemoryClockRate, current_device()), "querying the memory clock");
-  ZEROLM_CUDA_CHECK(cudaDeviceGetAttribute(&bus_bits, cudaDevAttrGlobalMemoryBusWidth, current_device()), "querying the memory bus");
+  ZEROLM_CUDA_CHECK(cudaDeviceGetAttribute(&clock_khz, cudaDevAttrMemoryClockRate, current_device()),
+                    "querying the memory clock");
+  ZEROLM_CUDA_CHECK(cudaDeviceGetAttribute(&bus_bits, cudaDevAttrGlobalMemoryBusWidth, current_device()),
+                    "querying the memory bus");
   return 2.0 * clock_khz * 1e3 * bus_bits / 8.0;
 }
 
@@ -355,7 +364,8 @@ const WeightStatisticsBackend& backend() {
 double generate_and_sum_rate(std::uint64_t count) {
   const std::uint64_t blocks = (count + 3) / 4;
   int sms = 0;
-  ZEROLM_CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, current_device()), "querying the SM count");
+  ZEROLM_CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, current_device()),
+                    "querying the SM count");
   const unsigned int grid = static_cast<unsigned int>(sms * 8);
   const DeviceArray<double> sums(grid, "generate-and-sum partials", 0);
   cudaEvent_t start, stop;

@@ -9,21 +9,22 @@ namespace zerolm {
 
 namespace {
 
-bool contains(const std::vector<int>& values, int v) { return std::find(values.begin(), values.end(), v) != values.end(); }
+bool contains(const std::vector<int>& values, int v) {
+  return std::find(values.begin(), values.end(), v) != values.end();
+}
 
 int json_int(const nlohmann::json& object, const char* key, const std::string& where) {
   return static_cast<int>(json_fields::integer(object, key, where));
 }
 
 // Names per extra FFN dense layer; lowering must not allocate.
-constexpr std::string_view kExtraFfnNames[] = {
-    "intermediate.dense_1.weight", "intermediate.dense_2.weight", "intermediate.dense_3.weight",
-    "intermediate.dense_4.weight", "intermediate.dense_5.weight", "intermediate.dense_6.weight",
-    "intermediate.dense_7.weight", "intermediate.dense_8.weight"};
+constexpr std::string_view kExtraFfnNames[] = {"intermediate.dense_1.weight", "intermediate.dense_2.weight",
+                                               "intermediate.dense_3.weight", "intermediate.dense_4.weight",
+                                               "intermediate.dense_5.weight", "intermediate.dense_6.weight",
+                                               "intermediate.dense_7.weight", "intermediate.dense_8.weight"};
 constexpr std::string_view kExtraFfnBiasNames[] = {
-    "intermediate.dense_1.bias", "intermediate.dense_2.bias", "intermediate.dense_3.bias",
-    "intermediate.dense_4.bias", "intermediate.dense_5.bias", "intermediate.dense_6.bias",
-    "intermediate.dense_7.bias", "intermediate.dense_8.bias"};
+    "intermediate.dense_1.bias", "intermediate.dense_2.bias", "intermediate.dense_3.bias", "intermediate.dense_4.bias",
+    "intermediate.dense_5.bias", "intermediate.dense_6.bias", "intermediate.dense_7.bias", "intermediate.dense_8.bias"};
 constexpr int kMaxFfnLayers = 1 + static_cast<int>(std::size(kExtraFfnNames));
 
 }  // namespace
@@ -149,8 +150,9 @@ void FlexiBertSpace::validate(const FlexiBertArchitecture& a) const {
     const FlexiBertLayer& l = a.layers[static_cast<std::size_t>(i)];
     ZEROLM_CHECK(std::find(choices_.mixers.begin(), choices_.mixers.end(), l.mixer) != choices_.mixers.end(),
                  "field 'encoder_layers[{}].operation': value {} is not a choice of this space", i, l.mixer.label());
-    ZEROLM_CHECK(contains(choices_.heads, l.heads), "field 'encoder_layers[{}].num_operation_heads': value {} is not one of {}",
-                 i, l.heads, json_fields::join(choices_.heads));
+    ZEROLM_CHECK(contains(choices_.heads, l.heads),
+                 "field 'encoder_layers[{}].num_operation_heads': value {} is not one of {}", i, l.heads,
+                 json_fields::join(choices_.heads));
     ZEROLM_CHECK(a.hidden_size % l.heads == 0,
                  "field 'encoder_layers[{}].num_operation_heads': value {} does not divide hidden_size {}", i, l.heads,
                  a.hidden_size);
@@ -170,8 +172,8 @@ Architecture FlexiBertSpace::encode(const FlexiBertArchitecture& a) const {
   genes.push_back(a.hidden_size);
   genes.push_back(static_cast<std::int64_t>(a.layers.size()));
   for (const auto& l : a.layers) {
-    genes.insert(genes.end(), {static_cast<std::int64_t>(l.mixer.type), l.mixer.parameter, l.heads, l.ffn_width,
-                               l.ffn_layers});
+    genes.insert(genes.end(),
+                 {static_cast<std::int64_t>(l.mixer.type), l.mixer.parameter, l.heads, l.ffn_width, l.ffn_layers});
   }
   return Architecture(name(), std::move(genes));
 }
@@ -185,8 +187,10 @@ FlexiBertArchitecture FlexiBertSpace::decode(const Architecture& architecture) c
   a.layers.resize(n);
   for (std::size_t i = 0; i < n; ++i) {
     const std::int64_t* p = &g[2 + 5 * i];
-    a.layers[i] = FlexiBertLayer{{static_cast<MixerType>(p[0]), static_cast<int>(p[1])}, static_cast<int>(p[2]),
-                                 static_cast<int>(p[3]), static_cast<int>(p[4])};
+    a.layers[i] = FlexiBertLayer{{static_cast<MixerType>(p[0]), static_cast<int>(p[1])},
+                                 static_cast<int>(p[2]),
+                                 static_cast<int>(p[3]),
+                                 static_cast<int>(p[4])};
   }
   return a;
 }
@@ -204,7 +208,8 @@ Architecture FlexiBertSpace::sample(CounterRng& rng) const {
     for (int h : choices_.heads) {
       if (a.hidden_size % h == 0) heads.push_back(h);
     }
-    ZEROLM_CHECK(!heads.empty(), "no head count of {} divides hidden_size {}", json_fields::join(choices_.heads), a.hidden_size);
+    ZEROLM_CHECK(!heads.empty(), "no head count of {} divides hidden_size {}", json_fields::join(choices_.heads),
+                 a.hidden_size);
     l.heads = pick(heads);
     l.ffn_width = pick(choices_.ffn_widths);
     l.ffn_layers = pick(choices_.ffn_layer_counts);
@@ -224,11 +229,13 @@ Architecture FlexiBertSpace::mutate(const Architecture& parent, CounterRng& rng)
       case 0: a.hidden_size = pick(choices_.hidden_sizes); break;
       case 1: {  // change the depth: add random layers or drop layers, within the choices
         const int n = pick(choices_.layer_counts);
-        while (static_cast<int>(a.layers.size()) > n) a.layers.erase(a.layers.begin() + static_cast<std::ptrdiff_t>(rng.below(a.layers.size())));
+        while (static_cast<int>(a.layers.size()) > n)
+          a.layers.erase(a.layers.begin() + static_cast<std::ptrdiff_t>(rng.below(a.layers.size())));
         while (static_cast<int>(a.layers.size()) < n) {
           CounterRng fresh(rng.next(), 0);
           const FlexiBertArchitecture donor = decode(sample(fresh));
-          a.layers.insert(a.layers.begin() + static_cast<std::ptrdiff_t>(rng.below(a.layers.size() + 1)), donor.layers.front());
+          a.layers.insert(a.layers.begin() + static_cast<std::ptrdiff_t>(rng.below(a.layers.size() + 1)),
+                          donor.layers.front());
         }
         break;
       }
@@ -297,7 +304,8 @@ std::vector<LayeredFamily> FlexiBertSpace::layered_families() const {
               // A valid architecture of this layer repeated; its first layer's genes.
               const auto n = static_cast<std::size_t>(choices_.layer_counts.front());
               const Architecture one = encode({h, std::vector<FlexiBertLayer>(n, FlexiBertLayer{m, k, f, nf})});
-              options.emplace_back(one.genes().begin() + 2, one.genes().end() - static_cast<std::ptrdiff_t>(5 * (n - 1)));
+              options.emplace_back(one.genes().begin() + 2,
+                                   one.genes().end() - static_cast<std::ptrdiff_t>(5 * (n - 1)));
             }
     for (int n : choices_.layer_counts) families.push_back({{h, n}, n, options});
   }
@@ -368,9 +376,10 @@ Architecture FlexiBertSpace::from_record(const nlohmann::json& record) const {
     if (type == "SA" || type == "LT") {
       const char* first = type == "SA" ? "SDP" : "DFT";
       const char* second = type == "SA" ? "WMA" : "DCT";
-      ZEROLM_CHECK(parameter == first || parameter == second, "field '{}operation_parameter': value {} is not {}|{} for {}",
-                   where, p.dump(), first, second, type);
-      layer.mixer = {type == "SA" ? MixerType::self_attention : MixerType::linear_transform, parameter == first ? 0 : 1};
+      ZEROLM_CHECK(parameter == first || parameter == second,
+                   "field '{}operation_parameter': value {} is not {}|{} for {}", where, p.dump(), first, second, type);
+      layer.mixer = {type == "SA" ? MixerType::self_attention : MixerType::linear_transform,
+                     parameter == first ? 0 : 1};
     } else if (type == "DSC") {
       int k = 0;
       try {
@@ -404,7 +413,8 @@ void FlexiBertSpace::lower(const Architecture& architecture, ModelSpec& out) con
 
   const bool paper = protocol_ == FlexiBertProtocol::paper;
   const int hidden = paper ? kPaperHidden : record_hidden;
-  const Init weight = protocol_ == FlexiBertProtocol::trained ? Init::truncated_normal(kInitStd) : Init::normal(kInitStd);
+  const Init weight =
+      protocol_ == FlexiBertProtocol::trained ? Init::truncated_normal(kInitStd) : Init::normal(kInitStd);
   const int E = kEmbeddingWidth;
 
   out.add_matrix("embeddings.word_embeddings.weight", Role::embedding, -1, kVocabulary, E, weight);
@@ -418,8 +428,10 @@ void FlexiBertSpace::lower(const Architecture& architecture, ModelSpec& out) con
   }
   for (int i = 0; i < n; ++i) {
     const std::int64_t* p = &g[2 + 5 * static_cast<std::size_t>(i)];
-    const FlexiBertLayer layer{{static_cast<MixerType>(p[0]), static_cast<int>(p[1])}, static_cast<int>(p[2]),
-                               static_cast<int>(p[3]), static_cast<int>(p[4])};
+    const FlexiBertLayer layer{{static_cast<MixerType>(p[0]), static_cast<int>(p[1])},
+                               static_cast<int>(p[2]),
+                               static_cast<int>(p[3]),
+                               static_cast<int>(p[4])};
     const int ffn_width = paper ? kPaperFfnWidth : layer.ffn_width;
     lower_layer(layer, i, hidden, ffn_width, out);
   }
@@ -440,8 +452,8 @@ void FlexiBertSpace::lower_layer(const FlexiBertLayer& layer, int i, int H, int 
   };
 
   // What the weights' shapes do not tell: the head count, and DFT or DCT.
-  out.set_layer_variant(i, static_cast<std::uint8_t>(layer.mixer.type == MixerType::linear_transform ? layer.mixer.parameter
-                                                                                                     : layer.heads));
+  out.set_layer_variant(i, static_cast<std::uint8_t>(
+                               layer.mixer.type == MixerType::linear_transform ? layer.mixer.parameter : layer.heads));
   switch (layer.mixer.type) {
     case MixerType::self_attention:
       out.attention_score_width += H;

@@ -41,7 +41,7 @@ enum class FlexiBertProtocol { paper, pytorch, trained };
 struct FlexiBertChoices {
   std::vector<int> hidden_sizes{128, 256};
   std::vector<int> layer_counts{2, 4};
-  std::vector<TokenMixer> mixers{{MixerType::self_attention, 0},  {MixerType::self_attention, 1},
+  std::vector<TokenMixer> mixers{{MixerType::self_attention, 0},   {MixerType::self_attention, 1},
                                  {MixerType::linear_transform, 0}, {MixerType::linear_transform, 1},
                                  {MixerType::separable_conv, 5},   {MixerType::separable_conv, 9}};
   std::vector<int> heads{2, 4};

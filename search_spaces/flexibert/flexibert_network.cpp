@@ -14,7 +14,6 @@
 #include <cmath>
 #include <numbers>
 
-
 namespace zerolm {
 
 namespace {
@@ -34,10 +33,10 @@ at::Tensor dct_matrix(const at::Tensor& index) {
 
 struct SeparableConvImpl : nn::Module {
   SeparableConvImpl(std::int64_t channels, std::int64_t out, std::int64_t kernel)
-      : depthwise(register_module("depthwise", nn::Conv1d(nn::Conv1dOptions(channels, channels, kernel)
-                                                               .groups(channels)
-                                                               .padding(kernel / 2)
-                                                               .bias(false)))),
+      : depthwise(register_module(
+            "depthwise",
+            nn::Conv1d(
+                nn::Conv1dOptions(channels, channels, kernel).groups(channels).padding(kernel / 2).bias(false)))),
         pointwise(register_module("pointwise", nn::Conv1d(nn::Conv1dOptions(channels, out, 1).bias(false)))),
         bias(register_parameter("bias", at::zeros({out}))),
         even_kernel(kernel % 2 == 0) {}

@@ -50,7 +50,8 @@ std::unique_ptr<SearchSpace> make_gpt2_space(const SpaceOptions& options) {
   if (c.contains("d_embed")) choices.d_embeds = json_fields::positive_list(c, "d_embed");
   if (c.contains("div_val")) choices.div_vals = json_fields::positive_list(c, "div_val");
   if (c.contains("bias")) {
-    ZEROLM_CHECK(c["bias"].is_array() && !c["bias"].empty(), "field 'choices.bias': expected a list such as [true, false]");
+    ZEROLM_CHECK(c["bias"].is_array() && !c["bias"].empty(),
+                 "field 'choices.bias': expected a list such as [true, false]");
     choices.biases.clear();
     for (const auto& b : c["bias"]) {
       ZEROLM_CHECK(b.is_boolean(), "field 'choices.bias': value {} is not true|false", b.dump());
@@ -165,7 +166,8 @@ std::vector<Dimension> Gpt2Space::dimensions() const {
       {"n_head[]", texts(choices_.n_heads), "attention heads, per layer"},
   };
   if (choices_.mlp_ratios.empty()) {
-    dims.push_back({"d_inner[]", {fmt::format("{}..{}", choices_.min_d_inner, choices_.max_d_inner)}, "FFN width, per layer"});
+    dims.push_back(
+        {"d_inner[]", {fmt::format("{}..{}", choices_.min_d_inner, choices_.max_d_inner)}, "FFN width, per layer"});
   } else {
     dims.push_back({"mlp_ratio[]", texts(choices_.mlp_ratios), "FFN width = mlp_ratio * d_model, per layer"});
   }
@@ -217,7 +219,8 @@ void Gpt2Space::validate(const Gpt2Architecture& a) const {
 
 Architecture Gpt2Space::encode(const Gpt2Architecture& a) const {
   validate(a);
-  std::vector<std::int64_t> g{static_cast<std::int64_t>(a.layers.size()), a.d_model, a.bias ? 1 : 0, a.adaptive ? 1 : 0};
+  std::vector<std::int64_t> g{static_cast<std::int64_t>(a.layers.size()), a.d_model, a.bias ? 1 : 0,
+                              a.adaptive ? 1 : 0};
   if (a.adaptive) {
     const AdaptiveEmbedding& e = a.adaptive_embedding;
     g.insert(g.end(), {e.d_embed, e.div_val, e.n_token, e.tgt_len, static_cast<std::int64_t>(e.cutoffs.size())});
@@ -246,7 +249,8 @@ Gpt2Architecture Gpt2Space::decode(const Architecture& architecture) const {
     e.tgt_len = static_cast<int>(g[at + 3]);
     const auto clusters = static_cast<std::size_t>(g[at + 4]);
     at += 5;
-    e.cutoffs.assign(g.begin() + static_cast<std::ptrdiff_t>(at), g.begin() + static_cast<std::ptrdiff_t>(at + clusters));
+    e.cutoffs.assign(g.begin() + static_cast<std::ptrdiff_t>(at),
+                     g.begin() + static_cast<std::ptrdiff_t>(at + clusters));
     at += clusters;
   } else {
     a.vocab_size = g[at++];
@@ -259,7 +263,8 @@ Gpt2Architecture Gpt2Space::decode(const Architecture& architecture) const {
 Architecture Gpt2Space::sample(CounterRng& rng) const {
   auto pick = [&rng](const auto& values) { return values[rng.below(values.size())]; };
   Gpt2Architecture a;
-  const int n = choices_.min_layers + static_cast<int>(rng.below(static_cast<std::uint64_t>(choices_.max_layers - choices_.min_layers + 1)));
+  const int n = choices_.min_layers +
+                static_cast<int>(rng.below(static_cast<std::uint64_t>(choices_.max_layers - choices_.min_layers + 1)));
   a.d_model = pick(choices_.d_models);
   a.bias = pick(choices_.biases);
   const std::vector<int> heads = heads_for(a.d_model);
@@ -370,21 +375,22 @@ nlohmann::json Gpt2Space::to_json(const Architecture& architecture) const {
   nlohmann::json embedding;
   if (a.adaptive) {
     const auto& e = a.adaptive_embedding;
-    embedding = {{"kind", "adaptive"}, {"d_embed", e.d_embed}, {"div_val", e.div_val}, {"n_token", e.n_token},
-                 {"cutoffs", e.cutoffs}, {"tgt_len", e.tgt_len}};
+    embedding = {{"kind", "adaptive"},   {"d_embed", e.d_embed}, {"div_val", e.div_val},
+                 {"n_token", e.n_token}, {"cutoffs", e.cutoffs}, {"tgt_len", e.tgt_len}};
   } else {
     embedding = {{"kind", "plain"}, {"vocab_size", a.vocab_size}};
   }
-  return {{"n_layer", a.layers.size()}, {"d_model", a.d_model}, {"n_head", heads}, {"d_inner", inner},
-          {"bias", a.bias}, {"embedding", embedding}};
+  return {{"n_layer", a.layers.size()}, {"d_model", a.d_model}, {"n_head", heads},
+          {"d_inner", inner},           {"bias", a.bias},       {"embedding", embedding}};
 }
 
 Architecture Gpt2Space::from_json(const nlohmann::json& v) const {
   ZEROLM_CHECK(v.is_object(), "a gpt2 architecture must be a JSON object, got {}", v.type_name());
   for (const auto& [key, item] : v.items()) {
     static const char* kKeys[] = {"n_layer", "d_model", "n_head", "d_inner", "bias", "embedding"};
-    ZEROLM_CHECK(std::find_if(std::begin(kKeys), std::end(kKeys), [&](const char* k) { return key == k; }) != std::end(kKeys),
-                 "field '{}' is not a gpt2 field (expected n_layer, d_model, n_head, d_inner, bias, embedding)", key);
+    ZEROLM_CHECK(
+        std::find_if(std::begin(kKeys), std::end(kKeys), [&](const char* k) { return key == k; }) != std::end(kKeys),
+        "field '{}' is not a gpt2 field (expected n_layer, d_model, n_head, d_inner, bias, embedding)", key);
   }
   Gpt2Architecture a;
   const std::int64_t n = json_fields::integer(v, "n_layer", "");
@@ -392,9 +398,12 @@ Architecture Gpt2Space::from_json(const nlohmann::json& v) const {
   a.d_model = static_cast<int>(json_fields::integer(v, "d_model", ""));
   const auto heads = json_fields::integer_list(v, "n_head", "");
   const auto inner = json_fields::integer_list(v, "d_inner", "");
-  ZEROLM_CHECK(heads.size() == static_cast<std::size_t>(n), "field 'n_head': {} entries for n_layer {}", heads.size(), n);
-  ZEROLM_CHECK(inner.size() == static_cast<std::size_t>(n), "field 'd_inner': {} entries for n_layer {}", inner.size(), n);
-  for (std::size_t i = 0; i < heads.size(); ++i) a.layers.push_back({static_cast<int>(heads[i]), static_cast<int>(inner[i])});
+  ZEROLM_CHECK(heads.size() == static_cast<std::size_t>(n), "field 'n_head': {} entries for n_layer {}", heads.size(),
+               n);
+  ZEROLM_CHECK(inner.size() == static_cast<std::size_t>(n), "field 'd_inner': {} entries for n_layer {}", inner.size(),
+               n);
+  for (std::size_t i = 0; i < heads.size(); ++i)
+    a.layers.push_back({static_cast<int>(heads[i]), static_cast<int>(inner[i])});
   a.bias = json_fields::boolean(v, "bias", true);
   ZEROLM_CHECK(v.contains("embedding") && v["embedding"].is_object(), "field 'embedding' is missing or not an object");
   const auto& e = v["embedding"];
@@ -452,7 +461,8 @@ Architecture Gpt2Space::from_record(const nlohmann::json& record) const {
     ZEROLM_CHECK(n >= 1 && n <= 4096, "field 'n_layer': value {} is not in 1..4096", n);
     const auto heads = json_fields::integer_list(record, "n_head", "");
     const auto ratios = json_fields::integer_list(record, "mlp_ratio", "");
-    ZEROLM_CHECK(heads.size() == static_cast<std::size_t>(n), "field 'n_head': {} entries for n_layer {}", heads.size(), n);
+    ZEROLM_CHECK(heads.size() == static_cast<std::size_t>(n), "field 'n_head': {} entries for n_layer {}", heads.size(),
+                 n);
     ZEROLM_CHECK(ratios.size() == static_cast<std::size_t>(n), "field 'mlp_ratio': {} entries for n_layer {}",
                  ratios.size(), n);
     for (std::size_t i = 0; i < heads.size(); ++i) {
@@ -506,12 +516,13 @@ void Gpt2Space::lower_embeddings(const GeneView& a, ModelSpec& out) const {
   static constexpr std::string_view kEmbNames[] = {"word_emb.emb_layers.0.weight", "word_emb.emb_layers.1.weight",
                                                    "word_emb.emb_layers.2.weight", "word_emb.emb_layers.3.weight",
                                                    "word_emb.emb_layers.4.weight", "word_emb.emb_layers.5.weight"};
-  static constexpr std::string_view kProjNames[] = {"word_emb.emb_projs.0", "word_emb.emb_projs.1", "word_emb.emb_projs.2",
-                                                    "word_emb.emb_projs.3", "word_emb.emb_projs.4", "word_emb.emb_projs.5"};
+  static constexpr std::string_view kProjNames[] = {"word_emb.emb_projs.0", "word_emb.emb_projs.1",
+                                                    "word_emb.emb_projs.2", "word_emb.emb_projs.3",
+                                                    "word_emb.emb_projs.4", "word_emb.emb_projs.5"};
   const GeneView& e = a;
   const std::size_t clusters = e.cutoffs.size();
-  ZEROLM_CHECK(clusters <= std::size(kEmbNames), "field 'embedding.cutoffs': {} clusters, at most {} supported", clusters,
-               std::size(kEmbNames));
+  ZEROLM_CHECK(clusters <= std::size(kEmbNames), "field 'embedding.cutoffs': {} clusters, at most {} supported",
+               clusters, std::size(kEmbNames));
   const Init projection = Init::normal(kProjectionInitStd);
   std::int64_t first_projection_cols = 0;
   if (e.div_val == 1) {
@@ -538,7 +549,8 @@ void Gpt2Space::lower_embeddings(const GeneView& a, ModelSpec& out) const {
     out.add_matrix("crit.cluster_weight", Role::embedding, -1, tail_clusters, e.d_embed, w);
     out.add_vector("crit.cluster_bias", Role::embedding, -1, tail_clusters, Init::zeros());
   }
-  if (first_projection_cols > 0) out.add_matrix("crit.out_projs.0", Role::embedding, -1, D, first_projection_cols, projection);
+  if (first_projection_cols > 0)
+    out.add_matrix("crit.out_projs.0", Role::embedding, -1, D, first_projection_cols, projection);
 }
 
 void Gpt2Space::lower(const Architecture& architecture, ModelSpec& out) const {

@@ -39,9 +39,9 @@ struct Gpt2Architecture {
   int d_model = 128;
   std::vector<Gpt2Layer> layers;
   bool bias = true;
-  bool adaptive = true;              // adaptive embedding, else a plain token table
+  bool adaptive = true;  // adaptive embedding, else a plain token table
   AdaptiveEmbedding adaptive_embedding;
-  std::int64_t vocab_size = 50257;   // plain embedding
+  std::int64_t vocab_size = 50257;  // plain embedding
   friend bool operator==(const Gpt2Architecture&, const Gpt2Architecture&) = default;
 };
 

@@ -41,11 +41,12 @@ void check_close(const PopulationStatistics& a, const PopulationStatistics& b) {
 
 SegmentTable odd_table() {
   SegmentTable table;
-  const std::pair<std::int64_t, std::int64_t> shapes[] = {{2, 128}, {1, 1}, {3, 5}, {128, 4}, {513, 1}, {30522, 128},
-                                                          {0, 7}, {1024, 1024}, {4096, 1000}};
+  const std::pair<std::int64_t, std::int64_t> shapes[] = {{2, 128},     {1, 1}, {3, 5},       {128, 4},    {513, 1},
+                                                          {30522, 128}, {0, 7}, {1024, 1024}, {4096, 1000}};
   std::uint32_t tensor = 0;
   for (auto [rows, cols] : shapes) {
-    for (Distribution d : {Distribution::normal, Distribution::truncated_normal, Distribution::zeros, Distribution::ones}) {
+    for (Distribution d :
+         {Distribution::normal, Distribution::truncated_normal, Distribution::zeros, Distribution::ones}) {
       table.segments.push_back({tensor / 8, tensor, rows, cols, d, 0.02f, 2.0f, 0x1234u + tensor, 0x77u, tensor / 3});
       ++tensor;
     }
@@ -82,11 +83,13 @@ TEST_CASE("GPU given statistics equal the CPU twin on the same weights", "[gpu]"
   for (std::size_t i = 0; i < host.segments.size(); ++i) {
     const auto& s = host.segments[i];
     values[i].resize(static_cast<std::size_t>(s.numel()));
-    for (std::size_t e = 0; e < values[i].size(); ++e) values[i][e] = weight_element(s.distribution, s.std, s.cut, e, s.tensor, s.key0, s.key1);
+    for (std::size_t e = 0; e < values[i].size(); ++e)
+      values[i][e] = weight_element(s.distribution, s.std, s.cut, e, s.tensor, s.key0, s.key1);
     host.segments[i].given = values[i].data();
     if (!values[i].empty()) {
       REQUIRE(cudaMalloc(&buffers[i], values[i].size() * sizeof(float)) == cudaSuccess);
-      REQUIRE(cudaMemcpy(buffers[i], values[i].data(), values[i].size() * sizeof(float), cudaMemcpyHostToDevice) == cudaSuccess);
+      REQUIRE(cudaMemcpy(buffers[i], values[i].data(), values[i].size() * sizeof(float), cudaMemcpyHostToDevice) ==
+              cudaSuccess);
     }
     device.segments[i].given = buffers[i];
   }
