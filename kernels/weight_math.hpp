@@ -132,28 +132,19 @@ ZEROLM_HD float weight_element(Distribution distribution, float std, float cut, 
   return 0.0f;
 }
 
-// Statistics of one weight tensor, accumulated in fp64.
+// What the kernels sum over one weight tensor, in fp64: the squares (the ZeroLM
+// capacity's numerator). Other moments would cost registers and bandwidth that
+// no proxy reads.
 struct TensorMoments {
   double sum_squares = 0.0;
-  double sum = 0.0;
-  double sum_abs = 0.0;
-  float max_abs = 0.0f;
 };
 
 ZEROLM_HD void accumulate(TensorMoments& m, float value) {
   const double v = value;
   m.sum_squares += v * v;
-  m.sum += v;
-  m.sum_abs += fabs(v);
-  m.max_abs = fmaxf(m.max_abs, fabsf(value));
 }
 
-ZEROLM_HD void merge(TensorMoments& into, const TensorMoments& part) {
-  into.sum_squares += part.sum_squares;
-  into.sum += part.sum;
-  into.sum_abs += part.sum_abs;
-  into.max_abs = fmaxf(into.max_abs, part.max_abs);
-}
+ZEROLM_HD void merge(TensorMoments& into, const TensorMoments& part) { into.sum_squares += part.sum_squares; }
 
 // ZeroLM capacity of a rows x cols matrix: ||W||_F^2 / min(rows, cols).
 ZEROLM_HD double capacity(double sum_squares, std::int64_t rows, std::int64_t cols) {

@@ -1,7 +1,7 @@
 // The weight-statistics backends: "send a population to the device, get every
 // sub-module's weight statistics back in one pass". Input: a flat segment table
 // (one row per weight tensor of every architecture); output: per tensor the
-// moments (sum w^2, sum w, sum |w|, max |w|) and its ZeroLM capacity, and per
+// sum of squares (in fp64) and its ZeroLM capacity, and per
 // (architecture, layer, module) the sum of capacities. The CPU twin runs
 // everywhere; the CUDA backend fills the same table when a GPU is present.
 #pragma once

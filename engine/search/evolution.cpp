@@ -14,7 +14,7 @@
 namespace zerolm {
 
 SearchStrategy parse_search_strategy(const std::string& text) {
-  if (text == "evolution" || text == "regularized_evolution") return SearchStrategy::evolution;
+  if (text == "evolution") return SearchStrategy::evolution;
   if (text == "random") return SearchStrategy::random;
   if (text == "exact") return SearchStrategy::exact;
   ZEROLM_FAIL("unknown search strategy '{}' (expected evolution|random|exact)", text);
@@ -65,7 +65,6 @@ std::vector<EvaluatedArchitecture> Evaluator::evaluate(std::span<const Architect
     for (std::size_t i = 0; i < fresh.size(); ++i) {
       cache_[fresh[i].hash()] = {fresh[i], scores[i].score, costs[i].parameters, costs[i].latency};
     }
-    scored_ += fresh.size();
   }
   cache_hits_ += architectures.size() - fresh.size();
   std::vector<EvaluatedArchitecture> out;

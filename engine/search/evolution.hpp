@@ -45,7 +45,6 @@ class Evaluator {
   std::vector<EvaluatedArchitecture> evaluate(std::span<const Architecture> architectures);
   Cost cost(const Architecture& architecture) const;
   std::size_t cache_hits() const { return cache_hits_; }
-  std::size_t scored() const { return scored_; }
   // Seeds the cache (a resumed run's earlier evaluations).
   void remember(const EvaluatedArchitecture& e) { cache_[e.architecture.hash()] = e; }
 
@@ -54,7 +53,7 @@ class Evaluator {
   const Proxy& proxy_;
   const LatencyModel* latency_;
   std::unordered_map<std::uint64_t, EvaluatedArchitecture> cache_;
-  std::size_t cache_hits_ = 0, scored_ = 0;
+  std::size_t cache_hits_ = 0;
 };
 
 // exact: the dynamic program of engine/search/exact_search.hpp (additive proxies

@@ -56,24 +56,16 @@ void normal_group(std::uint64_t first_block, std::uint32_t tensor, std::uint32_t
   }
 }
 
-// Moments of `count` (a multiple of 8) consecutive weights into eight partial
+// Squares of `count` (a multiple of 8) consecutive weights into eight partial
 // sums (a fixed order: the result does not depend on how the work is spread).
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 #endif
-void accumulate_values(const float* values, int count, double* sum_squares, double* sum, double* sum_abs,
-                       std::uint32_t* max_abs_bits) {
+void accumulate_values(const float* values, int count, double* sum_squares) {
   for (int i = 0; i < count; i += 8) {
     for (int k = 0; k < 8; ++k) {
-      const float v = values[i + k];
-      const double d = v;
+      const double d = values[i + k];
       sum_squares[k] += d * d;
-      sum[k] += d;
-      sum_abs[k] += std::fabs(d);
-      // |v| as bits: non-negative floats order like their bit patterns, and an
-      // integer max vectorises where fmaxf is a library call.
-      const std::uint32_t magnitude = __builtin_bit_cast(std::uint32_t, v) & 0x7fffffffu;
-      max_abs_bits[k] = magnitude > max_abs_bits[k] ? magnitude : max_abs_bits[k];
     }
   }
 }
@@ -92,13 +84,11 @@ TensorMoments chunk_moments(const WeightSegment& s, std::int64_t begin, std::int
   TensorMoments m;
   if (s.distribution == Distribution::zeros) return m;
   if (s.distribution == Distribution::ones) {
-    const auto n = static_cast<double>(end - begin);
-    return {n, n, n, end > begin ? 1.0f : 0.0f};
+    return {static_cast<double>(end - begin)};
   }
   // Whole batches from `begin` (chunks start at multiples of kChunkElements), the
   // tail element by element.
-  double sq[8] = {}, su[8] = {}, ab[8] = {};
-  std::uint32_t mx[8] = {};
+  double sq[8] = {};
   const bool truncated = s.distribution == Distribution::truncated_normal;
   // Eight groups at a time, so the ~24 truncated lanes among 512 draws are
   // redrawn in full vectors.
@@ -129,9 +119,9 @@ TensorMoments chunk_moments(const WeightSegment& s, std::int64_t begin, std::int
       }
     }
     for (float& v : values) v *= s.std;
-    accumulate_values(values, kBatch, sq, su, ab, mx);
+    accumulate_values(values, kBatch, sq);
   }
-  for (int k = 0; k < 8; ++k) merge(m, TensorMoments{sq[k], su[k], ab[k], __builtin_bit_cast(float, mx[k])});
+  for (int k = 0; k < 8; ++k) merge(m, TensorMoments{sq[k]});
   for (; e < end; ++e) {
     accumulate(m,
                weight_element(s.distribution, s.std, s.cut, static_cast<std::uint64_t>(e), s.tensor, s.key0, s.key1));
@@ -141,12 +131,11 @@ TensorMoments chunk_moments(const WeightSegment& s, std::int64_t begin, std::int
 
 // Moments of given weights (host memory), in the same eight-lane order.
 TensorMoments chunk_moments_given(const WeightSegment& s, std::int64_t begin, std::int64_t end) {
-  double sq[8] = {}, su[8] = {}, ab[8] = {};
-  std::uint32_t mx[8] = {};
+  double sq[8] = {};
   std::int64_t e = begin;
-  for (; e + 8 <= end; e += 8) accumulate_values(s.given + e, 8, sq, su, ab, mx);
+  for (; e + 8 <= end; e += 8) accumulate_values(s.given + e, 8, sq);
   TensorMoments m;
-  for (int k = 0; k < 8; ++k) merge(m, TensorMoments{sq[k], su[k], ab[k], __builtin_bit_cast(float, mx[k])});
+  for (int k = 0; k < 8; ++k) merge(m, TensorMoments{sq[k]});
   for (; e < end; ++e) accumulate(m, s.given[e]);
   return m;
 }

@@ -49,7 +49,7 @@ __global__ void __launch_bounds__(kThreads)
                                  WeightSource source, TensorMoments* partials, std::uint32_t segment_count,
                                  const std::uint32_t* segment_chunks, std::uint32_t module_count,
                                  const std::uint32_t* module_offsets, const std::uint32_t* module_segments,
-                                 std::uint32_t module_base, TensorMoments* tensors, double* capacities, double* modules,
+                                 TensorMoments* tensors, double* capacities, double* modules,
                                  unsigned int* finished_blocks) {
   __shared__ TensorMoments shared[kThreads];
   __shared__ bool last_block;
@@ -89,9 +89,6 @@ __global__ void __launch_bounds__(kThreads)
     for (std::uint32_t c = segment_chunks[i]; c < segment_chunks[i + 1]; ++c) {
       TensorMoments part;
       part.sum_squares = __ldcg(&partials[c].sum_squares);
-      part.sum = __ldcg(&partials[c].sum);
-      part.sum_abs = __ldcg(&partials[c].sum_abs);
-      part.max_abs = __ldcg(&partials[c].max_abs);
       merge(total, part);
     }
     tensors[i] = total;
@@ -105,7 +102,6 @@ __global__ void __launch_bounds__(kThreads)
       sum += capacities[module_segments[k]];
     modules[slot] = sum;
   }
-  (void)module_base;
 }
 
 // Device buffer owned for one call.
@@ -143,7 +139,18 @@ class DeviceArray {
   std::size_t count_ = 0;
 };
 
-bool is_out_of_memory(const Error& e) { return e.message().find("out of memory") != std::string::npos; }
+// A CUDA event, destroyed with its scope.
+class DeviceEvent {
+ public:
+  DeviceEvent() { ZEROLM_CUDA_CHECK(cudaEventCreate(&event_), "creating an event"); }
+  ~DeviceEvent() { (void)cudaEventDestroy(event_); }
+  DeviceEvent(const DeviceEvent&) = delete;
+  DeviceEvent& operator=(const DeviceEvent&) = delete;
+  cudaEvent_t get() const { return event_; }
+
+ private:
+  cudaEvent_t event_ = nullptr;
+};
 
 // Segments [first, last) of `table`, whose module slots are [module_first, module_last).
 void compute_range(const SegmentTable& table, std::size_t first, std::size_t last, std::uint32_t module_first,
@@ -202,7 +209,7 @@ void compute_range(const SegmentTable& table, std::size_t first, std::size_t las
   population_statistics_kernel<<<blocks, kThreads>>>(
       d_segments.get(), d_chunks.get(), d_block_chunks.get(), source, d_partials.get(),
       static_cast<std::uint32_t>(segments.size()), d_segment_chunks.get(), module_count, d_module_offsets.get(),
-      d_module_segments.get(), module_first, d_tensors.get(), d_capacities.get(), d_modules.get(), d_finished.get());
+      d_module_segments.get(), d_tensors.get(), d_capacities.get(), d_modules.get(), d_finished.get());
   ZEROLM_CUDA_CHECK(cudaGetLastError(), "launching population_statistics_kernel ({} architectures, {} blocks)",
                     population, blocks);
   ZEROLM_CUDA_CHECK(cudaDeviceSynchronize(), "running population_statistics_kernel ({} architectures)", population);
@@ -228,9 +235,9 @@ void compute_split(const SegmentTable& table, std::size_t first, std::size_t las
   }
   try {
     compute_range(table, first, last, module_first, module_last, source, out);
-  } catch (const Error& e) {
+  } catch (const CudaError& e) {
     const std::uint32_t a0 = table.segments[first].architecture, a1 = table.segments[last - 1].architecture;
-    if (!is_out_of_memory(e) || a0 == a1) throw;
+    if (!e.out_of_memory() || a0 == a1) throw;
     (void)cudaGetLastError();
     // Halve the population: the first segment of the middle architecture.
     const std::uint32_t middle = a0 + (a1 - a0 + 1) / 2;
@@ -252,8 +259,8 @@ class CudaBackend final : public WeightStatisticsBackend {
     out.capacity.resize(table.segments.size());
     out.modules.assign(table.modules, 0.0);
     for (std::size_t i = 1; i < table.segments.size(); ++i) {
-      ZEROLM_CHECK(table.segments[i].architecture >= table.segments[i - 1].architecture,
-                   "segment table: architectures must be in order (segment {})", i);
+      ZEROLM_ASSERT(table.segments[i].architecture >= table.segments[i - 1].architecture,
+                    "segment table: architectures must be in order (segment {})", i);
     }
     compute_split(table, 0, table.segments.size(), source, out);
     return out;
@@ -306,18 +313,23 @@ DeviceWeights::DeviceWeights(SegmentTable& table) {
   bytes_ = elements * sizeof(float);
   if (bytes_ == 0) return;
   ZEROLM_CUDA_CHECK(cudaMalloc(&data_, bytes_), "allocating {} MiB of given weights", bytes_ >> 20);
-  std::size_t offset = 0;
-  for (auto& s : table.segments) {
-    s.given = data_ + offset;
-    const auto n = static_cast<std::size_t>(s.numel());
-    if (n > 0) {
-      const auto blocks = static_cast<unsigned int>(std::min<std::size_t>((n / 4 + kThreads) / kThreads, 65535));
-      fill_weights_kernel<<<blocks, kThreads>>>(s, data_ + offset);
-      ZEROLM_CUDA_CHECK(cudaGetLastError(), "launching fill_weights_kernel ({} weights)", n);
+  try {
+    std::size_t offset = 0;
+    for (auto& s : table.segments) {
+      s.given = data_ + offset;
+      const auto n = static_cast<std::size_t>(s.numel());
+      if (n > 0) {
+        const auto blocks = static_cast<unsigned int>(std::min<std::size_t>((n / 4 + kThreads) / kThreads, 65535));
+        fill_weights_kernel<<<blocks, kThreads>>>(s, data_ + offset);
+        ZEROLM_CUDA_CHECK(cudaGetLastError(), "launching fill_weights_kernel ({} weights)", n);
+      }
+      offset += n;
     }
-    offset += n;
+    ZEROLM_CUDA_CHECK(cudaDeviceSynchronize(), "filling {} MiB of given weights", bytes_ >> 20);
+  } catch (...) {
+    (void)cudaFree(data_);  // the destructor does not run for a constructor that throws
+    throw;
   }
-  ZEROLM_CUDA_CHECK(cudaDeviceSynchronize(), "filling {} MiB of given weights", bytes_ >> 20);
 }
 
 DeviceWeights::~DeviceWeights() {
@@ -368,20 +380,16 @@ double generate_and_sum_rate(std::uint64_t count) {
                     "querying the SM count");
   const unsigned int grid = static_cast<unsigned int>(sms * 8);
   const DeviceArray<double> sums(grid, "generate-and-sum partials", 0);
-  cudaEvent_t start, stop;
-  ZEROLM_CUDA_CHECK(cudaEventCreate(&start), "creating an event");
-  ZEROLM_CUDA_CHECK(cudaEventCreate(&stop), "creating an event");
+  const DeviceEvent start, stop;
   generate_and_sum_kernel<<<grid, kThreads>>>(blocks, 1u, 2u, sums.get());  // warm-up
   ZEROLM_CUDA_CHECK(cudaGetLastError(), "launching generate_and_sum_kernel ({} normals)", count);
-  ZEROLM_CUDA_CHECK(cudaEventRecord(start), "recording an event");
+  ZEROLM_CUDA_CHECK(cudaEventRecord(start.get()), "recording an event");
   generate_and_sum_kernel<<<grid, kThreads>>>(blocks, 3u, 4u, sums.get());
   ZEROLM_CUDA_CHECK(cudaGetLastError(), "launching generate_and_sum_kernel ({} normals)", count);
-  ZEROLM_CUDA_CHECK(cudaEventRecord(stop), "recording an event");
-  ZEROLM_CUDA_CHECK(cudaEventSynchronize(stop), "running generate_and_sum_kernel ({} normals)", count);
+  ZEROLM_CUDA_CHECK(cudaEventRecord(stop.get()), "recording an event");
+  ZEROLM_CUDA_CHECK(cudaEventSynchronize(stop.get()), "running generate_and_sum_kernel ({} normals)", count);
   float ms = 0.0f;
-  ZEROLM_CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop), "reading the timer");
-  (void)cudaEventDestroy(start);
-  (void)cudaEventDestroy(stop);
+  ZEROLM_CUDA_CHECK(cudaEventElapsedTime(&ms, start.get(), stop.get()), "reading the timer");
   return static_cast<double>(blocks * 4) / (static_cast<double>(ms) * 1e-3);
 }
 

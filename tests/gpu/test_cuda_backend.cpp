@@ -29,9 +29,6 @@ void check_close(const PopulationStatistics& a, const PopulationStatistics& b) {
   for (std::size_t i = 0; i < a.tensors.size(); ++i) {
     INFO("segment " << i);
     CHECK(a.tensors[i].sum_squares == Approx(b.tensors[i].sum_squares).epsilon(1e-9).margin(1e-300));
-    CHECK(a.tensors[i].sum == Approx(b.tensors[i].sum).epsilon(1e-9).margin(1e-9));
-    CHECK(a.tensors[i].sum_abs == Approx(b.tensors[i].sum_abs).epsilon(1e-9).margin(1e-300));
-    CHECK(a.tensors[i].max_abs == b.tensors[i].max_abs);  // same draws: the same maximum
   }
   for (std::size_t k = 0; k < a.modules.size(); ++k) {
     INFO("module " << k);
