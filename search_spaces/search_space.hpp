@@ -121,6 +121,9 @@ struct SpaceDescriptor {
   std::vector<std::pair<std::string, std::string>> choice_keys;
   std::function<std::unique_ptr<SearchSpace>(const SpaceOptions&)> make;
   std::vector<ArchitectureFormat> formats;
+  // The protocol benchmarks time (the network a benchmark's authors trained);
+  // empty: the default.
+  std::string bench_protocol;
 
   // The protocol `text` names (empty: the default); an Error listing the
   // protocols otherwise.

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 #include <set>
 
+#include "tests/test_support.hpp"
 #include "engine/core/error.hpp"
 #include "search_spaces/flexibert/flexibert.hpp"
 #include "search_spaces/gpt2/gpt2.hpp"
@@ -135,8 +136,7 @@ TEST_CASE("gpt2 architectures round-trip, and archai's cutoff cleaning", "[archi
 }
 
 TEST_CASE("mutations are valid neighbours that differ from the parent", "[architecture][mutation]") {
-  const std::pair<const char*, const char*> spaces[] = {{"flexibert", "trained"}, {"gpt2", "lts"}, {"gpt2", "hwgpt"}};
-  for (const auto& [name, protocol] : spaces) {
+  for (const auto& [name, protocol] : testing::space_protocols()) {
     const auto space = make_search_space(name, {protocol});
     std::set<std::uint64_t> children;
     for (std::uint64_t i = 0; i < 300; ++i) {

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "engine/benchmarks/benchmark_file.hpp"
+#include "search_spaces/search_space.hpp"
 
 namespace zerolm::testing {
 
@@ -13,6 +14,14 @@ std::optional<std::string> benchmark_file(const std::string& relative) {
   const auto path = dir / relative;
   if (!std::filesystem::exists(path)) return std::nullopt;
   return path.string();
+}
+
+std::vector<std::pair<std::string, std::string>> space_protocols() {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& space : search_spaces()) {
+    for (const auto& protocol : space.protocols) out.emplace_back(space.name, protocol.name);
+  }
+  return out;
 }
 
 }  // namespace zerolm::testing

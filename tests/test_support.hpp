@@ -5,11 +5,16 @@
 #include <catch2/catch.hpp>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace zerolm::testing {
 
 // Path of a file under the benchmarks folder, or nullopt when it is absent.
 std::optional<std::string> benchmark_file(const std::string& relative);
+
+// Every (space, protocol) of the search-space registry: what tests iterate.
+std::vector<std::pair<std::string, std::string>> space_protocols();
 
 }  // namespace zerolm::testing
 

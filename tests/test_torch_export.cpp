@@ -12,6 +12,7 @@
 
 #include <filesystem>
 
+#include "tests/test_support.hpp"
 #include "engine/latency/measured_latency.hpp"
 #include "engine/reference/torch_networks.hpp"
 #include "engine/reference/torch_reference.hpp"
@@ -22,10 +23,7 @@ using namespace zerolm;
 TEST_CASE("TorchScript exports load back and compute the network's forward pass at any shape", "[torch]") {
   const auto folder = std::filesystem::temp_directory_path() / "zerolm-torchscript-test";
   std::filesystem::create_directories(folder);
-  const std::pair<const char*, const char*> spaces[] = {{"flexibert", "paper"},   {"flexibert", "pytorch"},
-                                                        {"flexibert", "trained"}, {"gpt2", "lts"},
-                                                        {"gpt2", "hwgpt"},        {"gpt2", "gpt2"}};
-  for (const auto& [name, protocol] : spaces) {
+  for (const auto& [name, protocol] : testing::space_protocols()) {
     const auto space = make_search_space(name, {protocol});
     for (const auto& architecture : sample_architectures(*space, 3, 8)) {
       INFO(name << " / " << protocol << ": " << space->summary(architecture));

@@ -2,6 +2,7 @@
 // (relative 1e-6), and rank agreement with the `sampled` mode (Spearman >= 0.999).
 #include <catch2/catch.hpp>
 
+#include "tests/test_support.hpp"
 #include "engine/reference/torch_reference.hpp"
 #include "engine/scoring/evaluate.hpp"
 #include "engine/stats/rank_statistics.hpp"
@@ -10,9 +11,7 @@
 using namespace zerolm;
 
 TEST_CASE("LibTorch networks and the kernels' given mode agree on the same weights", "[torch]") {
-  const std::pair<const char*, const char*> spaces[] = {
-      {"flexibert", "paper"}, {"flexibert", "pytorch"}, {"flexibert", "trained"}, {"gpt2", "lts"}, {"gpt2", "hwgpt"}};
-  for (const auto& [name, protocol] : spaces) {
+  for (const auto& [name, protocol] : testing::space_protocols()) {
     const auto space = make_search_space(name, {protocol});
     const auto sample = sample_architectures(*space, 3, 21);
     for (const auto& architecture : sample) {
@@ -47,10 +46,7 @@ TEST_CASE("LibTorch-initialised networks rank like the sampled mode", "[torch]")
 
 TEST_CASE("the LibTorch networks hold exactly the model spec's tensors and run forward", "[torch]") {
   // initialise_from_spec checks every name and size; forward_shape runs the network.
-  const std::pair<const char*, const char*> spaces[] = {{"flexibert", "paper"},   {"flexibert", "pytorch"},
-                                                        {"flexibert", "trained"}, {"gpt2", "lts"},
-                                                        {"gpt2", "hwgpt"},        {"gpt2", "gpt2"}};
-  for (const auto& [name, protocol] : spaces) {
+  for (const auto& [name, protocol] : testing::space_protocols()) {
     const auto space = make_search_space(name, {protocol});
     for (const auto& architecture : sample_architectures(*space, 4, 4)) {
       INFO(name << " / " << protocol << ": " << space->summary(architecture));

@@ -66,8 +66,9 @@ int run_bench(const CliParams& o) {
     fmt::print("{:<10} {:<8} {:<9} {:>7} {:>14} {:>16} {:>16} {:>16}\n", "space", "protocol", "mode", "threads",
                "archs/s", "archs/s/core", "weights/s", "weights/s/core");
   }
-  const std::pair<const char*, const char*> spaces[] = {{"flexibert", "trained"}, {"gpt2", "lts"}};
-  for (const auto& [space_name, protocol] : spaces) {
+  for (const SpaceDescriptor& descriptor : search_spaces()) {
+    const std::string& space_name = descriptor.name;
+    const std::string protocol = descriptor.protocol(descriptor.bench_protocol).name;
     SpaceOptions so;
     so.protocol = protocol;
     const auto space = make_search_space(space_name, so);

@@ -78,8 +78,9 @@ int run_kernel_bench(const KernelBenchOptions& o) {
   std::string torch_missing;
   const reference::TorchReferenceApi* torch = reference::load_torch_plugin(&torch_missing);
   const bool torch_gpu = torch != nullptr && torch->cuda_available();
-  const std::pair<const char*, const char*> spaces[] = {{"flexibert", "trained"}, {"gpt2", "lts"}};
-  for (const auto& [space_name, protocol] : spaces) {
+  for (const SpaceDescriptor& descriptor : search_spaces()) {
+    const std::string& space_name = descriptor.name;
+    const std::string protocol = descriptor.protocol(descriptor.bench_protocol).name;
     const auto space = make_search_space(space_name, {protocol});
     for (std::size_t population : o.populations) {
       const auto sample = sample_architectures(*space, population, 7);

@@ -377,7 +377,11 @@ RunStore RunStore::open_read_only(const std::string& directory) {
                "{}: the run store holds nothing yet (it is being created, or its creation "
                "was interrupted)",
                directory);
-  if (stored_schema_version(store.db_) < kSchemaVersion) {
+  const int version = stored_schema_version(store.db_);
+  ZEROLM_CHECK(version <= kSchemaVersion,
+               "{}: the run store has schema version {}, newer than this zerolm's {}; use a newer zerolm", directory,
+               version, kSchemaVersion);
+  if (version < kSchemaVersion) {
     // An older store is read as it would be after migrating, without writing it.
     sqlite3* memory = copy_to_memory(store.db_, directory);
     sqlite3_close(store.db_);

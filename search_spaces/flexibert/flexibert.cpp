@@ -107,7 +107,8 @@ SpaceDescriptor flexibert_space_descriptor() {
            {"ffn_layers", "dense layers per feed-forward block (up to 9)"}},
           make_flexibert_space,
           {{"nas-bench-bert", "NAS-Bench-BERT records (model_hparam_overrides), one JSON list", "",
-            nas_bench_bert_record}}};
+            nas_bench_bert_record}},
+          "trained"};
 }
 
 FlexiBertSpace::FlexiBertSpace(FlexiBertProtocol protocol, FlexiBertChoices choices)

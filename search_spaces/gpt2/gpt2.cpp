@@ -124,7 +124,8 @@ SpaceDescriptor gpt2_space_descriptor() {
            {"div_val", "adaptive embedding width divisors"},
            {"bias", "biases in linear layers: [true, false]"}},
           make_gpt2_space,
-          {{"hf", "one Hugging Face style config.json per architecture", "config.json", hf_config}}};
+          {{"hf", "one Hugging Face style config.json per architecture", "config.json", hf_config}},
+          "lts"};
 }
 
 Gpt2Choices Gpt2Choices::for_protocol(Gpt2Protocol protocol) {
