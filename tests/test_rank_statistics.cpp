@@ -7,7 +7,10 @@
 #include <string>
 #include <vector>
 
+#include <algorithm>
+
 #include "engine/core/error.hpp"
+#include "engine/core/random.hpp"
 #include "engine/stats/rank_statistics.hpp"
 
 namespace zerolm::stats {
@@ -263,3 +266,35 @@ TEST_CASE("unequal lengths throw zerolm::Error", "[stats]") {
 }
 
 }  // namespace zerolm::stats
+
+TEST_CASE("Knight's O(n log n) tau-b and the windowed 10% pairs equal the pair-by-pair definitions", "[stats]") {
+  // Random data with many ties in x, in y and in both, and parameter counts with
+  // equal values and near misses around the 10% bound.
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    zerolm::CounterRng rng(seed, 0);
+    const std::size_t n = 2 + static_cast<std::size_t>(rng.below(300));
+    std::vector<double> x(n), y(n), p(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      x[i] = static_cast<double>(rng.below(seed % 3 == 0 ? 4 : 40));
+      y[i] = static_cast<double>(rng.below(seed % 2 == 0 ? 5 : 1000)) - 2.5;
+      p[i] = 1000.0 + 10.0 * static_cast<double>(rng.below(60));
+    }
+    INFO("seed " << seed << ", n " << n);
+    const double reference = zerolm::stats::kendall_tau_b_on_pairs(x, y, nullptr);
+    const double fast = zerolm::stats::kendall_tau_b(x, y);
+    if (std::isnan(reference)) {
+      CHECK(std::isnan(fast));
+    } else {
+      CHECK(fast == Approx(reference).epsilon(1e-12).margin(1e-15));
+    }
+    const double windowed = zerolm::stats::kendall_tau_b_similar_size(x, y, p);
+    const double filtered = zerolm::stats::kendall_tau_b_on_pairs(x, y, [&](std::size_t i, std::size_t j) {
+      return std::abs(p[i] - p[j]) < 0.10 * std::max(p[i], p[j]);
+    });
+    if (std::isnan(filtered)) {
+      CHECK(std::isnan(windowed));
+    } else {
+      CHECK(windowed == Approx(filtered).epsilon(1e-12).margin(1e-15));
+    }
+  }
+}

@@ -1,5 +1,6 @@
 #include "engine/calibration/calibrate.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 
@@ -47,6 +48,12 @@ SampleCalibration calibrate_by_sample(const ModuleCapacities& capacities, std::s
   ZEROLM_CHECK(subset.size() >= 2, "calibration needs at least 2 architectures, got {}", subset.size());
   std::vector<double> subset_truth(subset.size());
   for (std::size_t k = 0; k < subset.size(); ++k) subset_truth[k] = truth[subset[k]];
+  ZEROLM_CHECK(std::any_of(subset_truth.begin(), subset_truth.end(), [&](double t) { return t != subset_truth[0]; }),
+               "calibration: the ground truth is {} on all {} calibration records, so no alpha ranks them better than "
+               "another",
+               subset_truth[0], subset_truth.size());
+  ZEROLM_CHECK(std::all_of(subset_truth.begin(), subset_truth.end(), [](double t) { return std::isfinite(t); }),
+               "calibration: a calibration record's ground truth is not a finite number");
   SampleCalibration best{0.5, -2.0};
   for (double alpha : calibration_grid()) {
     double tau = stats::kendall_tau_b(capacities.combine(alpha, subset), subset_truth);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cmath>
 #include <memory>
 
 #include "engine/benchmarks/benchmark_file.hpp"
@@ -17,6 +18,10 @@ namespace zerolm::cli {
 int run_modes(const CliParams& o) {
   ZEROLM_CHECK(proxy_combines_modules(o.proxy.name), "--proxy {}: the modes are compared at alphas, which only {} take",
                o.proxy.name, module_combining_proxies_help());
+  for (double alpha : o.alphas) {
+    ZEROLM_CHECK(std::isfinite(alpha) && alpha >= -100.0 && alpha <= 100.0,
+                 "--alpha: value {} is outside the allowed range [-100, 100]", alpha);
+  }
   const Benchmark b = load_benchmark(o.benchmark, o.space.protocol);
   std::vector<Architecture> archs = b.architectures();
   if (o.limit > 0 && archs.size() > o.limit) archs.resize(o.limit);

@@ -36,6 +36,9 @@ int run_rank(const CliParams& o) {
     request.options.alpha = o.proxy.alpha_value();
   }
   const RankReport r = rank_benchmark(request);
+  for (const auto& [name, why] : r.undefined_baselines) {
+    fmt::print(stderr, "zerolm: note: published proxy {} is left out: its correlation is undefined ({})\n", name, why);
+  }
   const bool calibrated = r.repeats > 0;
   if (!o.report.empty()) {
     report::write_report(o.report, report::rank_report(r));

@@ -23,7 +23,7 @@ std::vector<Architecture> read_architectures(const SearchSpace& space, const std
   const std::string text = read_text_file(path);
   nlohmann::json list;
   try {
-    list = path.ends_with(".json") ? nlohmann::json::parse(text) : parse_yaml(text);
+    list = path.ends_with(".json") ? parse_json(text, path) : parse_yaml(text, path);
   } catch (const nlohmann::json::parse_error& e) {
     ZEROLM_FAIL("{}: malformed JSON at byte {}: {}", path, e.byte, e.what());
   } catch (const Error& e) {

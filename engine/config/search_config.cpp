@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
+#include <utility>
 
 #include "engine/core/error.hpp"
 #include "engine/core/json_yaml.hpp"
@@ -15,8 +16,13 @@ namespace zerolm {
 
 namespace {
 
+// Bounds on what a search config may ask for (docs/RELIABILITY.md).
+constexpr std::size_t kMaxEvaluations = std::size_t{1} << 40;
+constexpr std::size_t kMaxPopulation = std::size_t{1} << 24;
+
 using yaml_fields::check_keys;
 using yaml_fields::count;
+using yaml_fields::number;
 using yaml_fields::scalar;
 using yaml_fields::where;
 
@@ -48,7 +54,7 @@ void parse_proxy(const std::string& file, const YAML::Node& p, SearchRunConfig& 
     if (p["alpha"].IsScalar() && p["alpha"].Scalar() == "heuristic") {
       c.heuristic_alpha = true;
     } else {
-      c.proxy_options.alpha = scalar<double>(file, p["alpha"], "proxy.alpha");
+      c.proxy_options.alpha = number(file, p["alpha"], "proxy.alpha", -100.0, 100.0);
       c.heuristic_alpha = false;
     }
   }
@@ -104,7 +110,9 @@ SearchRunConfig parse(const std::string& file, const YAML::Node& root) {
       throw e.with_context(where(file, choices));
     }
   }
-  if (root["seed"]) c.search.seed = static_cast<std::uint64_t>(count(file, root["seed"], "seed", 0));
+  if (root["seed"]) {
+    c.search.seed = static_cast<std::uint64_t>(count(file, root["seed"], "seed", 0, std::size_t{1} << 53));
+  }
   c.proxy_options.seed = c.search.seed;
   if (root["device"]) c.device = scalar<std::string>(file, root["device"], "device");
   if (root["output"]) c.output = scalar<std::string>(file, root["output"], "output");
@@ -127,17 +135,19 @@ SearchRunConfig parse(const std::string& file, const YAML::Node& root) {
         throw e.with_context(where(file, s["strategy"]) + ": 'search.strategy'");
       }
     }
-    if (s["population"]) c.search.population = count(file, s["population"], "search.population", 1);
-    if (s["tournament"]) c.search.tournament = count(file, s["tournament"], "search.tournament", 1);
-    if (s["children"]) c.search.children = count(file, s["children"], "search.children", 1);
+    if (s["population"]) c.search.population = count(file, s["population"], "search.population", 1, kMaxPopulation);
+    if (s["tournament"]) c.search.tournament = count(file, s["tournament"], "search.tournament", 1, kMaxPopulation);
+    if (s["children"]) c.search.children = count(file, s["children"], "search.children", 1, kMaxPopulation);
     if (s["archive_parents"]) {
       c.search.archive_parents = scalar<double>(file, s["archive_parents"], "search.archive_parents");
       ZEROLM_CHECK(c.search.archive_parents >= 0.0 && c.search.archive_parents <= 1.0,
                    "{}: 'search.archive_parents': value {} is not in [0, 1]", where(file, s["archive_parents"]),
                    c.search.archive_parents);
     }
-    if (s["max_evaluations"]) c.search.max_evaluations = count(file, s["max_evaluations"], "search.max_evaluations", 1);
-    if (s["max_seconds"]) c.search.max_seconds = scalar<double>(file, s["max_seconds"], "search.max_seconds");
+    if (s["max_evaluations"]) {
+      c.search.max_evaluations = count(file, s["max_evaluations"], "search.max_evaluations", 1, kMaxEvaluations);
+    }
+    if (s["max_seconds"]) c.search.max_seconds = number(file, s["max_seconds"], "search.max_seconds", 0.0, 1e9);
     ZEROLM_CHECK(c.search.tournament <= c.search.population,
                  "{}: 'search.tournament': value {} exceeds the population {}",
                  where(file, s["tournament"] ? s["tournament"] : s), c.search.tournament, c.search.population);
@@ -223,18 +233,14 @@ SearchRunConfig SearchRunConfig::from_json(const nlohmann::json& value) {
 }
 
 SearchRunConfig load_search_config(const std::string& path, const std::vector<std::string>& overrides) {
-  YAML::Node root = yaml_fields::load_file(path);
-  if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+  YAML::Node root = yaml_fields::load_mapping_file(path, "search config");
+  yaml_fields::OverrideNodes set_nodes;
   for (const auto& assignment : overrides) {
     const auto eq = assignment.find('=');
     ZEROLM_CHECK(eq != std::string::npos && eq > 0, "--set: '{}' is not key.path=value", assignment);
     const std::string key = assignment.substr(0, eq);
-    YAML::Node value;
-    try {
-      value = YAML::Load(assignment.substr(eq + 1));
-    } catch (const YAML::Exception& e) {
-      ZEROLM_FAIL("--set {}: malformed value: {}", assignment, e.msg);
-    }
+    const YAML::Node value = load_yaml(assignment.substr(eq + 1), "--set " + assignment);
+    set_nodes.add(value, assignment);
     // Walk key.path, creating maps as needed (node copies share the tree).
     std::vector<std::string> parts;
     for (std::size_t start = 0;;) {
@@ -254,7 +260,15 @@ SearchRunConfig load_search_config(const std::string& path, const std::vector<st
     }
     chain.back()[parts.back()] = value;
   }
-  const SearchRunConfig c = parse(path, root);
+  const yaml_fields::OverrideNodes* outer = std::exchange(yaml_fields::OverrideNodes::current(), &set_nodes);
+  SearchRunConfig c;
+  try {
+    c = parse(path, root);
+  } catch (...) {
+    yaml_fields::OverrideNodes::current() = outer;
+    throw;
+  }
+  yaml_fields::OverrideNodes::current() = outer;
   ZEROLM_CHECK(!c.latency.is_null() ||
                    (c.search.objectives == ObjectiveSet::proxy_parameters && !std::isfinite(c.search.max_latency)),
                "{}: a latency objective or constraints.max_latency needs a 'latency' model", path);

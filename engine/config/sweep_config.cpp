@@ -59,8 +59,7 @@ std::vector<SweepPoint> SweepConfig::points() const {
 }
 
 SweepConfig load_sweep_config(const std::string& path) {
-  const YAML::Node root = yaml_fields::load_file(path);
-  ZEROLM_CHECK(root.IsMap(), "{}: a sweep file is a mapping with 'base' and 'axes'", path);
+  const YAML::Node root = yaml_fields::load_mapping_file(path, "sweep file (a mapping with 'base' and 'axes')");
   check_keys(path, root, "", {"base", "set", "axes", "parallel", "output"});
   SweepConfig c;
   c.file = path;

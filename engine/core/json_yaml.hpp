@@ -5,20 +5,41 @@
 #include <yaml-cpp/yaml.h>
 
 #include <nlohmann/json.hpp>
+#include <cstddef>
 #include <string>
+#include <string_view>
 
 namespace zerolm {
 
 nlohmann::json yaml_to_json(const YAML::Node& node);
 YAML::Node json_to_yaml(const nlohmann::json& value);
 std::string dump_yaml(const nlohmann::json& value);
-nlohmann::json parse_yaml(const std::string& text);
 
-// Reads a whole file; errors name the path.
+// Bounds on what a document may hold before it is built, so no input can make
+// a reader expand without limit (docs/RELIABILITY.md).
+inline constexpr std::size_t kMaxDocumentBytes = std::size_t{1} << 30;  // 1 GiB
+inline constexpr std::size_t kMaxYamlNodes = 5'000'000;                 // after alias expansion
+inline constexpr std::size_t kMaxNesting = 128;
+
+// One YAML document, checked before and after it is built: UTF-8 text, exactly
+// one document, at most kMaxYamlNodes nodes once aliases are expanded, at most
+// kMaxNesting levels, no key twice in a mapping. Errors are one line starting
+// with `source` (and line:column where there is one).
+YAML::Node load_yaml(const std::string& text, const std::string& source);
+nlohmann::json parse_yaml(const std::string& text, const std::string& source);
+
+// One JSON document: UTF-8, at most kMaxNesting levels, no key twice in an object.
+nlohmann::json parse_json(const std::string& text, const std::string& source);
+
+// Reads a whole regular file (not a folder, at most kMaxDocumentBytes); errors
+// name the path.
 std::string read_text_file(const std::string& path);
 // Writes `text` to `path` through a temporary file renamed into place, so a
 // reader (or a crash) never sees half a file.
 void write_text_file_atomic(const std::string& path, const std::string& text);
-nlohmann::json read_json_file(const std::string& path);
+nlohmann::json read_json_file(const std::string& path);  // parse_json of the file
+
+// An Error naming `source` and the byte when `text` is not UTF-8 (or holds a NUL).
+void check_utf8(std::string_view text, const std::string& source);
 
 }  // namespace zerolm

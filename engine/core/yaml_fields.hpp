@@ -6,6 +6,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -15,8 +16,37 @@
 
 namespace zerolm::yaml_fields {
 
-// Where a node is, for error messages: "file:line:column".
+// Nodes that came from the command line (`--set key=value`), with that
+// argument: an error in one names the argument, not a position in the file.
+class OverrideNodes {
+ public:
+  void add(const YAML::Node& value, const std::string& argument) {
+    nodes_.emplace_back(value, argument);
+    if (value.IsMap() || value.IsSequence()) {
+      for (const auto& item : value) add(value.IsMap() ? item.second : item, argument);
+    }
+  }
+  const std::string* argument_of(const YAML::Node& node) const {
+    for (const auto& [n, argument] : nodes_) {
+      if (n.is(node)) return &argument;
+    }
+    return nullptr;
+  }
+  // The overrides in effect while a config is parsed (one parse at a time per thread).
+  static const OverrideNodes*& current() {
+    thread_local const OverrideNodes* nodes = nullptr;
+    return nodes;
+  }
+
+ private:
+  std::vector<std::pair<YAML::Node, std::string>> nodes_;
+};
+
+// Where a node is, for error messages: "file:line:column", or "--set key=value".
 inline std::string where(const std::string& file, const YAML::Node& node) {
+  if (const OverrideNodes* overrides = OverrideNodes::current()) {
+    if (const std::string* argument = overrides->argument_of(node)) return "--set " + *argument;
+  }
   const YAML::Mark mark = node.Mark();
   if (mark.line < 0) return file;
   return fmt::format("{}:{}:{}", file, mark.line + 1, mark.column + 1);
@@ -49,21 +79,40 @@ T scalar(const std::string& file, const YAML::Node& node, const std::string& key
   }
 }
 
-inline std::size_t count(const std::string& file, const YAML::Node& node, const std::string& key, std::size_t minimum) {
-  const auto v = scalar<long long>(file, node, key);
-  ZEROLM_CHECK(v >= static_cast<long long>(minimum), "{}: '{}': value {} must be at least {}", where(file, node), key,
-               v, minimum);
+// A finite number in [minimum, maximum] (NaN and infinities are refused).
+inline double number(const std::string& file, const YAML::Node& node, const std::string& key, double minimum,
+                     double maximum) {
+  const double v = scalar<double>(file, node, key);
+  ZEROLM_CHECK(std::isfinite(v) && v >= minimum && v <= maximum, "{}: '{}': value '{}' is not a number from {:g} to {:g}",
+               where(file, node), key, node.Scalar(), minimum, maximum);
+  return v;
+}
+
+// A whole number in [minimum, maximum]; written as an integer or as an integral
+// number such as 1e6. Errors say the range.
+inline std::size_t count(const std::string& file, const YAML::Node& node, const std::string& key, std::size_t minimum,
+                         std::size_t maximum = std::size_t{1} << 50) {
+  double v = 0.0;
+  bool whole = false;
+  try {
+    v = node.as<double>();
+    whole = std::isfinite(v) && v == std::floor(v);
+  } catch (const YAML::Exception&) {
+  }
+  ZEROLM_CHECK(whole && v >= static_cast<double>(minimum) && v <= static_cast<double>(maximum),
+               "{}: '{}': value '{}' is not a whole number from {} to {}", where(file, node), key,
+               node.IsScalar() ? node.Scalar() : "(not a scalar)", minimum, maximum);
   return static_cast<std::size_t>(v);
 }
 
-// A YAML file; malformed YAML is an error at its file:line:column.
-inline YAML::Node load_file(const std::string& path) {
-  const std::string text = read_text_file(path);
-  try {
-    return YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    ZEROLM_FAIL("{}:{}:{}: malformed YAML: {}", path, e.mark.line + 1, e.mark.column + 1, e.msg);
-  }
+// A YAML file of one mapping (load_yaml's checks); malformed YAML is an error at
+// its file:line:column, an empty file or one that is not a mapping an error too.
+inline YAML::Node load_mapping_file(const std::string& path, const char* what) {
+  const YAML::Node root = load_yaml(read_text_file(path), path);
+  ZEROLM_CHECK(!root.IsNull(), "{}: the {} is empty", path, what);
+  ZEROLM_CHECK(root.IsMap(), "{}: the {} must be a YAML mapping of keys, got a {}", where(path, root), what,
+               root.IsSequence() ? "list" : "single value");
+  return root;
 }
 
 }  // namespace zerolm::yaml_fields

@@ -1,6 +1,8 @@
 #include "engine/rank/rank.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <set>
 
@@ -19,6 +21,23 @@ std::vector<double> pick(const std::vector<double>& values, const std::vector<st
   out.reserve(rows.size());
   for (std::size_t i : rows) out.push_back(values[i]);
   return out;
+}
+
+// Why a rank correlation of `score` with `truth` is undefined on these rows, or
+// empty when it is defined.
+std::string undefined_because(const std::vector<double>& score, const std::vector<double>& truth) {
+  const auto constant = [](const std::vector<double>& v) {
+    return std::all_of(v.begin(), v.end(), [&](double d) { return d == v.front(); });
+  };
+  const auto finite = [](const std::vector<double>& v) {
+    return std::all_of(v.begin(), v.end(), [](double d) { return std::isfinite(d); });
+  };
+  if (score.size() < 2) return fmt::format("{} row(s); a correlation needs at least 2", score.size());
+  if (!finite(truth)) return "the ground truth holds a value that is not a finite number";
+  if (!finite(score)) return "the scores hold a value that is not a finite number";
+  if (constant(truth)) return fmt::format("the ground truth is {} on all {} rows", truth.front(), truth.size());
+  if (constant(score)) return fmt::format("the score is {} on all {} rows", score.front(), score.size());
+  return "";
 }
 
 Correlations correlate(const std::vector<double>& score, const std::vector<double>& truth,
@@ -114,6 +133,9 @@ RankReport rank_benchmark(const RankRequest& request) {
     const auto scores = combines_modules ? pick(capacities.combine(e.alpha), e.rows) : pick(proxy_scores, e.rows);
     const auto t = pick(truth, e.rows);
     const auto p = pick(parameters, e.rows);
+    const std::string undefined = undefined_because(scores, t);
+    ZEROLM_CHECK(undefined.empty(), "{}: the correlation of proxy {} with {} is undefined: {}", request.benchmark,
+                 request.proxy, benchmark.ground_truth_name, undefined);
     const Correlations c = correlate(scores, t, p);
     if (report.plotted_scores.empty()) {
       report.plotted_scores = scores;
@@ -127,6 +149,10 @@ RankReport rank_benchmark(const RankRequest& request) {
     for (const auto& name : benchmark.baseline_names) {
       std::vector<double> published;
       for (std::size_t i : e.rows) published.push_back(benchmark.records[i].baselines.at(name));
+      if (const std::string why = undefined_because(published, t); !why.empty()) {
+        report.undefined_baselines[name] = why;  // said, and left out of the table
+        continue;
+      }
       baseline_runs[name].push_back(correlate(published, t, p));
     }
   }
@@ -138,6 +164,10 @@ RankReport rank_benchmark(const RankRequest& request) {
   report.alpha = combines_modules ? a.mean : 0.0;
   report.alpha_sd = combines_modules ? a.sd : 0.0;
   for (const auto& [name, runs] : baseline_runs) {
+    if (runs.size() != evaluations.size()) {
+      report.undefined_baselines.emplace(name, "undefined on some calibration repeats' rows");
+      continue;
+    }
     Correlations mean;
     for (const auto& c : runs) {
       mean.spearman += c.spearman / static_cast<double>(runs.size());

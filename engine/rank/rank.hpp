@@ -46,6 +46,9 @@ struct RankReport {
   double alpha_sd = 0.0;
   double seconds_per_arch = 0.0;
   std::map<std::string, Correlations> baselines;  // mean over repeats, same rows
+  // Published proxies whose correlation is undefined on these rows (constant
+  // there), with why: left out of `baselines`.
+  std::map<std::string, std::string> undefined_baselines;
   // One evaluation's rows (the first repeat's held-out rows when calibrated):
   // what a scatter plot shows.
   std::vector<double> plotted_scores, plotted_truths;

@@ -42,7 +42,7 @@ void write_summaries(const fs::path& directory, const SweepConfig& sweep,
     nlohmann::json values = nlohmann::json::object();
     csv += std::to_string(r.point.index);
     for (const auto& [key, value] : r.point.values) {
-      values[key] = parse_yaml(value);
+      values[key] = parse_yaml(value, "sweep axis " + key);
       csv += "," + csv_field(value);
     }
     const auto& s = r.summary;
