@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <type_traits>
 
 #include "engine/core/error.hpp"
 #include "engine/export/export_formats.hpp"
@@ -30,12 +31,29 @@ struct Argument {
 };
 
 // An option whose value is `field(params)`, its default shown in --help.
+template <typename T>
+struct is_unsigned_option : std::is_unsigned<T> {};
+template <typename T>
+struct is_unsigned_option<std::vector<T>> : std::is_unsigned<T> {};
+
 template <typename Field>
 Argument option(std::string flag, Field field, std::string help, std::vector<Command> commands,
                 bool show_default = true) {
   return {[=](CLI::App& app, CliParams& p) {
-            auto* o = app.add_option(flag, field(p), help);
+            auto& value = field(p);
+            auto* o = app.add_option(flag, value, help);
             if (show_default) o->capture_default_str();
+            // CLI11 would wrap "-1" into a huge unsigned value.
+            if constexpr (is_unsigned_option<std::remove_reference_t<decltype(value)>>::value) {
+              o->check(CLI::Validator(
+                  [](std::string& text) {
+                    const auto first = text.find_first_not_of(" \t");
+                    return first != std::string::npos && text[first] == '-'
+                               ? "value " + text + " is negative; expected a whole number >= 0"
+                               : std::string();
+                  },
+                  "", "not negative"));
+            }
             return o;
           },
           std::move(commands),
@@ -179,6 +197,11 @@ std::vector<Argument> arguments() {
           "sweep", [](CliParams & p) -> auto& { return p.sweep; },
           "Sweep file (YAML): base config, axes; see experiments/sweeps/", {C::sweep}, false)
           .required({C::sweep}),
+      flag("--force", [](CliParams& p) -> auto& { return p.force; },
+           "Run a sweep of more than 10,000 points (refused otherwise: a typo in an axis should not start them)",
+           {C::sweep}),
+      flag("--restart-changed", [](CliParams& p) -> auto& { return p.restart_changed; },
+           "Start again the points whose stored run was made with another config (refused otherwise)", {C::sweep}),
       // calibrate.
       option("--strategy", [](CliParams & p) -> auto& { return p.strategy; },
              "sample (Kendall tau on K trained records) or heuristic (data-free)", {C::calibrate}),

@@ -111,6 +111,8 @@ struct CliParams {
   std::string format = "json";
   // sweep
   std::string sweep;
+  bool force = false;
+  bool restart_changed = false;
   // report
   std::size_t mark_top = 5;
   // calibrate

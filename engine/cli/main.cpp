@@ -1,9 +1,13 @@
 // zerolm: data-free NAS for transformer language models. One binary, subcommands.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <new>
+#include <system_error>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -100,14 +104,12 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "zerolm: error: {}\n", e.what());
     return 2;
   }
+  int code = 2;
   try {
-    for (const auto& [sub, entry] : subcommands) {
-      if (!sub->parsed()) continue;
-      zerolm::cli::record_given(*sub, params);
-      return entry->run(params);
-    }
-    fmt::print(stderr, "zerolm: error: no subcommand given (zerolm --help lists them)\n");
-    return 2;
+    const auto ran = std::find_if(subcommands.begin(), subcommands.end(), [](const auto& s) { return s.first->parsed(); });
+    ZEROLM_CHECK(ran != subcommands.end(), "no subcommand given (zerolm --help lists them)");
+    zerolm::cli::record_given(*ran->first, params);
+    code = ran->second->run(params);
   } catch (const zerolm::Error& e) {
     fmt::print(stderr, "zerolm: error: {} [{}]\n", e.message(), e.origin());
     return 2;
@@ -116,7 +118,21 @@ int main(int argc, char** argv) {
                e.origin());
     return 70;
   } catch (const std::bad_alloc&) {
-    fmt::print(stderr, "zerolm: error: out of memory\n");
-    return 1;
+    fmt::print(stderr, "zerolm: error: out of memory (see docs/RELIABILITY.md for the bounds on inputs)\n");
+    return 2;
+  } catch (const std::system_error& e) {
+    // fmt::print on a closed or full standard output.
+    fmt::print(stderr, "zerolm: error: cannot write the result: {}\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    // Every user error is a zerolm::Error by the time it reaches here; anything else is a bug.
+    fmt::print(stderr, "zerolm: internal error: {}; this is a bug in zerolm, not in the input\n", e.what());
+    return 70;
   }
+  // The result went to standard output: a closed or failed one loses it, so say so.
+  if (std::fflush(stdout) != 0 || std::ferror(stdout) != 0) {
+    fmt::print(stderr, "zerolm: error: cannot write the result to standard output ({})\n", std::strerror(errno));
+    return 2;
+  }
+  return code;
 }

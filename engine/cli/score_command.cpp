@@ -11,6 +11,7 @@
 #include "engine/cli/commands.hpp"
 #include "engine/core/error.hpp"
 #include "engine/core/json_yaml.hpp"
+#include "engine/core/resources.hpp"
 #include "engine/scoring/evaluate.hpp"
 
 namespace zerolm::cli {
@@ -51,6 +52,8 @@ std::vector<Architecture> read_architectures(const SearchSpace& space, const std
 
 int run_score(const CliParams& o) {
   ZEROLM_CHECK(o.sample >= 1, "--sample: value {} must be at least 1", o.sample);
+  // Each sampled architecture is held with its genes and breakdown (about 1 KiB).
+  if (o.from.empty()) check_fits_in_memory(static_cast<double>(o.sample) * 1024.0, fmt::format("--sample {}", o.sample));
   const auto space = make_search_space(o.space.name, o.space.options());
   ProxyOptions options = o.proxy.options(o.seed);
   options.backend = resolve_device(o.proxy.device, o.proxy.name, options.mode);

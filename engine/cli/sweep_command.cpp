@@ -45,6 +45,8 @@ int run_sweep(const CliParams& o) {
   options.communicator = communicator.get();
   options.directory = o.out.empty() ? sweep.output : o.out;
   options.device = o.proxy.device;
+  options.force = o.force;
+  options.restart_changed = o.restart_changed;
   options.backend = [](const SearchRunConfig& c) { return resolve_device(c.device, c.proxy, c.proxy_options.mode); };
   const std::size_t total = sweep.points().size();
   options.on_point = [&](const SweepPointResult& r) {

@@ -24,6 +24,20 @@ std::string flow_yaml(const YAML::Node& node) {
 
 std::string SweepPoint::folder() const { return fmt::format("point-{:03}", index); }
 
+std::size_t SweepConfig::point_count() const {
+  std::size_t total = 1, zip_length = 0;
+  for (const auto& axis : axes) {
+    if (axis.zip) {
+      zip_length = axis.values.size();
+      continue;
+    }
+    const std::size_t n = axis.values.size();
+    total = n != 0 && total > SIZE_MAX / n ? SIZE_MAX : total * n;
+  }
+  if (zip_length > 0) total = total > SIZE_MAX / zip_length ? SIZE_MAX : total * zip_length;
+  return total;
+}
+
 std::vector<SweepPoint> SweepConfig::points() const {
   // Dimensions: the zipped axes together (if any), then each other axis.
   std::vector<std::vector<std::size_t>> dimensions;  // axis indices per dimension

@@ -40,7 +40,13 @@ struct SweepConfig {
 
   // Every point, in order: the grid's last dimension varies fastest.
   std::vector<SweepPoint> points() const;
+  // How many points, without building them (saturates at SIZE_MAX).
+  std::size_t point_count() const;
 };
+
+// Sweeps beyond this many points are refused unless forced (a typo in an axis
+// should not start a million searches; docs/RELIABILITY.md).
+inline constexpr std::size_t kMaxSweepPoints = 10000;
 
 SweepConfig load_sweep_config(const std::string& path);
 

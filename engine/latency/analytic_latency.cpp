@@ -109,7 +109,10 @@ AnalyticLatencyModel AnalyticLatencyModel::from_json(const nlohmann::json& value
     m.fitted_ = v.value("fitted", false);
     m.workload_ = workload_from_json(v);
     const auto& c = v.at("milliseconds_per_unit");
-    for (std::size_t k = 0; k < kTerms; ++k) m.coefficients_[k] = c.at(term_names()[k]).get<double>();
+    for (std::size_t k = 0; k < kTerms; ++k) {
+      m.coefficients_[k] =
+          milliseconds_at(c.at(term_names()[k]), std::string("milliseconds_per_unit.") + term_names()[k]);
+    }
     return m;
   });
 }

@@ -7,6 +7,7 @@
 //    architecture hash (and, in a search, in the run store).
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -33,7 +34,18 @@ struct Workload {
 
 // A model file's workload: {"batch": B, "sequence": T}.
 inline Workload workload_from_json(const nlohmann::json& value) {
-  return {value.at("workload").at("batch").get<double>(), value.at("workload").at("sequence").get<double>()};
+  const Workload w{value.at("workload").at("batch").get<double>(), value.at("workload").at("sequence").get<double>()};
+  ZEROLM_CHECK(std::isfinite(w.batch) && w.batch >= 1 && std::isfinite(w.sequence) && w.sequence >= 1,
+               "field 'workload': batch {} and sequence {} must be at least 1", w.batch, w.sequence);
+  return w;
+}
+
+// A latency (or a per-unit cost) of a model file: a finite number, not negative.
+inline double milliseconds_at(const nlohmann::json& value, const std::string& field) {
+  const double ms = value.get<double>();
+  ZEROLM_CHECK(std::isfinite(ms) && ms >= 0.0, "field '{}': value {} is not a latency (a finite number >= 0)", field,
+               value.dump());
+  return ms;
 }
 
 // Reads a model file with `read(value)` after checking its 'model' field is

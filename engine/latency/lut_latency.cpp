@@ -181,7 +181,7 @@ LutLatencyModel LutLatencyModel::from_json(const nlohmann::json& value, const st
         }
         ZEROLM_CHECK(used == key.size() && key.size() == 16, "field '{}': key '{}' is not a 16-digit hex signature",
                      field, key);
-        table[signature] = {e.at("ms").get<double>(), e.value("tensors", "")};
+        table[signature] = {milliseconds_at(e.at("ms"), std::string(field) + "." + key + ".ms"), e.value("tensors", "")};
       }
     };
     read("stems", m.stems_);

@@ -4,11 +4,19 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <mutex>
 
 #include "engine/core/error.hpp"
 #include "engine/core/json_yaml.hpp"
+#include "engine/core/resources.hpp"
+#include "engine/runs/run_setup.hpp"
 #include "engine/distributed/communicator.hpp"
 #include "kernels/weight_statistics.hpp"
 
@@ -17,6 +25,60 @@ namespace zerolm {
 namespace {
 
 namespace fs = std::filesystem;
+
+// An exclusive lock on a file of the sweep folder, held while the sweep runs.
+class FolderLock {
+ public:
+  FolderLock() = default;
+  FolderLock(const FolderLock&) = delete;
+  FolderLock& operator=(const FolderLock&) = delete;
+  ~FolderLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  void take(const fs::path& path, const std::string& folder) {
+    fd_ = ::open(path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+    if (fd_ >= 0 && fd_ <= 2) {  // never a standard descriptor (closed stdout)
+      const int moved = fcntl(fd_, F_DUPFD_CLOEXEC, 3);
+      ::close(fd_);
+      fd_ = moved;
+    }
+    ZEROLM_CHECK(fd_ >= 0, "{}: cannot open {}: {}", folder, path.string(), std::strerror(errno));
+    ZEROLM_CHECK(flock(fd_, LOCK_EX | LOCK_NB) == 0,
+                 "{}: another zerolm sweep is running in this folder (it holds {}); wait for it or use another --out",
+                 folder, path.string());
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+// The keys in which two effective configs differ ("proxy.alpha, seed"), or
+// empty when they are the same run; where they write to and run on aside.
+std::string config_difference(const SearchRunConfig& stored, const SearchRunConfig& wanted) {
+  nlohmann::json a = stored.to_json(), b = wanted.to_json();
+  for (auto* c : {&a, &b}) {
+    c->erase("output");
+    c->erase("device");
+  }
+  std::string keys;
+  for (const auto& [key, value] : a.items()) {
+    if (b.contains(key) && b[key] == value) continue;
+    if (value.is_object() && b.contains(key) && b[key].is_object()) {
+      for (const auto& [inner, inner_value] : value.items()) {
+        if (!b[key].contains(inner) || b[key][inner] != inner_value) keys += (keys.empty() ? "" : ", ") + key + "." + inner;
+      }
+      for (const auto& [inner, inner_value] : b[key].items()) {
+        if (!value.contains(inner)) keys += (keys.empty() ? "" : ", ") + key + "." + inner;
+      }
+    } else {
+      keys += (keys.empty() ? "" : ", ") + key;
+    }
+  }
+  for (const auto& [key, value] : b.items()) {
+    if (!a.contains(key)) keys += (keys.empty() ? "" : ", ") + key;
+  }
+  return keys.empty() ? "" : keys + " differ";
+}
 
 nlohmann::json manifest(const SweepConfig& sweep, const std::vector<SweepPoint>& points) {
   nlohmann::json list = nlohmann::json::array();
@@ -96,14 +158,20 @@ std::vector<SweepPointResult> run_sweep(const SweepConfig& sweep, const SweepRun
   const fs::path directory = options.directory;
   ZEROLM_CHECK(!options.directory.empty(), "{}: no output folder (set 'output' in the sweep or pass --out DIR)",
                sweep.file);
-  const auto points = sweep.points();
-
   Communicator* const communicator = options.communicator;
   const int rank = communicator != nullptr ? communicator->rank() : 0;
   const int ranks = communicator != nullptr ? communicator->size() : 1;
+  std::vector<SweepPoint> points;
   std::vector<SearchRunConfig> configs;
   std::exception_ptr failure;
+  FolderLock sweep_lock;
   try {
+    const std::size_t count = sweep.point_count();
+    ZEROLM_CHECK(options.force || count <= kMaxSweepPoints,
+                 "{}: the sweep has {} points, more than {}; check its axes, or pass --force to run them all",
+                 sweep.file, count, kMaxSweepPoints);
+    check_fits_in_memory(static_cast<double>(count) * 16384.0, fmt::format("{}: a sweep of {} points", sweep.file, count));
+    points = sweep.points();
     // Every point's config is read and checked before anything runs.
     for (const auto& p : points) {
       try {
@@ -123,6 +191,8 @@ std::vector<SweepPointResult> run_sweep(const SweepConfig& sweep, const SweepRun
     ZEROLM_CHECK(!ec, "{}: cannot create the sweep folder: {}", directory.string(), ec.message());
     const auto expected = manifest(sweep, points);
     if (rank == 0) {
+      // A second sweep in the same folder would interleave its summaries with this one's.
+      sweep_lock.take(directory / "sweep.lock", directory.string());
       const fs::path manifest_path = directory / "sweep.json";
       if (fs::exists(manifest_path)) {
         const auto stored = read_json_file(manifest_path.string());
@@ -162,6 +232,21 @@ std::vector<SweepPointResult> run_sweep(const SweepConfig& sweep, const SweepRun
         // Killed while its store was being created: nothing in it; start over.
         for (const char* name : {"run.sqlite", "run.sqlite-wal", "run.sqlite-shm"}) fs::remove(folder / name);
       }
+      std::string changed;
+      if (fs::exists(folder / "run.sqlite")) {
+        // The point ran before: with the same effective config, or it is not this sweep's point any more.
+        SearchRunConfig wanted = configs[i];
+        prepare_new_run(wanted);
+        changed = config_difference(SearchRunConfig::from_json(RunStore::open_read_only(folder.string()).config()),
+                                    wanted);
+        if (!changed.empty()) {
+          ZEROLM_CHECK(options.restart_changed,
+                       "{}: point {} was run with another config ({}); the base config or the sweep changed since. "
+                       "Run the sweep with --restart-changed to start such points again, or use another --out",
+                       folder.string(), points[i].index, changed);
+          for (const char* name : {"run.sqlite", "run.sqlite-wal", "run.sqlite-shm"}) fs::remove(folder / name);
+        }
+      }
       if (fs::exists(folder / "run.sqlite")) {
         RunStore store = RunStore::open(folder.string());
         if (store.finished()) {
@@ -175,7 +260,7 @@ std::vector<SweepPointResult> run_sweep(const SweepConfig& sweep, const SweepRun
         }
       } else {
         r.summary = run_stored_search(configs[i], std::nullopt, backends[i]);
-        r.status = "finished";
+        r.status = changed.empty() ? "finished" : "finished (restarted: its config had changed)";
       }
     } catch (const Error& e) {
       r.status = "failed: " + e.message();

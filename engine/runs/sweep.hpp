@@ -32,6 +32,11 @@ struct SweepRunOptions {
   // Under mpirun: point i runs on rank i % size; rank 0 checks the folder and
   // writes the summaries of every rank's points.
   Communicator* communicator = nullptr;
+  // Run a sweep of more than kMaxSweepPoints points.
+  bool force = false;
+  // A point whose stored run was made with another effective config (the base
+  // config or the sweep changed since) is refused, or, with this, started again.
+  bool restart_changed = false;
 };
 
 // Runs (or resumes) every point; throws after writing the summaries when a point

@@ -5,7 +5,11 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
+#include <cstring>
+#include <fstream>
+#include <string_view>
 #include <cstdlib>
 #include <filesystem>
 #include <unordered_map>
@@ -14,6 +18,7 @@
 #include <tbb/parallel_for.h>
 
 #include "engine/core/error.hpp"
+#include "engine/core/json_yaml.hpp"
 #include "proxies/proxy.hpp"
 
 namespace zerolm {
@@ -88,21 +93,88 @@ class Statement {
   sqlite3_stmt* statement_ = nullptr;
 };
 
-int take_lock(const std::string& directory) {
-  const std::string path = (std::filesystem::path(directory) / kLock).string();
-  const int fd = ::open(path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
-  ZEROLM_CHECK(fd >= 0, "{}: cannot open the lock file", path);
+void exec(sqlite3* db, const std::string& sql, const std::string& where);
+
+// A descriptor above 2: with standard output closed (`zerolm export RUN >&-`), a
+// plain open() would return 1 and the export would be written into the file.
+int open_above_stdio(const char* path, int flags, mode_t mode) {
+  const int fd = ::open(path, flags | O_CLOEXEC, mode);
+  if (fd < 0 || fd > 2) return fd;
+  const int moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+  ::close(fd);
+  return moved;
+}
+
+// The lock file, and the database file itself: deleting run.lock by hand must
+// not let a second writer in, so both are locked (flock, beside SQLite's own
+// fcntl locks, which it takes only per transaction).
+struct Locks {
+  int lock_fd = -1, database_fd = -1;
+};
+
+int lock_or_fail(const std::string& path, const std::string& directory, int flags) {
+  const int fd = open_above_stdio(path.c_str(), flags, 0644);
+  ZEROLM_CHECK(fd >= 0, "{}: cannot open {}: {}", directory, path, std::strerror(errno));
   if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
     ::close(fd);
-    ZEROLM_FAIL("{}: the run is in use by another zerolm process (lock {})", directory, path);
+    ZEROLM_FAIL("{}: the run is in use by another zerolm process (it holds {})", directory, path);
   }
   return fd;
+}
+
+int take_lock(const std::string& directory) {
+  return lock_or_fail((std::filesystem::path(directory) / kLock).string(), directory, O_CREAT | O_RDWR);
+}
+
+int lock_database(const std::string& directory) {
+  return lock_or_fail((std::filesystem::path(directory) / kDatabase).string(), directory, O_RDONLY);
+}
+
+// One read transaction: every SELECT inside sees the same committed generation,
+// even while a search commits the next one (WAL snapshot isolation).
+class ReadTransaction {
+ public:
+  ReadTransaction(sqlite3* db, const std::string& directory) : db_(db) {
+    owns_ = sqlite3_get_autocommit(db) != 0;
+    if (owns_) exec(db, "BEGIN DEFERRED", directory);
+  }
+  ~ReadTransaction() {
+    if (owns_) sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr);
+  }
+  ReadTransaction(const ReadTransaction&) = delete;
+  ReadTransaction& operator=(const ReadTransaction&) = delete;
+
+ private:
+  sqlite3* db_;
+  bool owns_ = false;
+};
+
+Architecture stored_architecture(const SearchSpace& space, const std::string& text, const std::string& where) {
+  try {
+    return space.from_json(parse_json(text, where));
+  } catch (const Error& e) {
+    throw e.with_context("the stored architecture is unreadable");
+  }
+}
+
+// A run store that is not an SQLite file (a folder, a file of other bytes) is
+// refused by name before SQLite sees it.
+void check_database_file(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return;  // being created
+  ZEROLM_CHECK(std::filesystem::is_regular_file(path, ec), "{}: not a run store (not a file)", path);
+  std::ifstream in(path, std::ios::binary);
+  char header[16] = {};
+  in.read(header, sizeof header);
+  ZEROLM_CHECK(in.gcount() == 0 || std::string_view(header, 16) == std::string_view("SQLite format 3\0", 16),
+               "{}: not a run store (not an SQLite database)", path);
 }
 
 // `access`: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, or SQLITE_OPEN_READONLY.
 sqlite3* open_database(const std::string& directory, int access = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) {
   sqlite3* db = nullptr;
   const std::string path = (std::filesystem::path(directory) / kDatabase).string();
+  check_database_file(path);
   // One connection, used by one thread: no SQLite mutexes.
   if (sqlite3_open_v2(path.c_str(), &db, access | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
     const std::string why = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
@@ -306,13 +378,18 @@ RunStore::RunStore(RunStore&& other) noexcept
       stored_archive_(std::move(other.stored_archive_)),
       archive_position_(other.archive_position_),
       db_(other.db_),
-      lock_fd_(other.lock_fd_) {
+      lock_fd_(other.lock_fd_),
+      database_lock_fd_(other.database_lock_fd_) {
   other.db_ = nullptr;
   other.lock_fd_ = -1;
+  other.database_lock_fd_ = -1;
 }
 
 RunStore::~RunStore() {
   if (db_ != nullptr) sqlite3_close(db_);
+  // After SQLite closed its descriptors: closing another descriptor of the
+  // database while SQLite holds POSIX locks on it would drop them.
+  if (database_lock_fd_ >= 0) ::close(database_lock_fd_);
   if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the lock
 }
 
@@ -355,6 +432,7 @@ RunStore RunStore::create(const std::string& directory, const nlohmann::json& co
   store.set_meta("status", "running");
   if (islands > 0) store.set_meta("islands", std::to_string(islands));
   store.execute("COMMIT");
+  store.database_lock_fd_ = lock_database(directory);
   return store;
 }
 
@@ -396,7 +474,15 @@ RunStore RunStore::open(const std::string& directory) {
   const auto path = std::filesystem::path(directory) / kDatabase;
   ZEROLM_CHECK(std::filesystem::exists(path), "{}: no run here (no {})", directory, path.string());
   const int fd = take_lock(directory);
+  int database_fd = -1;
+  try {
+    database_fd = lock_database(directory);
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
   RunStore store(directory, open_database(directory), fd);
+  store.database_lock_fd_ = database_fd;
   ZEROLM_CHECK(has_run_tables(store.db_),
                "{}: the run store was interrupted while it was being created and holds nothing; remove {} and start "
                "the run again",
@@ -409,9 +495,9 @@ RunStore RunStore::open(const std::string& directory) {
 
 nlohmann::json RunStore::config() const {
   try {
-    return nlohmann::json::parse(meta("config"));
-  } catch (const nlohmann::json::exception& e) {
-    ZEROLM_FAIL("{}: the stored config is unreadable: {}", directory_, e.what());
+    return parse_json(meta("config"), directory_ + ": the stored config");
+  } catch (const Error& e) {
+    throw e.with_context("the run store is damaged");
   }
 }
 
@@ -420,7 +506,10 @@ bool RunStore::has_checkpoint() const { return !meta("checkpoint").empty(); }
 
 std::size_t RunStore::islands() const {
   const std::string text = meta("islands");
-  return text.empty() ? 0 : std::stoull(text);
+  if (text.empty()) return 0;
+  ZEROLM_CHECK(text.size() <= 6 && text.find_first_not_of("0123456789") == std::string::npos,
+               "{}: the run store is damaged: its island count '{}' is not a number", directory_, text);
+  return std::stoull(text);
 }
 
 void RunStore::mark_finished() { set_meta("status", "finished"); }
@@ -608,6 +697,7 @@ void RunStore::commit_islands(const SearchSpace& space, std::size_t generation,
 }
 
 std::vector<IslandRestart> RunStore::load_islands(std::size_t islands) const {
+  const ReadTransaction snapshot(db_, directory_);
   std::vector<IslandRestart> out(islands);
   std::vector<bool> seen(islands, false);
   Statement checkpoints(db_, "SELECT island, checkpoint FROM islands");
@@ -635,10 +725,12 @@ std::vector<IslandRestart> RunStore::load_islands(std::size_t islands) const {
 }
 
 ParetoArchive RunStore::load_archive(const SearchSpace& space, ObjectiveSet objectives) const {
+  const ReadTransaction snapshot(db_, directory_);
   ParetoArchive archive(objectives);
   Statement rows(db_, "SELECT architecture, score, parameters, latency FROM archive ORDER BY position");
   while (rows.step()) {
-    archive.offer(space.from_json(nlohmann::json::parse(rows.text(0))), {rows.real(1), rows.real(2), rows.real(3)});
+    archive.offer(stored_architecture(space, rows.text(0), directory_ + ": archive"),
+                  {rows.real(1), rows.real(2), rows.real(3)});
   }
   return archive;
 }
@@ -652,6 +744,7 @@ std::vector<std::pair<std::uint64_t, double>> RunStore::measured_latencies() con
 
 std::pair<SearchState, std::vector<EvaluatedArchitecture>> RunStore::load(const SearchSpace& space,
                                                                           ObjectiveSet objectives) const {
+  const ReadTransaction snapshot(db_, directory_);
   const Checkpoint checkpoint = this->checkpoint();
   SearchState state;
   state.generation = checkpoint.generation;
@@ -666,8 +759,8 @@ std::pair<SearchState, std::vector<EvaluatedArchitecture>> RunStore::load(const 
   while (evaluations.step()) {
     const std::uint64_t hash = parse_hash_hex(evaluations.text(0));
     if (by_hash.count(hash)) continue;
-    EvaluatedArchitecture e{space.from_json(nlohmann::json::parse(evaluations.text(1))), evaluations.real(2),
-                            evaluations.real(3), evaluations.real(4)};
+    EvaluatedArchitecture e{stored_architecture(space, evaluations.text(1), directory_ + ": evaluations"),
+                            evaluations.real(2), evaluations.real(3), evaluations.real(4)};
     by_hash.emplace(hash, e);
     cache.push_back(e);
   }

@@ -120,7 +120,8 @@ class RunStore {
   std::unordered_set<std::uint64_t> stored_archive_;
   std::int64_t archive_position_ = 0;
   sqlite3* db_ = nullptr;
-  int lock_fd_ = -1;
+  int lock_fd_ = -1;           // run.lock
+  int database_lock_fd_ = -1;  // run.sqlite, locked as well (the lock file can be deleted)
 };
 
 }  // namespace zerolm
