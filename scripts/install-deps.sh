@@ -5,7 +5,8 @@ packages=(cmake ninja-build g++
           libtorch-dev libtbb-dev libeigen3-dev libyaml-cpp-dev catch2 libcli11-dev libfmt-dev
           nlohmann-json3-dev libsqlite3-dev libbenchmark-dev
           libopenmpi-dev openmpi-bin  # distributed search (optional at build time)
-          libopenblas0-pthread)  # Debian's LibTorch calls the system BLAS: OpenBLAS, not the reference one
+          libopenblas0-pthread  # Debian's LibTorch calls the system BLAS: OpenBLAS, not the reference one
+          python3)  # tests build hostile inputs and damaged run stores with the standard library
 run() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 export DEBIAN_FRONTEND=noninteractive
 run apt-get update

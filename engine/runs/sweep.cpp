@@ -163,6 +163,7 @@ std::vector<SweepPointResult> run_sweep(const SweepConfig& sweep, const SweepRun
   const int ranks = communicator != nullptr ? communicator->size() : 1;
   std::vector<SweepPoint> points;
   std::vector<SearchRunConfig> configs;
+  std::vector<bool> restart;  // points whose stored run had another config
   std::exception_ptr failure;
   FolderLock sweep_lock;
   try {
@@ -172,6 +173,7 @@ std::vector<SweepPointResult> run_sweep(const SweepConfig& sweep, const SweepRun
                  sweep.file, count, kMaxSweepPoints);
     check_fits_in_memory(static_cast<double>(count) * 16384.0, fmt::format("{}: a sweep of {} points", sweep.file, count));
     points = sweep.points();
+    restart.assign(points.size(), false);
     // Every point's config is read and checked before anything runs.
     for (const auto& p : points) {
       try {
@@ -193,6 +195,24 @@ std::vector<SweepPointResult> run_sweep(const SweepConfig& sweep, const SweepRun
     if (rank == 0) {
       // A second sweep in the same folder would interleave its summaries with this one's.
       sweep_lock.take(directory / "sweep.lock", directory.string());
+      // A point that ran before ran this point's effective config, or the base
+      // config or the sweep changed since: refused (or restarted) before anything runs.
+      std::string changed;
+      for (std::size_t i = 0; i < points.size(); ++i) {
+        const fs::path folder = configs[i].output;
+        if (!RunStore::initialised(folder.string())) continue;
+        SearchRunConfig wanted = configs[i];
+        prepare_new_run(wanted);
+        const std::string difference =
+            config_difference(SearchRunConfig::from_json(RunStore::open_read_only(folder.string()).config()), wanted);
+        if (difference.empty()) continue;
+        restart[i] = true;
+        if (changed.size() < 400) changed += fmt::format("{}point {} ({})", changed.empty() ? "" : "; ", i, difference);
+      }
+      ZEROLM_CHECK(changed.empty() || options.restart_changed,
+                   "{}: stored points were run with another config: {}; the base config or the sweep changed since. "
+                   "Run the sweep with --restart-changed to start them again, or use another --out",
+                   directory.string(), changed);
       const fs::path manifest_path = directory / "sweep.json";
       if (fs::exists(manifest_path)) {
         const auto stored = read_json_file(manifest_path.string());
@@ -232,20 +252,9 @@ std::vector<SweepPointResult> run_sweep(const SweepConfig& sweep, const SweepRun
         // Killed while its store was being created: nothing in it; start over.
         for (const char* name : {"run.sqlite", "run.sqlite-wal", "run.sqlite-shm"}) fs::remove(folder / name);
       }
-      std::string changed;
-      if (fs::exists(folder / "run.sqlite")) {
-        // The point ran before: with the same effective config, or it is not this sweep's point any more.
-        SearchRunConfig wanted = configs[i];
-        prepare_new_run(wanted);
-        changed = config_difference(SearchRunConfig::from_json(RunStore::open_read_only(folder.string()).config()),
-                                    wanted);
-        if (!changed.empty()) {
-          ZEROLM_CHECK(options.restart_changed,
-                       "{}: point {} was run with another config ({}); the base config or the sweep changed since. "
-                       "Run the sweep with --restart-changed to start such points again, or use another --out",
-                       folder.string(), points[i].index, changed);
-          for (const char* name : {"run.sqlite", "run.sqlite-wal", "run.sqlite-shm"}) fs::remove(folder / name);
-        }
+      const bool changed = restart[i];
+      if (changed) {
+        for (const char* name : {"run.sqlite", "run.sqlite-wal", "run.sqlite-shm"}) fs::remove(folder / name);
       }
       if (fs::exists(folder / "run.sqlite")) {
         RunStore store = RunStore::open(folder.string());
@@ -260,7 +269,7 @@ std::vector<SweepPointResult> run_sweep(const SweepConfig& sweep, const SweepRun
         }
       } else {
         r.summary = run_stored_search(configs[i], std::nullopt, backends[i]);
-        r.status = changed.empty() ? "finished" : "finished (restarted: its config had changed)";
+        r.status = changed ? "finished (restarted: its config had changed)" : "finished";
       }
     } catch (const Error& e) {
       r.status = "failed: " + e.message();

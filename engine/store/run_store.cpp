@@ -47,10 +47,18 @@ void maybe_die(std::size_t generation, const char* point) {
   if (std::string(spec) == std::to_string(generation) + ":" + point) std::raise(SIGKILL);
 }
 
+// The database file a connection reads, for error messages ("in memory" for a
+// migrated read-only copy).
+std::string database_name(sqlite3* db) {
+  const char* name = sqlite3_db_filename(db, "main");
+  return name != nullptr && *name != '\0' ? name : "(in memory)";
+}
+
 class Statement {
  public:
   Statement(sqlite3* db, const std::string& sql) : db_(db) {
-    ZEROLM_CHECK(sqlite3_prepare_v2(db, sql.c_str(), -1, &statement_, nullptr) == SQLITE_OK, "run store: {} ({})",
+    ZEROLM_CHECK(sqlite3_prepare_v2(db, sql.c_str(), -1, &statement_, nullptr) == SQLITE_OK, "run store {}: {} ({})",
+                 database_name(db),
                  sqlite3_errmsg(db), sql);
   }
   ~Statement() { sqlite3_finalize(statement_); }
@@ -73,7 +81,7 @@ class Statement {
   }
   bool step() {
     const int rc = sqlite3_step(statement_);
-    ZEROLM_CHECK(rc == SQLITE_ROW || rc == SQLITE_DONE, "run store: {}", sqlite3_errmsg(db_));
+    ZEROLM_CHECK(rc == SQLITE_ROW || rc == SQLITE_DONE, "run store {}: {}", database_name(db_), sqlite3_errmsg(db_));
     return rc == SQLITE_ROW;
   }
   void run() {
@@ -153,7 +161,7 @@ Architecture stored_architecture(const SearchSpace& space, const std::string& te
   try {
     return space.from_json(parse_json(text, where));
   } catch (const Error& e) {
-    throw e.with_context("the stored architecture is unreadable");
+    throw e.with_context(where + ": the stored architecture is unreadable");
   }
 }
 
@@ -175,8 +183,24 @@ sqlite3* open_database(const std::string& directory, int access = SQLITE_OPEN_RE
   sqlite3* db = nullptr;
   const std::string path = (std::filesystem::path(directory) / kDatabase).string();
   check_database_file(path);
+  // A reader of a store no writer has open (no -wal file: a WAL writer always
+  // has one) opens it immutable, so that reading creates no -shm or -wal file:
+  // reading must change nothing in the run folder, which may not be writable.
+  std::string name = path;
+  if (access == SQLITE_OPEN_READONLY && !std::filesystem::exists(path + "-wal")) {
+    name = "file:";
+    for (char c : path) {  // percent-encode what a URI path cannot hold
+      if (c == '%' || c == '?' || c == '#') {
+        name += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+      } else {
+        name += c;
+      }
+    }
+    name += "?immutable=1";
+    access |= SQLITE_OPEN_URI;
+  }
   // One connection, used by one thread: no SQLite mutexes.
-  if (sqlite3_open_v2(path.c_str(), &db, access | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+  if (sqlite3_open_v2(name.c_str(), &db, access | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
     const std::string why = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
     ZEROLM_FAIL("{}: cannot open the run store: {}", path, why);
@@ -352,9 +376,10 @@ sqlite3* copy_to_memory(sqlite3* db, const std::string& where) {
 
 // The population's or the best architecture's evaluation.
 const EvaluatedArchitecture& evaluated(const std::unordered_map<std::uint64_t, EvaluatedArchitecture>& by_hash,
-                                       std::uint64_t hash) {
+                                       std::uint64_t hash, const std::string& directory) {
   const auto it = by_hash.find(hash);
-  ZEROLM_CHECK(it != by_hash.end(), "the run store names architecture {} that it never evaluated", hash_hex(hash));
+  ZEROLM_CHECK(it != by_hash.end(), "{}: the run store is damaged: it names architecture {} that it never evaluated",
+               directory, hash_hex(hash));
   return it->second;
 }
 }  // namespace
@@ -765,9 +790,9 @@ std::pair<SearchState, std::vector<EvaluatedArchitecture>> RunStore::load(const 
     cache.push_back(e);
   }
   Statement population(db_, "SELECT hash FROM population ORDER BY position");
-  while (population.step()) state.population.push_back(evaluated(by_hash, parse_hash_hex(population.text(0))));
+  while (population.step()) state.population.push_back(evaluated(by_hash, parse_hash_hex(population.text(0)), directory_));
   state.archive = load_archive(space, objectives);
-  if (state.have_best) state.best = evaluated(by_hash, checkpoint.best.hash);
+  if (state.have_best) state.best = evaluated(by_hash, checkpoint.best.hash, directory_);
   Statement history(db_,
                     "SELECT generation, evaluations, best_score, archive_size, hypervolume, seconds FROM history ORDER "
                     "BY generation");

@@ -1,0 +1,256 @@
+#!/usr/bin/env bash
+# Hostile input, as a new user and as a careless script would give it: every case
+# must end with exit code 2 and exactly one line "zerolm: error: ..." on stderr
+# (never an abort, a hang, or exit 0 with a meaningless answer), and must leave
+# every file of an existing run as it was. docs/RELIABILITY.md lists the classes.
+# Usage: ZEROLM=path/to/zerolm bash tests/cli_hostile.sh
+set -euo pipefail
+export LC_ALL=C
+
+if [[ -z "${ZEROLM:-}" || ! -x "${ZEROLM}" ]]; then
+  echo "cli_hostile: set ZEROLM to the zerolm binary (got '${ZEROLM:-}')" >&2
+  exit 1
+fi
+PYTHON="$(command -v python3 || true)"
+[[ -n "$PYTHON" ]] || { echo "cli_hostile: python3 is missing (scripts/install-deps.sh installs it)" >&2; exit 1; }
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/zerolm_hostile.XXXXXX")"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  rm -rf -- "$tmp"
+}
+trap cleanup EXIT
+
+checks=0
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+# expect_error NAME NEEDLE -- ARGS...: exit 2 within 60 s, one stderr line
+# "zerolm: error: ..." containing NEEDLE.
+expect_error() {
+  local name="$1" needle="$2"
+  shift 3
+  local rc=0
+  timeout 60 "$ZEROLM" "$@" >"$tmp/stdout" 2>"$tmp/stderr" </dev/null || rc=$?
+  local err
+  err="$(<"$tmp/stderr")"
+  [[ "$rc" -ne 124 ]] || fail "$name: hung (killed after 60 s): zerolm $*"
+  [[ "$rc" -eq 2 ]] || fail "$name: exit code $rc, expected 2 (zerolm $*); stderr: $err"
+  [[ "$(wc -l <"$tmp/stderr")" -eq 1 && "$err" != *$'\n'* ]] ||
+    fail "$name: stderr is not exactly one line (zerolm $*):"$'\n'"$err"
+  [[ "$err" == "zerolm: error:"* ]] || fail "$name: stderr does not start with 'zerolm: error:': $err"
+  [[ -z "$needle" || "$err" == *"$needle"* ]] || fail "$name: stderr does not mention '$needle': $err"
+  checks=$((checks + 1))
+  echo "ok $checks - $name: $err"
+}
+
+# The same, with the error line written by a shell redirection case (stdout closed).
+fingerprint() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum); }
+expect_unchanged() {
+  local name="$1" run="$2" before="$3"
+  [[ "$(fingerprint "$run")" == "$before" ]] || fail "$name: a file of $run changed"
+  checks=$((checks + 1))
+  echo "ok $checks - $name: $run unchanged"
+}
+
+experiments="$(cd "$(dirname "$0")/../experiments" && pwd)"
+bench="${ZEROLM_BENCHMARKS:-$(dirname "$0")/../../shared/benchmarks}"
+
+# A finished run to attack.
+run="$tmp/run"
+"$ZEROLM" search "$experiments/flexibert-trained.yaml" --set search.max_evaluations=2000 --out "$run" >/dev/null 2>&1 ||
+  fail "the reference search failed"
+before="$(fingerprint "$run")"
+
+# ---------------------------------------------------------------- configs
+printf '' >"$tmp/empty.yaml"
+expect_error "empty config" "is empty" -- search "$tmp/empty.yaml" --out "$tmp/never"
+expect_error "a folder as the config" "not a file" -- search "$tmp" --out "$tmp/never"
+printf '42\n' >"$tmp/scalar.yaml"
+expect_error "a scalar config" "must be a YAML mapping" -- search "$tmp/scalar.yaml" --out "$tmp/never"
+printf '\x00\x01\x02binary' >"$tmp/binary.yaml"
+expect_error "binary config" "not a text file" -- search "$tmp/binary.yaml" --out "$tmp/never"
+printf 'space: fl\xe9xibert\n' >"$tmp/latin1.yaml"
+expect_error "invalid UTF-8 config" "not UTF-8" -- search "$tmp/latin1.yaml" --out "$tmp/never"
+printf 'space: gpt2\nspace: flexibert\n' >"$tmp/duplicate.yaml"
+expect_error "duplicate top-level key" "key 'space' appears twice" -- search "$tmp/duplicate.yaml" --out "$tmp/never"
+printf 'search:\n  population: 10\n  population: 20\n' >"$tmp/duplicate-nested.yaml"
+expect_error "duplicate nested key" "duplicate-nested.yaml:3:3: key 'population' appears twice" -- \
+  search "$tmp/duplicate-nested.yaml" --out "$tmp/never"
+printf 'space: flexibert\n---\nspace: gpt2\n' >"$tmp/two.yaml"
+expect_error "a second YAML document" "more than one YAML document" -- search "$tmp/two.yaml" --out "$tmp/never"
+{
+  printf 'choices:\n  hidden_size: &a [128, 128, 128, 128, 128, 128, 128, 128, 128]\n'
+  printf '  x: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n  y: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n'
+  printf '  z: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n  w: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n'
+  printf '  v: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n  u: [*f, *f, *f, *f, *f, *f, *f, *f, *f]\n'
+} >"$tmp/bomb.yaml"
+expect_error "YAML alias bomb" "expands to more than" -- search "$tmp/bomb.yaml" --out "$tmp/never"
+printf 'proxy:\n  alpha: .nan\n' >"$tmp/nan.yaml"
+expect_error "alpha .nan in a config" "'proxy.alpha': value '.nan' is not a number from -100 to 100" -- \
+  search "$tmp/nan.yaml" --out "$tmp/never"
+printf 'search:\n  max_seconds: .nan\n' >"$tmp/nan-seconds.yaml"
+expect_error "max_seconds .nan" "'search.max_seconds'" -- search "$tmp/nan-seconds.yaml" --out "$tmp/never"
+printf 'seed: -3\n' >"$tmp/negative-seed.yaml"
+expect_error "negative seed in a config" "'seed': value '-3' is not a whole number" -- \
+  search "$tmp/negative-seed.yaml" --out "$tmp/never"
+printf 'search:\n  max_evaluations: 1e18\n' >"$tmp/huge.yaml"
+expect_error "1e18 evaluations: the error says the range" "is not a whole number from 1 to" -- \
+  search "$tmp/huge.yaml" --out "$tmp/never"
+expect_error "--set names the argument" "--set search.population=abc" -- \
+  search "$experiments/flexibert-trained.yaml" --set search.population=abc --out "$tmp/never"
+expect_error "--alpha 1e308 says the range" "allowed range [-100, 100]" -- score --sample 3 --alpha 1e308
+expect_error "--alpha nan" "" -- score --sample 3 --alpha nan
+
+# ---------------------------------------------------------------- command lines
+expect_error "--sample beyond memory" "needs about" -- score --sample 18446744073709551615
+expect_error "negative --seed" "is negative" -- score --sample 3 --seed -1
+expect_error "negative --sample" "is negative" -- score --sample -5
+expect_error "--island on a single-process run" "--island" -- export "$run" --pareto --island -1
+expect_error "--reference-parameters nan" "--reference-parameters" -- \
+  enumerate --choices '{"layers": [2], "hidden_size": [128]}' --reference-parameters nan
+expect_error "modes --alpha nan" "--alpha" -- modes --benchmark "$bench/nas-bench-bert/architectures.json" --alpha nan
+
+# ---------------------------------------------------------------- undefined statistics
+one="$tmp/one.json"
+printf '[{"id": 0, "hidden_size": 128, "encoder_layers": [{"operation_type": "SA", "operation_parameter": "SDP",
+ "num_operation_heads": 2, "feed_forward_dimension": 512, "num_feed_forward": 1}, {"operation_type": "SA",
+ "operation_parameter": "SDP", "num_operation_heads": 2, "feed_forward_dimension": 512, "num_feed_forward": 1}],
+ "scores": {"glue": 70.0}}]' >"$one"
+expect_error "rank on one record" "undefined" -- rank --benchmark "$one" --alpha 0.5
+"$PYTHON" - "$bench/nas-bench-bert/architectures.json" "$tmp/tied.json" <<'EOF'
+import json, sys
+records = json.load(open(sys.argv[1]))[:40]
+for r in records:
+    r["scores"]["glue"] = 75.0
+json.dump(records, open(sys.argv[2], "w"))
+EOF
+expect_error "rank on all-equal ground truth" "the ground truth is 75 on all 40 rows" -- rank --benchmark "$tmp/tied.json" --alpha 0.5
+expect_error "calibration on tied ground truth" "no alpha ranks them better" -- \
+  calibrate --strategy sample --benchmark "$tmp/tied.json" --sample 10
+"$PYTHON" - "$bench/nas-bench-bert/architectures.json" "$tmp/extreme.json" <<'EOF'
+import json, sys
+records = json.load(open(sys.argv[1]))[:40]
+for i, r in enumerate(records):
+    r["scores"]["glue"] = 1.7e308 if i % 2 else -1.7e308
+json.dump(records, open(sys.argv[2], "w"))
+EOF
+"$ZEROLM" rank --benchmark "$tmp/extreme.json" --alpha 0.5 --json >"$tmp/extreme.out" 2>/dev/null || fail "rank on extreme ground truth"
+if grep -q 'null\|nan' "$tmp/extreme.out"; then fail "rank on +-1.7e308 ground truth printed null/NaN"; fi
+checks=$((checks + 1))
+echo "ok $checks - ground truth of +-1.7e308: finite correlations"
+
+# ---------------------------------------------------------------- latency models
+printf '{"model": "analytic", "device": "x", "fitted": true, "workload": {"batch": 8, "sequence": 1024},
+ "milliseconds_per_unit": {"constant": -1, "attention_gflop": 0, "ffn_gflop": 0, "embedding_gflop": 0,
+ "attention_score_gflop": 0, "layers": 0, "bias_vectors": 0}}' >"$tmp/negative.json"
+expect_error "latency model with a negative constant" "milliseconds_per_unit.constant" -- \
+  latency eval --benchmark "$bench/hwgpt-latency/h100.json" --model "$tmp/negative.json"
+expect_error "--batch 0" "--batch" -- latency fit --benchmark "$bench/hwgpt-latency/h100.json" --batch 0 --out "$tmp/m.json"
+expect_error "--sequence -1" "--sequence" -- latency fit --benchmark "$bench/hwgpt-latency/h100.json" --sequence -1 \
+  --out "$tmp/m.json"
+
+# ---------------------------------------------------------------- run stores
+rc=0
+"$ZEROLM" export "$run" --pareto >&- 2>"$tmp/stderr" || rc=$?
+[[ "$rc" -eq 2 && "$(<"$tmp/stderr")" == "zerolm: error:"* ]] || fail "export with stdout closed: exit $rc, $(<"$tmp/stderr")"
+checks=$((checks + 1))
+echo "ok $checks - export with standard output closed: $(<"$tmp/stderr")"
+expect_unchanged "export with stdout closed left the run" "$run" "$before"
+expect_error "resume a finished run" "has finished" -- search --resume "$run"
+expect_unchanged "hostile commands left the run" "$run" "$before"
+
+{
+  damage() {  # damage COPY SQL
+    rm -rf "$tmp/damaged"
+    cp -r "$run" "$tmp/damaged"
+    "$PYTHON" -c "import sqlite3, sys; d = sqlite3.connect(sys.argv[1]); d.executescript(sys.argv[2]); d.commit()" \
+      "$tmp/damaged/run.sqlite" "$1"
+  }
+  damage "UPDATE meta SET value = '{not json' WHERE key = 'checkpoint';"
+  expect_error "malformed checkpoint: export" "checkpoint" -- export "$tmp/damaged" --pareto
+  expect_error "malformed checkpoint: report" "checkpoint" -- report "$tmp/damaged" --out "$tmp/r.html"
+  damage "DELETE FROM evaluations;"
+  expect_error "empty evaluations table: export" "never evaluated" -- export "$tmp/damaged" --top 3
+  damage "UPDATE archive SET architecture = '{\"hidden_size\": 99}' WHERE position = (SELECT min(position) FROM archive);"
+  expect_error "an unreadable stored architecture" "stored architecture" -- export "$tmp/damaged" --pareto
+  rm -rf "$tmp/damaged"
+  cp -r "$run" "$tmp/damaged"
+  "$PYTHON" - "$tmp/damaged/run.sqlite" <<'EOF'
+import sys
+path = sys.argv[1]
+data = bytearray(open(path, "rb").read())
+for offset in range(4096, len(data), 997):  # flip bytes in every page but the header's
+    data[offset] ^= 0x5A
+open(path, "wb").write(bytes(data))
+EOF
+  expect_error "flipped bytes: export" "" -- export "$tmp/damaged" --pareto
+  expect_error "flipped bytes: report" "" -- report "$tmp/damaged" --out "$tmp/r.html"
+  printf 'not a database at all' >"$tmp/damaged/run.sqlite"
+  expect_error "not an SQLite file" "not an SQLite database" -- export "$tmp/damaged" --pareto
+}
+
+# A live run: report and export read a committed generation while it commits;
+# a second writer is refused even after run.lock was deleted by hand.
+live="$tmp/live"
+"$ZEROLM" search "$experiments/flexibert-trained.yaml" --set search.max_evaluations=100000000 --set search.children=8 \
+  --out "$live" >/dev/null 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do [[ -s "$live/run.sqlite" ]] && "$ZEROLM" export "$live" --top 1 >/dev/null 2>&1 && break; sleep 0.1; done
+for i in 1 2 3 4 5 6; do
+  "$ZEROLM" report "$live" --out "$tmp/live.html" 2>"$tmp/stderr" || fail "report of a live run ($i): $(<"$tmp/stderr")"
+  "$ZEROLM" export "$live" --pareto >/dev/null 2>"$tmp/stderr" || fail "export of a live run ($i): $(<"$tmp/stderr")"
+done
+checks=$((checks + 1))
+echo "ok $checks - report and export of a live run, 6 times each"
+rm -f "$live/run.lock"
+expect_error "a second writer after run.lock was deleted" "in use by another zerolm process" -- search --resume "$live"
+kill -9 "${pids[0]}" 2>/dev/null || true
+wait "${pids[0]}" 2>/dev/null || true
+
+# ---------------------------------------------------------------- sweeps
+mkdir -p "$tmp/sweep"
+cp "$experiments/flexibert-trained.yaml" "$tmp/sweep/base.yaml"
+cat >"$tmp/sweep/sweep.yaml" <<'EOF'
+base: base.yaml
+set: {search.max_evaluations: 300}
+axes:
+  - {key: proxy.alpha, values: [0.1, 0.2]}
+output: out
+EOF
+"$ZEROLM" sweep "$tmp/sweep/sweep.yaml" --out "$tmp/sweep/out" >/dev/null 2>&1 || fail "the reference sweep failed"
+sweep_before="$(fingerprint "$tmp/sweep/out")"
+sed -i 's/population: 256/population: 128/' "$tmp/sweep/base.yaml"
+expect_error "a sweep whose base config changed" "were run with another config: point 0 (search.population differ)" -- \
+  sweep "$tmp/sweep/sweep.yaml" --out "$tmp/sweep/out"
+expect_unchanged "the refused sweep left its points" "$tmp/sweep/out" "$sweep_before"
+cat >"$tmp/sweep/big.yaml" <<'EOF'
+base: base.yaml
+axes:
+  - {key: seed, values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]}
+  - {key: proxy.alpha, values: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]}
+  - {key: search.population, values: [8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096]}
+  - {key: search.children, values: [8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096]}
+output: big
+EOF
+expect_error "a 20,000-point sweep without --force" "has 20000 points" -- sweep "$tmp/sweep/big.yaml" --out "$tmp/sweep/big"
+[[ ! -e "$tmp/sweep/big" ]] || fail "the refused 20,000-point sweep created its folder"
+sed -i 's/population: 128/population: 256/' "$tmp/sweep/base.yaml"
+cat >"$tmp/sweep/slow.yaml" <<'EOF'
+base: base.yaml
+set: {search.max_evaluations: 100000000, search.children: 8}
+axes:
+  - {key: proxy.alpha, values: [0.1]}
+output: slow
+EOF
+"$ZEROLM" sweep "$tmp/sweep/slow.yaml" --out "$tmp/sweep/slow" >/dev/null 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do [[ -e "$tmp/sweep/slow/point-000/run.sqlite" ]] && break; sleep 0.1; done
+expect_error "a second sweep on the same folder" "another zerolm sweep is running in this folder" -- \
+  sweep "$tmp/sweep/slow.yaml" --out "$tmp/sweep/slow"
+kill -9 "${pids[1]}" 2>/dev/null || true
+wait "${pids[1]}" 2>/dev/null || true
+
+echo "cli_hostile: all $checks checks passed"
