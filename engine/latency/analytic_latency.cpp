@@ -87,7 +87,9 @@ AnalyticLatencyModel AnalyticLatencyModel::fit(std::span<const ModelSpec> specs,
     rows[r].measured = measured_ms[r];
   }
   const auto solution = relative_least_squares(rows, kTerms, /*ridge=*/0.0);
-  std::copy(solution.begin(), solution.end(), m.coefficients_.begin());
+  double largest = 0.0;
+  for (double c : solution) largest = std::max(largest, std::abs(c));
+  for (std::size_t k = 0; k < kTerms; ++k) m.coefficients_[k] = nonnegative_cost(solution[k], largest, term_names()[k]);
   m.fitted_ = true;
   return m;
 }

@@ -7,6 +7,7 @@
 //    architecture hash (and, in a search, in the run store).
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <functional>

@@ -47,3 +47,16 @@ std::vector<double> relative_least_squares(std::span<const SparseRow> rows, std:
 }
 
 }  // namespace zerolm
+
+namespace zerolm {
+
+double nonnegative_cost(double value, double largest, const std::string& term) {
+  if (value >= 0.0) return value;
+  ZEROLM_CHECK(value > -1e-9 * std::abs(largest),
+               "the fit gives term {} a negative cost ({} ms): the records do not determine it; fit on more varied "
+               "records",
+               term, value);
+  return 0.0;
+}
+
+}  // namespace zerolm

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <span>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -17,5 +18,10 @@ struct SparseRow {
 };
 
 std::vector<double> relative_least_squares(std::span<const SparseRow> rows, std::size_t unknowns, double ridge);
+
+// A fitted latency cost: rounding residue around zero (|value| below 1e-9 of the
+// largest cost) becomes 0; a clearly negative cost means the records do not
+// determine that term, and is an error naming it.
+double nonnegative_cost(double value, double largest, const std::string& term);
 
 }  // namespace zerolm

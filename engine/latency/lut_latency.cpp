@@ -128,8 +128,11 @@ LutLatencyModel LutLatencyModel::fit(std::span<const ModelSpec> specs, std::span
   ZEROLM_CHECK(specs.size() >= unknowns.size(), "latency fit: {} records for {} table entries", specs.size(),
                unknowns.size());
   const auto solution = relative_least_squares(rows, unknowns.size(), /*ridge=*/1e-9);
+  double largest = 0.0;
+  for (double c : solution) largest = std::max(largest, std::abs(c));
   for (std::size_t k = 0; k < unknowns.size(); ++k) {
-    (unknowns[k].first ? m.stems_ : m.layers_)[unknowns[k].second].ms = solution[k];
+    auto& entry = (unknowns[k].first ? m.stems_ : m.layers_)[unknowns[k].second];
+    entry.ms = nonnegative_cost(solution[k], largest, entry.description);
   }
   return m;
 }

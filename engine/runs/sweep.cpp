@@ -195,24 +195,6 @@ std::vector<SweepPointResult> run_sweep(const SweepConfig& sweep, const SweepRun
     if (rank == 0) {
       // A second sweep in the same folder would interleave its summaries with this one's.
       sweep_lock.take(directory / "sweep.lock", directory.string());
-      // A point that ran before ran this point's effective config, or the base
-      // config or the sweep changed since: refused (or restarted) before anything runs.
-      std::string changed;
-      for (std::size_t i = 0; i < points.size(); ++i) {
-        const fs::path folder = configs[i].output;
-        if (!RunStore::initialised(folder.string())) continue;
-        SearchRunConfig wanted = configs[i];
-        prepare_new_run(wanted);
-        const std::string difference =
-            config_difference(SearchRunConfig::from_json(RunStore::open_read_only(folder.string()).config()), wanted);
-        if (difference.empty()) continue;
-        restart[i] = true;
-        if (changed.size() < 400) changed += fmt::format("{}point {} ({})", changed.empty() ? "" : "; ", i, difference);
-      }
-      ZEROLM_CHECK(changed.empty() || options.restart_changed,
-                   "{}: stored points were run with another config: {}; the base config or the sweep changed since. "
-                   "Run the sweep with --restart-changed to start them again, or use another --out",
-                   directory.string(), changed);
       const fs::path manifest_path = directory / "sweep.json";
       if (fs::exists(manifest_path)) {
         const auto stored = read_json_file(manifest_path.string());
@@ -223,6 +205,24 @@ std::vector<SweepPointResult> run_sweep(const SweepConfig& sweep, const SweepRun
         write_text_file_atomic(manifest_path.string(), expected.dump(2) + "\n");
       }
     }
+    // Every rank: a point that ran before ran this point's effective config, or the base
+    // config or the sweep changed since: refused (or restarted) before anything runs.
+    std::string changed;
+    for (std::size_t i = 0; i < points.size(); ++i) {
+      const fs::path folder = configs[i].output;
+      if (!RunStore::initialised(folder.string())) continue;
+      SearchRunConfig wanted = configs[i];
+      prepare_new_run(wanted);
+      const std::string difference =
+          config_difference(SearchRunConfig::from_json(RunStore::open_read_only(folder.string()).config()), wanted);
+      if (difference.empty()) continue;
+      restart[i] = true;
+      if (changed.size() < 400) changed += fmt::format("{}point {} ({})", changed.empty() ? "" : "; ", i, difference);
+    }
+    ZEROLM_CHECK(changed.empty() || options.restart_changed,
+                 "{}: stored points were run with another config: {}; the base config or the sweep changed since. "
+                 "Run the sweep with --restart-changed to start them again, or use another --out",
+                 directory.string(), changed);
   } catch (const Error&) {
     failure = std::current_exception();
   }
