@@ -5,7 +5,7 @@ function(zerolm_project_warnings target)
     $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast
                               -Wcast-align -Woverloaded-virtual -Wconversion -Wno-sign-conversion
                               # GCC 12 reports std::string concatenation at -O3 falsely (PR105329).
-                              -Wno-restrict -Wno-stringop-overflow
+                              $<$<CXX_COMPILER_ID:GNU>:-Wno-restrict -Wno-stringop-overflow>
                               $<$<BOOL:${ZEROLM_WERROR}>:-Werror>>
     $<$<COMPILE_LANGUAGE:CUDA>:-Xcompiler=-Wall,-Wextra $<$<BOOL:${ZEROLM_WERROR}>:-Werror=all-warnings>>)
   # The same false positives reappear when LTO compiles at link time.

@@ -11,3 +11,7 @@ run() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 export DEBIAN_FRONTEND=noninteractive
 run apt-get update
 run apt-get install -y --no-install-recommends "${packages[@]}"
+# The sanitizer build and libFuzzer (scripts/check-sanitizers.sh): clang and its
+# runtime libraries (one package on Debian 12, part of clang's own on older Ubuntu).
+run apt-get install -y --no-install-recommends clang libclang-rt-dev ||
+  run apt-get install -y --no-install-recommends clang

@@ -10,9 +10,18 @@ namespace zerolm::json_fields {
 std::int64_t integer(const nlohmann::json& object, const char* key, const std::string& where) {
   ZEROLM_CHECK(object.is_object() && object.contains(key), "field '{}{}' is missing", where, key);
   const auto& v = object[key];
-  ZEROLM_CHECK(v.is_number_integer() || (v.is_number_float() && std::floor(v.get<double>()) == v.get<double>()),
-               "field '{}{}': value {} is not an integer", where, key, v.dump());
-  return v.is_number_integer() ? v.get<std::int64_t>() : static_cast<std::int64_t>(v.get<double>());
+  return integer_value(v, fmt::format("{}{}", where, key));
+}
+
+std::int64_t integer_value(const nlohmann::json& v, const std::string& field) {
+  // Integral and within +-2^53 (where a double is exact): larger values are no
+  // size of anything, and converting them would wrap (found by fuzzing).
+  constexpr double kLimit = 9007199254740992.0;
+  const bool integral = v.is_number_integer() || (v.is_number_float() && std::floor(v.get<double>()) == v.get<double>());
+  ZEROLM_CHECK(integral, "field '{}': value {} is not an integer", field, v.dump());
+  const double as_double = v.is_number_unsigned() ? static_cast<double>(v.get<std::uint64_t>()) : v.get<double>();
+  ZEROLM_CHECK(std::abs(as_double) <= kLimit, "field '{}': value {} is not in -2^53..2^53", field, v.dump());
+  return v.is_number_float() ? static_cast<std::int64_t>(as_double) : v.get<std::int64_t>();
 }
 
 std::vector<std::int64_t> integer_list(const nlohmann::json& object, const char* key, const std::string& where) {
@@ -23,7 +32,7 @@ std::vector<std::int64_t> integer_list(const nlohmann::json& object, const char*
   for (std::size_t i = 0; i < list.size(); ++i) {
     ZEROLM_CHECK(list[i].is_number_integer(), "field '{}{}[{}]': value {} is not an integer", where, key, i,
                  list[i].dump());
-    values.push_back(list[i].get<std::int64_t>());
+    values.push_back(integer_value(list[i], fmt::format("{}{}[{}]", where, key, i)));
   }
   return values;
 }

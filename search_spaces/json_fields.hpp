@@ -12,6 +12,8 @@ namespace zerolm::json_fields {
 // object[key] as an integer (a float with an integral value is accepted);
 // `where` prefixes the field name in errors, e.g. "config.".
 std::int64_t integer(const nlohmann::json& object, const char* key, const std::string& where);
+// One JSON value as an integer in -2^53..2^53; `field` names it in errors.
+std::int64_t integer_value(const nlohmann::json& value, const std::string& field);
 std::vector<std::int64_t> integer_list(const nlohmann::json& object, const char* key, const std::string& where);
 bool boolean(const nlohmann::json& object, const char* key, bool fallback);
 

@@ -8,7 +8,7 @@ echo "$out" | head -3
 [ "$(echo "$out" | grep -cE '^ +[0-9]+ ')" -eq 3 ] || fail "score did not print 3 ranked rows"
 json=$("$ZEROLM" score --space gpt2 --sample 200 --top 2 --json)
 for key in '"alpha_source"' '"top"' '"parameters"' '"architecture"'; do
-  echo "$json" | grep -q "$key" || fail "score --json lacks $key"
+  grep -q "$key" <<<"$json" || fail "score --json lacks $key"
 done
 echo "ok: score"
 
@@ -17,9 +17,9 @@ file="$bench_dir/nas-bench-bert/architectures.json"
 if [ ! -f "$file" ]; then echo "skipped: $file not found (set ZEROLM_BENCHMARKS)"; exit 77; fi
 json=$("$ZEROLM" rank --benchmark "$file" --protocol paper --calibrate-on "$file" --sample 50 --repeats 3 --json)
 for key in n protocol proxy spearman kendall pearson kendall_10pct seconds_per_arch alpha spearman_sd kendall_sd baselines; do
-  echo "$json" | grep -q "\"$key\":" || fail "rank --json lacks $key"
+  grep -q "\"$key\":" <<<"$json" || fail "rank --json lacks $key"
 done
-echo "$json" | grep -q '"n": 300' || fail "rank --json: n is not 300"
+grep -q '"n": 300' <<<"$json" || fail "rank --json: n is not 300"
 params=$("$ZEROLM" params --benchmark "$file" --json)
-echo "$params" | grep -q '"non_embedding": 8' || fail "params --json lacks non_embedding counts"
+grep -q '"non_embedding": 8' <<<"$params" || fail "params --json lacks non_embedding counts"
 echo "ok: rank, params"

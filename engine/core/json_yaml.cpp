@@ -157,7 +157,10 @@ void check_unique_keys(const YAML::Node& node, const std::string& source, std::s
   if (node.IsMap()) {
     std::set<std::string> keys;
     for (const auto& item : node) {
-      const std::string key = item.first.IsScalar() ? item.first.Scalar() : YAML::Dump(item.first);
+      // Every reader takes keys as text: a list or mapping as a key is refused here, once.
+      ZEROLM_CHECK(item.first.IsScalar(), "{}: a mapping key must be plain text, not a {}", at(source, item.first.Mark()),
+                   item.first.IsSequence() ? "list" : item.first.IsMap() ? "mapping" : "null");
+      const std::string key = item.first.Scalar();
       ZEROLM_CHECK(keys.insert(key).second, "{}: key '{}' appears twice in one mapping", at(source, item.first.Mark()),
                    key);
       check_unique_keys(item.second, source, depth + 1);
@@ -227,6 +230,9 @@ nlohmann::json parse_json(const std::string& text, const std::string& source) {
     value = nlohmann::json::parse(text, callback);
   } catch (const nlohmann::json::parse_error& e) {
     ZEROLM_FAIL("{}: malformed JSON at byte {}: {}", source, e.byte, e.what());
+  } catch (const nlohmann::json::exception& e) {
+    // e.g. a number beyond the largest double (found by fuzzing).
+    ZEROLM_FAIL("{}: malformed JSON: {}", source, e.what());
   }
   ZEROLM_CHECK(duplicate.empty(), "{}: key '{}' appears twice in one JSON object", source, duplicate);
   return value;

@@ -433,6 +433,11 @@ RunStore RunStore::create(const std::string& directory, const nlohmann::json& co
   const int fd = take_lock(directory);
   if (std::filesystem::exists(std::filesystem::path(directory) / kDatabase)) {
     ::close(fd);
+    const std::string database = (std::filesystem::path(directory) / kDatabase).string();
+    ZEROLM_CHECK(initialised(directory),
+                 "{}: the folder holds a run store that was interrupted while it was being created (it holds "
+                 "nothing): remove {} and start the run again",
+                 directory, database);
     ZEROLM_FAIL("{}: the folder already holds a run (zerolm search --resume {} continues it)", directory, directory);
   }
   RunStore store(directory, open_database(directory), fd);

@@ -387,7 +387,8 @@ nlohmann::json Gpt2Space::to_json(const Architecture& architecture) const {
 
 Architecture Gpt2Space::from_json(const nlohmann::json& v) const {
   ZEROLM_CHECK(v.is_object(), "a gpt2 architecture must be a JSON object, got {}", v.type_name());
-  for (const auto& [key, item] : v.items()) {
+  for (const auto& entry : v.items()) {
+    const std::string& key = entry.key();  // a plain name: a lambda may not capture a structured binding in clang 14
     static const char* kKeys[] = {"n_layer", "d_model", "n_head", "d_inner", "bias", "embedding"};
     ZEROLM_CHECK(
         std::find_if(std::begin(kKeys), std::end(kKeys), [&](const char* k) { return key == k; }) != std::end(kKeys),

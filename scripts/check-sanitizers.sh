@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The sanitizer and fuzzing checks that .ci/run runs after the test suite
+# (docs/RELIABILITY.md): the engine built with clang, AddressSanitizer and
+# UndefinedBehaviorSanitizer (no LibTorch, CUDA or MPI: their libraries are not
+# instrumented), its CPU test suite, then every libFuzzer target for
+# FUZZ_SECONDS (default 45) with seed corpora from the shipped files.
+# Usage: scripts/check-sanitizers.sh [BUILD_DIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build="${1:-build-san}"
+seconds="${FUZZ_SECONDS:-45}"
+export ZEROLM_BENCHMARKS="${ZEROLM_BENCHMARKS:-$(cd .. && pwd)/shared/benchmarks}"
+CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZEROLM_SANITIZE=ON \
+  -DZEROLM_ENABLE_TORCH=OFF -DZEROLM_ENABLE_CUDA=OFF -DZEROLM_ENABLE_MPI=OFF -DZEROLM_WERROR=OFF
+cmake --build "$build"
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+# The whole CPU suite but one case: it draws the weights of all 7000 HW-GPT-Bench
+# networks (about 2.5e11 weights; 7 minutes under the sanitizers) through the
+# same kernels the other sampled-mode cases check on smaller populations.
+ctest --test-dir "$build" --output-on-failure -E "sampled and expected modes rank alike on the shared files"
+
+corpus="$build/fuzz-corpus"
+rm -rf "$corpus"
+bash tests/fuzz/seed_corpora.sh "$build/zerolm" "$corpus/seeds" "$ZEROLM_BENCHMARKS"
+status=0
+for target in "$build"/fuzz/fuzz_*; do
+  name="$(basename "$target")"
+  seeds="$corpus/seeds/${name#fuzz_}"
+  mkdir -p "$corpus/$name" "$seeds"
+  log="$corpus/$name.log"
+  if "$target" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+    -artifact_prefix="$corpus/$name-" "$corpus/$name" "$seeds" >"$log" 2>&1; then
+    runs="$(grep -o 'Done [0-9]* runs' "$log" | tail -1)"
+    echo "fuzz: $name: ${runs:-done}, corpus $(find "$corpus/$name" -type f | wc -l) inputs, ${seconds} s, no finding"
+  else
+    echo "fuzz: $name FOUND A PROBLEM; its log, $log:" >&2
+    grep -E "ERROR|runtime error|what\(\)|SUMMARY|Test unit written" "$log" >&2 || tail -20 "$log" >&2
+    status=1
+  fi
+done
+exit "$status"

@@ -1,0 +1,14 @@
+// A search config file as a user writes it: parsed, validated, its space and
+// latency model built.
+#include "engine/config/search_config.hpp"
+#include "tests/fuzz/fuzz_support.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string path = zerolm::fuzz::as_file(data, size, "config.yaml");
+  return zerolm::fuzz::accept_errors([&] {
+    const zerolm::SearchRunConfig c = zerolm::load_search_config(path);
+    const auto space = c.make_space();
+    (void)c.make_latency_model(*space);
+    (void)zerolm::SearchRunConfig::from_json(c.to_json());  // what a run stores reads back
+  });
+}
