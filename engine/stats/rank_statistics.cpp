@@ -179,32 +179,133 @@ double kendall_tau_b(std::span<const double> x, std::span<const double> y) {
   return static_cast<double>(difference) / denominator;
 }
 
+namespace {
+
+// Inserted positions of [0, end) with a value below or above v, for positions
+// 0..n-1 holding fixed values: a Fenwick tree over positions whose nodes keep
+// their positions' values sorted, each with a Fenwick tree of insertions
+// (O(log^2 n) per insertion and query).
+class RangeRankCounter {
+ public:
+  explicit RangeRankCounter(std::span<const double> values) : values_(values), nodes_(values.size() + 1) {
+    for (std::size_t p = 0; p < values.size(); ++p) {
+      for (std::size_t k = p + 1; k < nodes_.size(); k += k & (~k + 1)) nodes_[k].sorted.push_back(values[p]);
+    }
+    for (auto& node : nodes_) {
+      std::sort(node.sorted.begin(), node.sorted.end());
+      node.counts.assign(node.sorted.size() + 1, 0);
+    }
+  }
+  void insert(std::size_t position) {
+    for (std::size_t k = position + 1; k < nodes_.size(); k += k & (~k + 1)) {
+      Node& node = nodes_[k];
+      const auto slot = static_cast<std::size_t>(
+          std::lower_bound(node.sorted.begin(), node.sorted.end(), values_[position]) - node.sorted.begin());
+      for (std::size_t i = slot + 1; i < node.counts.size(); i += i & (~i + 1)) ++node.counts[i];
+      ++node.inserted;
+    }
+  }
+  // {below, above} among inserted positions of [0, end).
+  std::pair<std::int64_t, std::int64_t> count(std::size_t end, double v) const {
+    std::int64_t below = 0, above = 0;
+    for (std::size_t k = end; k > 0; k -= k & (~k + 1)) {
+      const Node& node = nodes_[k];
+      const auto lower = std::lower_bound(node.sorted.begin(), node.sorted.end(), v) - node.sorted.begin();
+      const auto upper = std::upper_bound(node.sorted.begin(), node.sorted.end(), v) - node.sorted.begin();
+      below += node.prefix(static_cast<std::size_t>(lower));
+      above += node.inserted - node.prefix(static_cast<std::size_t>(upper));
+    }
+    return {below, above};
+  }
+
+ private:
+  struct Node {
+    std::vector<double> sorted;
+    std::vector<std::int64_t> counts;  // Fenwick tree over `sorted` slots
+    std::int64_t inserted = 0;
+    std::int64_t prefix(std::size_t slots) const {  // insertions into the first `slots` slots
+      std::int64_t total = 0;
+      for (std::size_t i = slots; i > 0; i -= i & (~i + 1)) total += counts[i];
+      return total;
+    }
+  };
+  std::span<const double> values_;
+  std::vector<Node> nodes_;
+};
+
+// Kept pairs (windows [lo[k], k) in size order) whose members share a value of `v`.
+std::int64_t tied_kept_pairs(std::span<const double> v, const std::vector<std::size_t>& order,
+                             const std::vector<std::size_t>& lo) {
+  std::vector<std::size_t> positions(order.size());
+  for (std::size_t k = 0; k < order.size(); ++k) positions[k] = k;
+  std::stable_sort(positions.begin(), positions.end(),
+                   [&](std::size_t a, std::size_t b) { return v[order[a]] < v[order[b]]; });
+  std::int64_t ties = 0;
+  for (std::size_t g = 0; g < positions.size();) {
+    std::size_t h = g + 1;
+    while (h < positions.size() && v[order[positions[h]]] == v[order[positions[g]]]) ++h;
+    // positions[g, h): one value, in increasing position (stable sort of an increasing list)
+    for (std::size_t m = g; m < h; ++m) {
+      const auto first = std::lower_bound(positions.begin() + static_cast<std::ptrdiff_t>(g),
+                                          positions.begin() + static_cast<std::ptrdiff_t>(m), lo[positions[m]]);
+      ties += positions.begin() + static_cast<std::ptrdiff_t>(m) - first;
+    }
+    g = h;
+  }
+  return ties;
+}
+
+}  // namespace
+
 double kendall_tau_b_similar_size(std::span<const double> x, std::span<const double> y,
                                   std::span<const double> parameters, double fraction) {
   check_sizes(x, y);
   check_sizes(x, parameters);
-  // In order of size, a row's similar-size partners are a window just before it:
-  // only kept pairs are visited (O(n log n + kept pairs), not O(n^2)).
   const std::size_t n = x.size();
+  if (n < 2 || any_nan(x) || any_nan(y) || any_nan(parameters)) return kNaN;
+  // In order of size, a row's similar-size partners with smaller size are a
+  // window [lo, k) just before it. Sweeping the rows by x, each kept pair with
+  // different x is counted once, at its larger-x row, by a range count over the
+  // rows already swept: O(n log^2 n) in all.
   std::vector<std::size_t> order(n);
   std::iota(order.begin(), order.end(), std::size_t{0});
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return parameters[a] < parameters[b]; });
-  std::int64_t concordant = 0, discordant = 0, tied_x = 0, tied_y = 0, pairs = 0;
-  std::size_t first = 0;
-  for (std::size_t k = 0; k < n; ++k) {
-    const std::size_t j = order[k];
-    // Sorted ascending, so parameters[j] is the larger: keep |p_i - p_j| < fraction * p_j.
-    while (first < k && !(parameters[j] - parameters[order[first]] < fraction * parameters[j])) ++first;
-    for (std::size_t m = first; m < k; ++m) {
-      const std::size_t i = order[m];
-      ++pairs;
-      const int sx = sign(x[i] - x[j]);
-      const int sy = sign(y[i] - y[j]);
-      if (sx == 0) ++tied_x;
-      if (sy == 0) ++tied_y;
-      if (sx != 0 && sy != 0) (sx == sy ? concordant : discordant)++;
-    }
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return parameters[a] < parameters[b]; });
+  std::vector<std::size_t> lo(n), hi(n);
+  for (std::size_t k = 0, first = 0; k < n; ++k) {
+    const double pk = parameters[order[k]];
+    // Sorted ascending, so parameters[order[k]] is the larger: keep p_k - p_m < fraction * p_k.
+    while (first < k && !(pk - parameters[order[first]] < fraction * pk)) ++first;
+    lo[k] = first;
   }
+  for (std::size_t k = 0, m = 0; k < n; ++k) {  // hi[k]: the last row whose window reaches k
+    if (m < k) m = k;
+    while (m + 1 < n && lo[m + 1] <= k) ++m;
+    hi[k] = m;
+  }
+  std::int64_t pairs = 0;
+  for (std::size_t k = 0; k < n; ++k) pairs += static_cast<std::int64_t>(k - lo[k]);
+
+  std::vector<double> y_by_position(n);
+  for (std::size_t k = 0; k < n; ++k) y_by_position[k] = y[order[k]];
+  RangeRankCounter counter(y_by_position);
+  std::vector<std::size_t> by_x(n);  // positions in increasing x
+  std::iota(by_x.begin(), by_x.end(), std::size_t{0});
+  std::stable_sort(by_x.begin(), by_x.end(), [&](std::size_t a, std::size_t b) { return x[order[a]] < x[order[b]]; });
+  std::int64_t concordant = 0, discordant = 0;
+  for (std::size_t g = 0; g < n;) {
+    std::size_t h = g + 1;
+    while (h < n && x[order[by_x[h]]] == x[order[by_x[g]]]) ++h;
+    for (std::size_t m = g; m < h; ++m) {  // rows of equal x make no pair with each other here
+      const std::size_t k = by_x[m];
+      const auto [below_hi, above_hi] = counter.count(hi[k] + 1, y_by_position[k]);
+      const auto [below_lo, above_lo] = counter.count(lo[k], y_by_position[k]);
+      concordant += below_hi - below_lo;
+      discordant += above_hi - above_lo;
+    }
+    for (std::size_t m = g; m < h; ++m) counter.insert(by_x[m]);
+    g = h;
+  }
+  const std::int64_t tied_x = tied_kept_pairs(x, order, lo), tied_y = tied_kept_pairs(y, order, lo);
   const double denominator =
       std::sqrt(static_cast<double>(pairs - tied_x)) * std::sqrt(static_cast<double>(pairs - tied_y));
   if (pairs == 0 || denominator <= 0.0) return kNaN;
