@@ -164,6 +164,13 @@ ProxyOptionSpec include_norms_option() {
           [](const ProxyOptions& o) { return nlohmann::json(o.include_norms); }};
 }
 
+void check_sampled_work(const ModelSpec& spec, double work, double bound, const char* what) {
+  ZEROLM_CHECK(work <= bound,
+               "architecture {:016x} ({} parameters): sampled mode would take {:.3g} {}, more than the bound of {:.3g} "
+               "(minutes on a CPU); score it in expected mode",
+               spec.architecture_hash, spec.total_parameters(), work, what, bound);
+}
+
 double zerolm_combine(const ProxyBreakdown& b, double alpha, const ProxyOptions& options) {
   // Sum over layers of alpha S_attn + (1 - alpha) S_ffn equals the same
   // combination of the module totals.

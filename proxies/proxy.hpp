@@ -123,6 +123,14 @@ std::string module_combining_proxies_help();  // "zerolm|spectral"
 ProxyOptionSpec include_embeddings_option();
 ProxyOptionSpec include_norms_option();
 
+// Work bounds of the sampled mode, per architecture (docs/RELIABILITY.md): past
+// them a score would take minutes on a CPU (about 3e8 weights/s per core), so the
+// architecture is refused with its size and the bound, and the expected mode named.
+inline constexpr double kMaxSampledWeights = 2e10;      // weights drawn (zerolm)
+inline constexpr double kMaxSampledSpectralFlops = 2e12;  // Gram products and eigensolves (spectral)
+// An Error when `work` exceeds `bound`; `what` says what was counted.
+void check_sampled_work(const ModelSpec& spec, double work, double bound, const char* what);
+
 // The ZeroLM combination of a breakdown's module capacities.
 double zerolm_combine(const ProxyBreakdown& breakdown, double alpha, const ProxyOptions& options);
 

@@ -2,6 +2,7 @@
 
 #include <tbb/parallel_for.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <vector>
@@ -65,9 +66,15 @@ void SpectralProxy::score(std::span<const ModelSpec> specs, std::span<ProxyBreak
   std::vector<Job> jobs;
   for (std::size_t i = 0; i < specs.size(); ++i) {
     const auto tensors = specs[i].tensors();
+    double flops = 0.0;  // Gram matrix of the smaller side, then its symmetric eigensolve
     for (std::size_t t = 0; t < tensors.size(); ++t) {
-      if (counts(tensors[t])) jobs.push_back({i, static_cast<std::uint32_t>(t)});
+      if (!counts(tensors[t])) continue;
+      jobs.push_back({i, static_cast<std::uint32_t>(t)});
+      const double small = static_cast<double>(std::min(tensors[t].rows(), tensors[t].cols()));
+      const double large = static_cast<double>(std::max(tensors[t].rows(), tensors[t].cols()));
+      flops += small * small * large + 10.0 * small * small * small;
     }
+    check_sampled_work(specs[i], flops, kMaxSampledSpectralFlops, "floating-point operations");
   }
   std::vector<double> values(jobs.size());
   tbb::parallel_for(std::size_t{0}, jobs.size(), [&](std::size_t j) {

@@ -86,6 +86,13 @@ kernels::SegmentTable ZeroLmProxy::segment_table(std::span<const ModelSpec> spec
 }
 
 void ZeroLmProxy::score_sampled(std::span<const ModelSpec> specs, std::span<ProxyBreakdown> out) const {
+  for (const ModelSpec& spec : specs) {
+    double weights = 0.0;
+    for (const auto& t : spec.tensors()) {
+      if (counts(t)) weights += static_cast<double>(t.rows()) * static_cast<double>(t.cols());
+    }
+    check_sampled_work(spec, weights, kMaxSampledWeights, "weight draws");
+  }
   std::vector<std::uint32_t> module_base;
   const kernels::SegmentTable table = segment_table(specs, module_base);
   const kernels::PopulationStatistics statistics = backend_->compute(table, kernels::WeightSource::sampled);
