@@ -99,4 +99,30 @@ std::unique_ptr<SearchSpace> make_search_space(const std::string& name, const Sp
   return descriptor.make(checked);
 }
 
+ArchitectureDocument read_architecture_document(const nlohmann::json& document) {
+  for (const auto& d : search_spaces()) {
+    for (const DocumentKind& kind : d.documents) {
+      if (!kind.recognises(document)) continue;
+      SpaceOptions options;
+      options.protocol = kind.protocol;
+      ArchitectureDocument out{make_search_space(d.name, options), &kind, {}};
+      out.architecture = kind.read(*out.space, document);
+      return out;
+    }
+  }
+  const std::string type =
+      document.is_object() && document.contains("model_type") ? document["model_type"].dump() : std::string("(none)");
+  ZEROLM_FAIL("not an architecture document zerolm reads (model_type {}; known: {})", type, document_kinds_help());
+}
+
+std::string document_kinds_help() {
+  std::string text;
+  for (const auto& d : search_spaces()) {
+    std::string kinds;
+    for (const auto& k : d.documents) kinds += (kinds.empty() ? "" : ", ") + k.name;
+    if (!kinds.empty()) text += (text.empty() ? "" : "; ") + kinds + " (" + d.name + ")";
+  }
+  return text;
+}
+
 }  // namespace zerolm

@@ -109,6 +109,20 @@ struct ArchitectureFormat {
   std::function<nlohmann::json(const SearchSpace& space, const Architecture& architecture, std::size_t index)> write;
 };
 
+// A kind of document a space reads as one architecture, such as a Hugging Face
+// config.json: `zerolm params --from`, `zerolm score --from` and a search's
+// `search.seed_architectures` accept every kind of every space.
+struct DocumentKind {
+  std::string name;         // "hf-llama"
+  std::string description;  // one line for help and errors
+  std::string protocol;     // the network the document describes, under this space
+  // Whether `document` is of this kind (its model_type, say): cheap, never throws.
+  std::function<bool(const nlohmann::json& document)> recognises;
+  // The architecture, in `space` made with `protocol`; an Error naming the field
+  // and value when the document is of this kind but no architecture of the space.
+  std::function<Architecture(const SearchSpace& space, const nlohmann::json& document)> read;
+};
+
 // One entry of the search-space registry (search_spaces/spaces.def): all that
 // help texts, config validation, readers, exporters and tests learn of a space.
 // Each space also has a LibTorch network (`NAME_torch_network`, built into the
@@ -121,8 +135,9 @@ struct SpaceDescriptor {
   std::vector<std::pair<std::string, std::string>> choice_keys;
   std::function<std::unique_ptr<SearchSpace>(const SpaceOptions&)> make;
   std::vector<ArchitectureFormat> formats;
-  // The protocol benchmarks time (the network a benchmark's authors trained);
-  // empty: the default.
+  std::vector<DocumentKind> documents;  // what it reads as architectures
+  // The protocol `zerolm bench` times (the network a benchmark's authors
+  // trained); empty: the space is not in the benches.
   std::string bench_protocol;
 
   // The protocol `text` names (empty: the default); an Error listing the
@@ -138,5 +153,18 @@ std::unique_ptr<SearchSpace> make_search_space(const std::string& name, const Sp
 std::vector<std::string> search_space_names();
 // "flexibert paper|pytorch|trained; gpt2 lts|hwgpt|gpt2": for help texts.
 std::string protocols_help();
+
+// A document some space reads (DocumentKind): the space under the document's
+// protocol, the kind, and the architecture.
+struct ArchitectureDocument {
+  std::unique_ptr<SearchSpace> space;
+  const DocumentKind* kind = nullptr;
+  Architecture architecture;
+};
+// The first kind (registry order) that recognises `document`; an Error naming
+// the known kinds when none does. Errors do not name the file: callers add it.
+ArchitectureDocument read_architecture_document(const nlohmann::json& document);
+// "hf-llama, hf-nemotron-nas (llama); hf-gpt2 (gpt2)": for help texts.
+std::string document_kinds_help();
 
 }  // namespace zerolm

@@ -156,6 +156,34 @@ printf 'proxy:\n  name: spectral\n  aggregate: cubic\n' > "$tmp/bad-aggregate.ya
 expect_error "search: bad proxy.aggregate" "bad-aggregate.yaml:3:14: 'proxy.aggregate': unknown layer aggregate 'cubic'" -- search "$tmp/bad-aggregate.yaml" --out "$tmp/never5"
 printf 'space: gpt2\nsearch:\n  strategy: exact\n' > "$tmp/exact-gpt2.yaml"
 expect_error "search: exact on a space without layer families" "not a union of independent-layer families" -- search "$tmp/exact-gpt2.yaml" --out "$tmp/never6"
+printf 'constraints:\n  parameters: embedding\n' > "$tmp/bad-count.yaml"
+expect_error "search: constraints.parameters not total|non_embedding" "bad-count.yaml:2:15: 'constraints.parameters': value 'embedding' is not total|non_embedding" -- search "$tmp/bad-count.yaml" --out "$tmp/never7"
+printf 'constraints:\n  max_parameters: 1e6\n  min_parameters: 2e6\n' > "$tmp/empty-window.yaml"
+expect_error "search: min_parameters above max_parameters" "empty-window.yaml:3:19: 'constraints.min_parameters': value 2000000 exceeds max_parameters 1000000" -- search "$tmp/empty-window.yaml" --out "$tmp/never8"
+printf 'constraints:\n  min_parameters: -5\n' > "$tmp/negative-min.yaml"
+expect_error "search: negative min_parameters" "'constraints.min_parameters': value -5 must be a count of at least 0" -- search "$tmp/negative-min.yaml" --out "$tmp/never9"
+printf 'search:\n  strategy: exact\nconstraints:\n  min_parameters: 9e9\n' > "$tmp/exact-nothing.yaml"
+expect_error "search: exact with a window no architecture reaches" "no architecture of space 'flexibert' has total parameters in [9000000000, inf]" -- search "$tmp/exact-nothing.yaml" --out "$tmp/never10"
+printf 'space: gpt2\nprotocol: hwgpt\nsearch:\n  strategy: exact\nlatency:\n  model: measured\n' > "$tmp/exact-measured.yaml"
+expect_error "search: exact with a timed latency model" "the measured latency model is not a sum over layers" -- search "$tmp/exact-measured.yaml" --out "$tmp/never11"
+
+# Hugging Face configs as architectures, and seed architectures.
+data="$(dirname "$0")/data/hf"
+expect_error "params: neither --benchmark nor --from" "exactly one of --benchmark, --from" -- params
+expect_error "params --from: a missing file" "$tmp/no-config.json" -- params --from "$tmp/no-config.json"
+expect_error "params --from: a block the llama space lacks" "nemotron-nas-tiny-example.json: field 'block_configs[2].attention.replace_with_linear': value true" -- params --from "$data/nemotron-nas-tiny-example.json"
+printf '{"model_type": "bert", "hidden_size": 768}' > "$tmp/bert-config.json"
+expect_error "params --from: a model type no space reads" "bert-config.json: not an architecture document zerolm reads (model_type \"bert\"" -- params --from "$tmp/bert-config.json"
+printf '{"model_type": "llama", "hidden_size": 2048, "num_hidden_layers": 2, "num_attention_heads": 32, "num_key_value_heads": 3, "intermediate_size": 5632, "vocab_size": 32000}' > "$tmp/bad-kv.json"
+expect_error "params --from: KV heads that do not divide the query heads" "bad-kv.json: field 'num_key_value_heads': value 3 does not divide num_attention_heads 32" -- params --from "$tmp/bad-kv.json"
+expect_error "params --from with --protocol" "--protocol: params --from takes the space and protocol from" -- params --from "$data/gpt2.json" --protocol lts
+expect_error "score --from: an HF config of another space than --space" "a hf-llama document describes a llama architecture under protocol hf, not flexibert under pytorch" -- score --from "$data/smollm-135m.json" --space flexibert --protocol pytorch
+printf 'space: gpt2\nprotocol: lts\nsearch:\n  seed_architectures: [%s]\n' "$(realpath "$data/gpt2.json")" > "$tmp/seed-protocol.yaml"
+expect_error "search: a seed of another protocol" "seed-protocol.yaml:4:24: 'search.seed_architectures[0]'" -- search "$tmp/seed-protocol.yaml" --out "$tmp/never12"
+printf 'space: llama\nsearch:\n  max_evaluations: 64\n  population: 16\n  tournament: 4\n  seed_architectures: [%s]\nconstraints:\n  max_parameters: 5e8\n' "$(realpath "$data/tinyllama-1.1b-chat-v1.0.json")" > "$tmp/seed-budget.yaml"
+expect_error "search: a seed outside the constraints" "search.seed_architectures[0] (h2048 d64 V32000 untied | 22x q32/kv4 f5632): 1100048384 parameters" -- search "$tmp/seed-budget.yaml" --out "$tmp/never13"
+printf 'space: llama\nsearch:\n  strategy: exact\n  seed_architectures: [%s]\n' "$(realpath "$data/smollm-135m.json")" > "$tmp/seed-exact.yaml"
+expect_error "search: seeds with exact search" "seeds are for evolution and random search" -- search "$tmp/seed-exact.yaml" --out "$tmp/never14"
 
 # Help.
 # The top-level help lists the subcommands only (CLI11 prints no subcommand options

@@ -160,3 +160,16 @@ killable 0:in_transaction search "$exact" --out "$tmp/exact-killed"
 "$ZEROLM" export "$tmp/exact-killed" --pareto --out "$tmp/exact-killed.pareto.json" || fail "export of the resumed exact run"
 cmp -s "$tmp/exact.pareto.json" "$tmp/exact-killed.pareto.json" || fail "resumed exact search differs"
 echo "ok: exact search covers the space, exports its front, survives a kill"
+
+# The shipped 1B-class llama config (run above; exact search ignores the
+# evaluation budget): every front point inside the parameter and H100 latency
+# budget, with both parameter counts.
+"$ZEROLM" export "$tmp/shipped-llama" --pareto --out "$tmp/llama.pareto.json" || fail "export of the llama run"
+# (json export: one "key": value line per objective; no python on CI)
+awk -F': ' '
+  /^    "parameters": / { p = $2 + 0; if (p > 1.2e9) bad = bad " parameters " p }
+  /^    "non_embedding_parameters": / { n = $2 + 0; if (n < 0) bad = bad " non-embedding " n; ne++ }
+  /^    "latency": / { l = $2 + 0; if (l > 66.7 || l <= 0) bad = bad " latency " l }
+  END { if (bad != "" || ne < 1000) { print "outside the budget:" bad " (" ne " points)"; exit 1 } }
+' "$tmp/llama.pareto.json" || fail "llama front outside its budget"
+echo "ok: experiments/llama.yaml: exact front of $(grep -c '"hash"' "$tmp/llama.pareto.json") points inside 1.2e9 parameters and 66.7 ms"

@@ -12,6 +12,18 @@ for key in '"alpha_source"' '"top"' '"parameters"' '"architecture"'; do
 done
 echo "ok: score"
 
+# Published Hugging Face configs as architectures: exact parameter counts.
+data="$(dirname "$0")/data/hf"
+for pair in tinyllama-1.1b-chat-v1.0.json:1100048384 smollm-135m.json:134515008 gpt2.json:124439808 \
+            tinyllama-as-nemotron-nas.json:1100048384 nemotron-nas-skips.json:205793280; do
+  json=$("$ZEROLM" params --from "$data/${pair%%:*}" --json)
+  echo "$json" | grep -qE "\"total\": ${pair##*:},?$" || fail "params --from ${pair%%:*}: total is not ${pair##*:}: $json"
+done
+out=$("$ZEROLM" score --from "$data/smollm-135m.json" --json)
+echo "$out" | grep -q '"space": "llama"' || fail "score --from an HF config did not score it in the llama space"
+echo "$out" | grep -q '"parameters": 134515008' || fail "score --from smollm: parameters"
+echo "ok: params and score --from Hugging Face configs"
+
 bench_dir=${ZEROLM_BENCHMARKS:-$(dirname "$0")/../../shared/benchmarks}
 file="$bench_dir/nas-bench-bert/architectures.json"
 if [ ! -f "$file" ]; then echo "skipped: $file not found (set ZEROLM_BENCHMARKS)"; exit 77; fi

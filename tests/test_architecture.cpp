@@ -136,7 +136,7 @@ TEST_CASE("gpt2 architectures round-trip, and archai's cutoff cleaning", "[archi
 }
 
 TEST_CASE("mutations are valid neighbours that differ from the parent", "[architecture][mutation]") {
-  for (const auto& [name, protocol] : testing::space_protocols()) {
+  for (const auto& [name, protocol] : testing::every_space_and_protocol()) {
     const auto space = make_search_space(name, {protocol});
     std::set<std::uint64_t> children;
     for (std::uint64_t i = 0; i < 300; ++i) {

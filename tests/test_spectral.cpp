@@ -222,7 +222,7 @@ TEST_CASE("exact search returns enumeration's Pareto front", "[search][exact]") 
       INFO(proxy->name());
       const auto enumerated = enumerate_space(space, *proxy, 0);
       const auto exact = exact_search(space, *proxy);
-      CHECK(exact.architectures == enumerated.architectures);
+      CHECK(exact.architectures == static_cast<double>(enumerated.architectures));
       CHECK(exact.evaluations < enumerated.architectures / 4);
       check_same_front(exact.front, enumerated.front);
       // Under a budget: the front's part below it.

@@ -4,17 +4,62 @@
 
 #include <catch2/catch.hpp>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
+
+#include "engine/search/exact_search.hpp"
 
 namespace zerolm::testing {
 
 // Path of a file under the benchmarks folder, or nullopt when it is absent.
 std::optional<std::string> benchmark_file(const std::string& relative);
 
-// Every (space, protocol) of the search-space registry: what tests iterate.
-std::vector<std::pair<std::string, std::string>> space_protocols();
+// Choice overrides that keep a space's architectures small enough for LibTorch
+// and the sampled modes in tests (an empty object: its defaults are small).
+inline nlohmann::json small_test_choices(std::string_view space) {
+  if (space == "llama") {
+    return nlohmann::json::parse(R"({"hidden_size": [64, 128], "num_hidden_layers": [2, 3], "vocab_size": [1000],
+      "head_dim": [16, 32], "num_attention_heads": [2, 4], "num_key_value_heads": [1, 2],
+      "intermediate_ratio": [2, 3]})");
+  }
+  return nlohmann::json::object();
+}
+
+// Every (space, protocol) of the registry: a new one is covered without a line
+// in the tests that iterate it.
+inline std::vector<std::pair<std::string, std::string>> every_space_and_protocol() {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& d : search_spaces()) {
+    for (const auto& p : d.protocols) out.emplace_back(d.name, p.name);
+  }
+  return out;
+}
+inline SpaceOptions small_options(const std::string& space, const std::string& protocol) {
+  SpaceOptions o;
+  o.protocol = protocol;
+  o.choices = small_test_choices(space);
+  return o;
+}
+
+// A front point as both searches report it: the score and the objective costs.
+struct FrontPoint {
+  double score;
+  std::vector<double> objectives;
+};
+
+// The Pareto front of a finite space by brute force: every architecture scored
+// and measured, those outside a cost window dropped, then the non-dominated
+// points (score up, objective costs down), one per distinct point, sorted as
+// exact search sorts its front.
+std::vector<FrontPoint> brute_force_front(const SearchSpace& space, const Proxy& proxy,
+                                          std::span<const AdditiveCost> costs);
+
+// exact_search's front against brute force: equal costs (1e-9 relative) and
+// scores (1e-12 relative), point by point.
+void check_exact_front(const SearchSpace& space, const Proxy& proxy, std::span<const AdditiveCost> costs);
 
 }  // namespace zerolm::testing
 

@@ -17,14 +17,19 @@
 #include "engine/reference/torch_networks.hpp"
 #include "engine/reference/torch_reference.hpp"
 #include "engine/scoring/evaluate.hpp"
+#include "tests/test_support.hpp"
 
 using namespace zerolm;
 
+using testing::every_space_and_protocol;
+using testing::small_options;
+
 TEST_CASE("TorchScript exports load back and compute the network's forward pass at any shape", "[torch]") {
-  const auto folder = std::filesystem::temp_directory_path() / "zerolm-torchscript-test";
+  const auto folder =
+      std::filesystem::temp_directory_path() / ("zerolm-torchscript-test-" + std::to_string(::getpid()));
   std::filesystem::create_directories(folder);
-  for (const auto& [name, protocol] : testing::space_protocols()) {
-    const auto space = make_search_space(name, {protocol});
+  for (const auto& [name, protocol] : every_space_and_protocol()) {
+    const auto space = make_search_space(name, small_options(name, protocol));
     for (const auto& architecture : sample_architectures(*space, 3, 8)) {
       INFO(name << " / " << protocol << ": " << space->summary(architecture));
       const auto path = (folder / "model.pt").string();

@@ -7,12 +7,16 @@
 #include "engine/scoring/evaluate.hpp"
 #include "engine/stats/rank_statistics.hpp"
 #include "proxies/zerolm_proxy.hpp"
+#include "tests/test_support.hpp"
 
 using namespace zerolm;
 
+using testing::every_space_and_protocol;
+using testing::small_options;
+
 TEST_CASE("LibTorch networks and the kernels' given mode agree on the same weights", "[torch]") {
-  for (const auto& [name, protocol] : testing::space_protocols()) {
-    const auto space = make_search_space(name, {protocol});
+  for (const auto& [name, protocol] : every_space_and_protocol()) {
+    const auto space = make_search_space(name, small_options(name, protocol));
     const auto sample = sample_architectures(*space, 3, 21);
     for (const auto& architecture : sample) {
       ProxyOptions options;
@@ -46,8 +50,8 @@ TEST_CASE("LibTorch-initialised networks rank like the sampled mode", "[torch]")
 
 TEST_CASE("the LibTorch networks hold exactly the model spec's tensors and run forward", "[torch]") {
   // initialise_from_spec checks every name and size; forward_shape runs the network.
-  for (const auto& [name, protocol] : testing::space_protocols()) {
-    const auto space = make_search_space(name, {protocol});
+  for (const auto& [name, protocol] : every_space_and_protocol()) {
+    const auto space = make_search_space(name, small_options(name, protocol));
     for (const auto& architecture : sample_architectures(*space, 4, 4)) {
       INFO(name << " / " << protocol << ": " << space->summary(architecture));
       std::vector<std::int64_t> shape;

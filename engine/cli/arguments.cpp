@@ -132,7 +132,7 @@ std::vector<Argument> arguments() {
           "--benchmark", [](CliParams & p) -> auto& { return p.benchmark; },
           "Benchmark file or folder (ground truth or measured latencies; its format is detected)",
           {C::rank, C::params, C::calibrate, C::modes, C::latency_fit, C::latency_eval}, false)
-          .required({C::rank, C::params, C::modes, C::latency_fit, C::latency_eval}),
+          .required({C::rank, C::modes, C::latency_fit, C::latency_eval}),
       flag("--json", [](CliParams & p) -> auto& { return p.json; }, "Print the result as JSON",
            {C::score, C::rank, C::params, C::calibrate, C::modes, C::enumerate, C::latency_eval, C::latency_profile,
             C::bench}),
@@ -148,8 +148,10 @@ std::vector<Argument> arguments() {
              {C::score}),
       option(
           "--from", [](CliParams & p) -> auto& { return p.from; },
-          "Score the architectures of this file (a zerolm export, JSON or YAML) instead of a sample", {C::score},
-          false),
+          fmt::format("Architectures from this file: a zerolm export (JSON or YAML) or a config document ({}); "
+                      "score: instead of a sample; params: instead of --benchmark",
+                      document_kinds_help()),
+          {C::score, C::params}, false),
       option("--top", [](CliParams & p) -> auto& { return p.top; }, "How many of the best to print",
              {C::score, C::enumerate}),
       option("--show-front", [](CliParams & p) -> auto& { return p.show_front; },

@@ -67,6 +67,7 @@ int run_bench(const CliParams& o) {
                "archs/s", "archs/s/core", "weights/s", "weights/s/core");
   }
   for (const SpaceDescriptor& descriptor : search_spaces()) {
+    if (descriptor.bench_protocol.empty()) continue;
     const std::string& space_name = descriptor.name;
     const std::string protocol = descriptor.protocol(descriptor.bench_protocol).name;
     SpaceOptions so;

@@ -79,6 +79,7 @@ int run_kernel_bench(const KernelBenchOptions& o) {
   const reference::TorchReferenceApi* torch = reference::load_torch_plugin(&torch_missing);
   const bool torch_gpu = torch != nullptr && torch->cuda_available();
   for (const SpaceDescriptor& descriptor : search_spaces()) {
+    if (descriptor.bench_protocol.empty()) continue;
     const std::string& space_name = descriptor.name;
     const std::string protocol = descriptor.protocol(descriptor.bench_protocol).name;
     const auto space = make_search_space(space_name, {protocol});

@@ -31,6 +31,9 @@ int run_info(const CliParams&) {
     std::string keys;
     for (const auto& [key, what] : d.choice_keys) keys += (keys.empty() ? "" : ", ") + key;
     fmt::print("  choices: {}\n", keys);
+    for (const auto& k : d.documents) {
+      fmt::print("  reads {} ({} protocol): {}\n", k.name, k.protocol, k.description);
+    }
   }
   for (const auto& p : proxies()) {
     fmt::print("proxy {}: {} (options: {}{})\n", p.name, p.description, p.combines_modules ? "alpha, " : "",

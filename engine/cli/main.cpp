@@ -48,8 +48,10 @@ constexpr CommandEntry kCommands[] = {
     {nullptr, "score", "Score a seeded random sample of a search space and print the best", Command::score,
      zerolm::cli::run_score},
     {nullptr, "rank", "Correlate a proxy with a benchmark's ground truth", Command::rank, zerolm::cli::run_rank},
-    {nullptr, "params", "Count the parameters of every record of a benchmark file", Command::params,
-     zerolm::cli::run_params},
+    {nullptr, "params",
+     "Count the parameters of every record of a benchmark file, or of a file's architectures (a Hugging Face "
+     "config.json)",
+     Command::params, zerolm::cli::run_params},
     {nullptr, "calibrate", "Choose a proxy's alpha (benchmark sample or data-free heuristic)", Command::calibrate,
      zerolm::cli::run_calibrate},
     {nullptr, "modes", "Rank agreement of a proxy's sampled and expected modes on a benchmark file", Command::modes,

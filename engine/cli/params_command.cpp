@@ -1,14 +1,68 @@
-// zerolm params: exact parameter accounting of every record of a benchmark file.
+// zerolm params: exact parameter accounting of every record of a benchmark file,
+// or of the architectures of a file (a zerolm export or a Hugging Face config).
 #include <fmt/format.h>
 
 #include <memory>
 
 #include "engine/benchmarks/benchmark_file.hpp"
 #include "engine/cli/commands.hpp"
+#include "engine/config/architecture_files.hpp"
+#include "engine/core/error.hpp"
 
 namespace zerolm::cli {
 
+namespace {
+
+nlohmann::json counts(const ModelSpec& spec) {
+  const auto total = spec.total_parameters();
+  return {{"total", total},
+          {"non_embedding", total - spec.parameters_with_role(Role::embedding)},
+          {"embedding", spec.parameters_with_role(Role::embedding)},
+          {"attention", spec.parameters_with_role(Role::attention)},
+          {"ffn", spec.parameters_with_role(Role::ffn)},
+          {"norm", spec.parameters_with_role(Role::norm)}};
+}
+
+int params_from_file(const CliParams& o) {
+  ZEROLM_CHECK(!o.was_given("--protocol"), "--protocol: params --from takes the space and protocol from {}", o.from);
+  const ArchitectureFile file = read_architecture_file(o.from, nullptr, false);
+  const SearchSpace& space = *file.space;
+  nlohmann::json rows = nlohmann::json::array();
+  ModelSpec spec;
+  for (const auto& a : file.architectures) {
+    space.lower(a, spec);
+    nlohmann::json row = counts(spec);
+    row["layers"] = spec.num_layers;
+    row["hash"] = fmt::format("{:016x}", a.hash());
+    row["summary"] = space.summary(a);
+    row["architecture"] = space.to_json(a);
+    rows.push_back(std::move(row));
+  }
+  if (o.json) {
+    const nlohmann::json out{{"file", o.from},
+                             {"kind", file.kind},
+                             {"space", space.name()},
+                             {"protocol", space.protocol()},
+                             {"architectures", rows}};
+    fmt::print("{}\n", out.dump(1));
+    return 0;
+  }
+  fmt::print("{} ({}: space {}, protocol {})\n", o.from, file.kind, space.name(), space.protocol());
+  fmt::print("{:>15} {:>15} {:>15} {:>15} {:>12}  {}\n", "total", "non-embedding", "attention", "ffn", "norm",
+             "architecture");
+  for (const auto& row : rows) {
+    fmt::print("{:>15} {:>15} {:>15} {:>15} {:>12}  {}\n", row["total"].get<std::int64_t>(),
+               row["non_embedding"].get<std::int64_t>(), row["attention"].get<std::int64_t>(),
+               row["ffn"].get<std::int64_t>(), row["norm"].get<std::int64_t>(), row["summary"].get<std::string>());
+  }
+  return 0;
+}
+
+}  // namespace
+
 int run_params(const CliParams& o) {
+  ZEROLM_CHECK(o.benchmark.empty() != o.from.empty(), "zerolm params needs exactly one of --benchmark, --from");
+  if (!o.from.empty()) return params_from_file(o);
   const Benchmark b = load_benchmark(o.benchmark, o.space.protocol);
   nlohmann::json rows = nlohmann::json::array();
   ModelSpec spec;

@@ -9,52 +9,27 @@
 
 #include "engine/calibration/calibrate.hpp"
 #include "engine/cli/commands.hpp"
+#include "engine/config/architecture_files.hpp"
 #include "engine/core/error.hpp"
-#include "engine/core/json_yaml.hpp"
 #include "engine/core/resources.hpp"
 #include "engine/scoring/evaluate.hpp"
 
 namespace zerolm::cli {
 
-namespace {
-
-// The architectures of a `zerolm export` file (a list of objects with an
-// `architecture` field, or bare architectures), validated by the space.
-std::vector<Architecture> read_architectures(const SearchSpace& space, const std::string& path) {
-  const std::string text = read_text_file(path);
-  nlohmann::json list;
-  try {
-    list = path.ends_with(".json") ? parse_json(text, path) : parse_yaml(text, path);
-  } catch (const nlohmann::json::parse_error& e) {
-    ZEROLM_FAIL("{}: malformed JSON at byte {}: {}", path, e.byte, e.what());
-  } catch (const Error& e) {
-    throw e.with_context(path);
-  }
-  ZEROLM_CHECK(list.is_array(), "{}: expected a list of architectures", path);
-  std::vector<Architecture> out;
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    const auto& item = list[i];
-    try {
-      if (item.is_object() && item.contains("space")) {
-        ZEROLM_CHECK(item["space"] == space.name(), "field 'space': value {} is not {}", item["space"].dump(),
-                     space.name());
-      }
-      out.push_back(space.from_json(item.is_object() && item.contains("architecture") ? item["architecture"] : item));
-    } catch (const Error& e) {
-      throw e.with_context(fmt::format("{}: entry {}", path, i));
-    }
-  }
-  ZEROLM_CHECK(!out.empty(), "{}: no architectures", path);
-  return out;
-}
-
-}  // namespace
-
 int run_score(const CliParams& o) {
   ZEROLM_CHECK(o.sample >= 1, "--sample: value {} must be at least 1", o.sample);
   // Each sampled architecture is held with its genes and breakdown (about 1 KiB).
   if (o.from.empty()) check_fits_in_memory(static_cast<double>(o.sample) * 1024.0, fmt::format("--sample {}", o.sample));
-  const auto space = make_search_space(o.space.name, o.space.options());
+  std::unique_ptr<SearchSpace> space = make_search_space(o.space.name, o.space.options());
+  // A config document (a Hugging Face config.json) names its own space and
+  // protocol; --space or --protocol, when given, must agree with it.
+  std::vector<Architecture> given;
+  if (!o.from.empty()) {
+    ArchitectureFile file =
+        read_architecture_file(o.from, space.get(), o.was_given("--space") || o.was_given("--protocol"));
+    if (file.space) space = std::move(file.space);
+    given = std::move(file.architectures);
+  }
   ProxyOptions options = o.proxy.options(o.seed);
   options.backend = resolve_device(o.proxy.device, o.proxy.name, options.mode);
   std::string alpha_source = "--alpha";
@@ -70,8 +45,7 @@ int run_score(const CliParams& o) {
   const auto proxy = make_proxy(o.proxy.name, options);
 
   const auto started = std::chrono::steady_clock::now();
-  const auto sample =
-      o.from.empty() ? sample_architectures(*space, o.sample, o.seed) : read_architectures(*space, o.from);
+  const auto sample = o.from.empty() ? sample_architectures(*space, o.sample, o.seed) : given;
   const auto breakdowns = evaluate(*space, *proxy, sample);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <optional>
@@ -20,7 +21,8 @@ namespace {
 
 void progress(const SearchRunConfig& c, const GenerationRecord& r, bool json, double rate) {
   const double total = static_cast<double>(c.search.max_evaluations);
-  const double eta = rate > 0 ? (total - static_cast<double>(r.evaluations)) / rate : 0.0;
+  // Exact search spends no evaluation budget: past it, nothing is left.
+  const double eta = rate > 0 ? std::max(0.0, total - static_cast<double>(r.evaluations)) / rate : 0.0;
   if (json) {
     fmt::print("{}\n", nlohmann::json{{"generation", r.generation},
                                       {"evaluations", r.evaluations},

@@ -8,6 +8,7 @@
 #include <limits>
 #include <utility>
 
+#include "engine/config/architecture_files.hpp"
 #include "engine/core/error.hpp"
 #include "engine/core/json_yaml.hpp"
 #include "engine/core/yaml_fields.hpp"
@@ -94,6 +95,31 @@ nlohmann::json parse_latency(const std::string& file, const YAML::Node& l) {
   return kind->from_config(section, std::filesystem::path(file).parent_path().string(), at);
 }
 
+// `search.seed_architectures`: files (a Hugging Face config.json or a zerolm
+// export, relative to the config's folder) or inline architectures of the
+// config's space and protocol; stored inline, so a run never reads the files again.
+void parse_seeds(const std::string& file, const YAML::Node& seeds, SearchRunConfig& c) {
+  ZEROLM_CHECK(seeds.IsSequence(), "{}: 'search.seed_architectures' must be a list of files or architectures",
+               where(file, seeds));
+  const auto space = c.make_space();
+  for (std::size_t i = 0; i < seeds.size(); ++i) {
+    const YAML::Node item = seeds[i];
+    const std::string field = fmt::format("search.seed_architectures[{}]", i);
+    try {
+      if (item.IsScalar()) {
+        std::filesystem::path path = item.Scalar();
+        if (path.is_relative()) path = std::filesystem::path(file).parent_path() / path;
+        for (auto& a : read_architecture_file(path.string(), space.get(), /*must_match=*/true).architectures)
+          c.search.seeds.push_back(std::move(a));
+      } else {
+        c.search.seeds.push_back(space->from_json(yaml_to_json(item)));
+      }
+    } catch (const Error& e) {
+      throw e.with_context(where(file, item) + ": '" + field + "'");
+    }
+  }
+}
+
 SearchRunConfig parse(const std::string& file, const YAML::Node& root) {
   SearchRunConfig c;
   check_keys(file, root, "",
@@ -124,9 +150,9 @@ SearchRunConfig parse(const std::string& file, const YAML::Node& root) {
     if (i["migrants"]) c.islands.migrants = count(file, i["migrants"], "islands.migrants", 0);
   }
   if (const auto s = root["search"]) {
-    check_keys(
-        file, s, "search",
-        {"strategy", "population", "tournament", "children", "archive_parents", "max_evaluations", "max_seconds"});
+    check_keys(file, s, "search",
+               {"strategy", "population", "tournament", "children", "archive_parents", "max_evaluations", "max_seconds",
+                "seed_architectures"});
     if (s["strategy"]) {
       const auto strategy = scalar<std::string>(file, s["strategy"], "search.strategy");
       try {
@@ -148,13 +174,14 @@ SearchRunConfig parse(const std::string& file, const YAML::Node& root) {
       c.search.max_evaluations = count(file, s["max_evaluations"], "search.max_evaluations", 1, kMaxEvaluations);
     }
     if (s["max_seconds"]) c.search.max_seconds = number(file, s["max_seconds"], "search.max_seconds", 0.0, 1e9);
+    if (const auto seeds = s["seed_architectures"]) parse_seeds(file, seeds, c);
     ZEROLM_CHECK(c.search.tournament <= c.search.population,
                  "{}: 'search.tournament': value {} exceeds the population {}",
                  where(file, s["tournament"] ? s["tournament"] : s), c.search.tournament, c.search.population);
   }
   if (const auto l = root["latency"]) c.latency = parse_latency(file, l);
   if (const auto k = root["constraints"]) {
-    check_keys(file, k, "constraints", {"max_parameters", "max_latency"});
+    check_keys(file, k, "constraints", {"max_parameters", "min_parameters", "parameters", "max_latency"});
     if (k["max_latency"]) {
       c.search.max_latency = scalar<double>(file, k["max_latency"], "constraints.max_latency");
       ZEROLM_CHECK(c.search.max_latency > 0, "{}: 'constraints.max_latency': value {} must be positive",
@@ -164,6 +191,22 @@ SearchRunConfig parse(const std::string& file, const YAML::Node& root) {
       c.search.max_parameters = scalar<double>(file, k["max_parameters"], "constraints.max_parameters");
       ZEROLM_CHECK(c.search.max_parameters > 0, "{}: 'constraints.max_parameters': value {} must be positive",
                    where(file, k["max_parameters"]), c.search.max_parameters);
+    }
+    if (k["min_parameters"]) {
+      c.search.min_parameters = scalar<double>(file, k["min_parameters"], "constraints.min_parameters");
+      ZEROLM_CHECK(std::isfinite(c.search.min_parameters) && c.search.min_parameters >= 0,
+                   "{}: 'constraints.min_parameters': value {} must be a count of at least 0",
+                   where(file, k["min_parameters"]), c.search.min_parameters);
+      ZEROLM_CHECK(c.search.min_parameters <= c.search.max_parameters,
+                   "{}: 'constraints.min_parameters': value {} exceeds max_parameters {}",
+                   where(file, k["min_parameters"]), c.search.min_parameters, c.search.max_parameters);
+    }
+    if (k["parameters"]) {
+      const auto count = scalar<std::string>(file, k["parameters"], "constraints.parameters");
+      ZEROLM_CHECK(count == "total" || count == "non_embedding",
+                   "{}: 'constraints.parameters': value '{}' is not total|non_embedding", where(file, k["parameters"]),
+                   count);
+      c.search.parameter_budget = count == "total" ? ParameterCount::total : ParameterCount::non_embedding;
     }
   }
   if (const auto o = root["objectives"]) {
@@ -222,7 +265,13 @@ nlohmann::json SearchRunConfig::to_json() const {
                      {"output", output},
                      {"log_every", log_every},
                      {"islands", {{"migrate_every", islands.migrate_every}, {"migrants", islands.migrants}}}};
+  if (!search.seeds.empty()) {
+    const auto seed_space = make_space();
+    for (const auto& a : search.seeds) out["search"]["seed_architectures"].push_back(seed_space->to_json(a));
+  }
   if (std::isfinite(search.max_parameters)) out["constraints"]["max_parameters"] = search.max_parameters;
+  if (search.min_parameters > 0) out["constraints"]["min_parameters"] = search.min_parameters;
+  if (search.parameter_budget == ParameterCount::non_embedding) out["constraints"]["parameters"] = "non_embedding";
   if (std::isfinite(search.max_latency)) out["constraints"]["max_latency"] = search.max_latency;
   if (!latency.is_null()) out["latency"] = latency;
   return out;

@@ -80,8 +80,10 @@ SweepConfig load_sweep_config(const std::string& path) {
   ZEROLM_CHECK(root["base"], "{}: a sweep needs 'base' (the search config every point starts from)", path);
   auto base = std::filesystem::path(scalar<std::string>(path, root["base"], "base"));
   if (base.is_relative()) base = std::filesystem::path(path).parent_path() / base;
-  ZEROLM_CHECK(std::filesystem::exists(base), "{}: 'base': file '{}' does not exist", where(path, root["base"]),
-               base.string());
+  std::error_code missing;  // a name too long for the system is as absent as a missing file
+  ZEROLM_CHECK(std::filesystem::exists(base, missing) && !missing, "{}: 'base': file '{}' does not exist",
+               where(path, root["base"]), base.string());
+
   c.base = base.string();
   if (const auto set = root["set"]) {
     ZEROLM_CHECK(set.IsMap(), "{}: 'set' must map config keys to values", where(path, set));

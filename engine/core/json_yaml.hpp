@@ -6,8 +6,15 @@
 
 #include <nlohmann/json.hpp>
 #include <cstddef>
+#include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include "engine/core/error.hpp"
+
 
 namespace zerolm {
 
@@ -41,5 +48,26 @@ nlohmann::json read_json_file(const std::string& path);  // parse_json of the fi
 
 // An Error naming `source` and the byte when `text` is not UTF-8 (or holds a NUL).
 void check_utf8(std::string_view text, const std::string& source);
+
+// A whole number stored as a JSON integer and representable as T; an Error
+// naming `field` otherwise (nlohmann's own get<> converts 2e118 to an integer
+// with undefined behaviour).
+template <typename T>
+T json_whole(const nlohmann::json& value, const char* field) {
+  static_assert(std::is_integral_v<T>);
+  if (value.is_number_unsigned()) {
+    const auto v = value.get<std::uint64_t>();
+    ZEROLM_CHECK(v <= static_cast<std::uint64_t>(std::numeric_limits<T>::max()), "'{}': {} is out of range", field,
+                 v);
+    return static_cast<T>(v);
+  }
+  ZEROLM_CHECK(value.is_number_integer(), "'{}': value {} is not a whole number", field, value.dump());
+  const auto v = value.get<std::int64_t>();
+  ZEROLM_CHECK(std::cmp_greater_equal(v, std::numeric_limits<T>::min()) &&
+                   std::cmp_less_equal(v, std::numeric_limits<T>::max()),
+               "'{}': {} is out of range", field, v);
+  return static_cast<T>(v);
+}
+
 
 }  // namespace zerolm

@@ -93,10 +93,15 @@ ExportFormat space_format(const SpaceDescriptor& space, const ArchitectureFormat
 }  // namespace
 
 nlohmann::json describe_export(const SearchSpace& space, const SearchRunConfig& c, const EvaluatedArchitecture& e) {
+  // Both counts from the network itself, whatever a store row holds.
+  ModelSpec spec;
+  space.lower(e.architecture, spec);
+  const auto total = spec.total_parameters();
   return {{"space", c.space},
           {"protocol", c.protocol},
           {"score", e.score},
-          {"parameters", e.parameters},
+          {"parameters", total},
+          {"non_embedding_parameters", total - spec.parameters_with_role(Role::embedding)},
           {"latency", e.latency},
           {"hash", fmt::format("{:016x}", e.architecture.hash())},
           {"architecture", space.to_json(e.architecture)}};

@@ -17,7 +17,10 @@ using Where = std::function<std::string(const char* key)>;
 // The model file a config names, read now and validated as `read` does.
 template <typename Read>
 nlohmann::json from_file(const nlohmann::json& section, const std::string& config_dir, const Where& where, Read read) {
+  ZEROLM_CHECK(section.at("file").is_string(), "{}: 'latency.file': value {} is not a file name", where("file"),
+               section.at("file").dump());
   auto path = std::filesystem::path(section.at("file").get<std::string>());
+
   if (path.is_relative()) path = std::filesystem::path(config_dir) / path;
   try {
     return read(read_json_file(path.string()), path.string()).to_json();

@@ -15,10 +15,12 @@ void prepare_new_run(SearchRunConfig& c) {
     c.heuristic_alpha = false;
   }
   if (c.search.strategy == SearchStrategy::exact) {
-    ZEROLM_CHECK(c.search.objectives == ObjectiveSet::proxy_parameters && c.latency.is_null(),
-                 "search strategy exact: objectives must be [proxy, parameters] without a latency model");
-    ZEROLM_CHECK(!std::isfinite(c.search.max_latency),
-                 "search strategy exact: constraints.max_latency needs a latency model");
+    ZEROLM_CHECK(c.search.seeds.empty(),
+                 "search.seed_architectures: exact search covers every architecture of the space; seeds are for "
+                 "evolution and random search");
+    // The program sums per-layer costs: a timed network is not such a sum.
+    ZEROLM_CHECK(c.latency.is_null() || c.latency.value("model", "") != "measured",
+                 "search strategy exact: the measured latency model is not a sum over layers (use analytic or lut)");
   }
 }
 

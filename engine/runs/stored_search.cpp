@@ -28,17 +28,20 @@ SearchSummary summary_of(const RunStore& store, const SearchSpace& space, const 
 
 // strategy: exact. One program, committed as one generation whose population and
 // archive are the front, so export, report and resume read it like any run.
-SearchSummary run_exact(const SearchRunConfig& c, const SearchSpace& space, const Proxy& proxy, RunStore& store,
-                        const SearchProgress& progress) {
+SearchSummary run_exact(const SearchRunConfig& c, const SearchSpace& space, const Proxy& proxy,
+                        const SearchConfig& search, RunStore& store, const SearchProgress& progress) {
   if (!store.has_checkpoint()) {
-    const ExactSearchResult exact = exact_search(space, proxy, c.search.max_parameters);
+    const ExactSearchResult exact = exact_search(space, proxy, exact_costs(search));
     SearchState state;
     state.generation = 1;
-    ZEROLM_CHECK(!exact.front.empty(), "search strategy exact: no architecture of space '{}' fits max_parameters {}",
-                 space.name(), c.search.max_parameters);
+    ZEROLM_CHECK(!exact.front.empty(),
+                 "search strategy exact: no architecture of space '{}' has {} parameters in [{}, {}]{}", space.name(),
+                 search.parameter_budget == ParameterCount::total ? "total" : "non-embedding", search.min_parameters,
+                 search.max_parameters,
+                 std::isfinite(search.max_latency) ? fmt::format(" and latency within {} ms", search.max_latency) : "");
     state.archive = ParetoArchive(c.search.objectives);
     for (const auto& e : exact.front) {
-      state.archive.offer(e.architecture, {e.score, e.parameters, 0.0});
+      state.archive.offer(e.architecture, {e.score, e.parameters, e.latency});
       state.population.push_back(e);
     }
     state.best = exact.front.back();
@@ -52,7 +55,9 @@ SearchSummary run_exact(const SearchRunConfig& c, const SearchSpace& space, cons
     fmt::print(stderr,
                "zerolm: exact search over {} architectures ({} layer families): {} proxy evaluations, {} partial sums, "
                "front of {} in {:.3f} s\n",
-               exact.architectures, exact.families, exact.evaluations, exact.states, exact.front.size(), exact.seconds);
+               exact.architectures < 1e15 ? fmt::format("{:.0f}", exact.architectures)
+                                          : fmt::format("{:.3g}", exact.architectures),
+               exact.families, exact.evaluations, exact.states, exact.front.size(), exact.seconds);
     if (progress)
       progress(state.history.back(), static_cast<double>(exact.evaluations) / std::max(exact.seconds, 1e-9));
     store.mark_finished();
@@ -74,7 +79,8 @@ SearchSummary run_stored_search(SearchRunConfig c, std::optional<RunStore> store
       store->directory(), store->islands(), store->islands(), store->directory());
   const RunParts parts = make_run_parts(c, backend);
   const SearchSpace& space = *parts.space;
-  if (c.search.strategy == SearchStrategy::exact) return run_exact(c, space, *parts.proxy, *store, progress);
+  if (c.search.strategy == SearchStrategy::exact)
+    return run_exact(c, space, *parts.proxy, parts.search, *store, progress);
   SearchRun run(space, *parts.proxy, parts.search);
   if (store->has_checkpoint()) {
     const auto measured = store->measured_latencies();

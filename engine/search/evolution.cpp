@@ -28,7 +28,10 @@ Objectives hypervolume_reference(const SearchConfig& config, std::span<const Eva
       largest = std::max(largest, e.parameters);
       slowest = std::max(slowest, e.latency);
     }
-    reference.parameters = std::isfinite(config.max_parameters) ? config.max_parameters : 2.0 * largest;
+    // The budget is the reference when it bounds the archive's own count (the total).
+    reference.parameters = std::isfinite(config.max_parameters) && config.parameter_budget == ParameterCount::total
+                               ? config.max_parameters
+                               : 2.0 * largest;
     reference.latency = 2.0 * slowest;
   }
   return reference;
@@ -46,8 +49,9 @@ std::string_view search_strategy_name(SearchStrategy strategy) {
 Cost Evaluator::cost(const Architecture& architecture) const {
   thread_local ModelSpec spec;
   space_.lower(architecture, spec);
-  return {static_cast<double>(spec.total_parameters()),
-          latency_ != nullptr ? latency_->predict_ms(architecture, spec) : 0.0};
+  const auto total = spec.total_parameters();
+  return {static_cast<double>(total), latency_ != nullptr ? latency_->predict_ms(architecture, spec) : 0.0,
+          static_cast<double>(total - spec.parameters_with_role(Role::embedding))};
 }
 
 std::vector<EvaluatedArchitecture> Evaluator::evaluate(std::span<const Architecture> architectures) {
@@ -63,7 +67,8 @@ std::vector<EvaluatedArchitecture> Evaluator::evaluate(std::span<const Architect
     std::vector<Cost> costs(fresh.size());
     tbb::parallel_for(std::size_t{0}, fresh.size(), [&](std::size_t i) { costs[i] = cost(fresh[i]); });
     for (std::size_t i = 0; i < fresh.size(); ++i) {
-      cache_[fresh[i].hash()] = {fresh[i], scores[i].score, costs[i].parameters, costs[i].latency};
+      cache_[fresh[i].hash()] = {fresh[i], scores[i].score, costs[i].parameters, costs[i].latency,
+                                 costs[i].non_embedding_parameters};
     }
   }
   cache_hits_ += architectures.size() - fresh.size();
@@ -82,10 +87,10 @@ template <typename Make>
 Architecture within_limits(const Evaluator& evaluator, const SearchConfig& config, Make make) {
   for (int attempt = 0; attempt < 1000; ++attempt) {
     Architecture a = make(attempt);
-    const Cost c = evaluator.cost(a);
-    if (c.parameters <= config.max_parameters && c.latency <= config.max_latency) return a;
+    if (config.within_limits(evaluator.cost(a))) return a;
   }
-  ZEROLM_FAIL("constraints: no architecture within max_parameters {} and max_latency {} ms after 1000 draws",
+  ZEROLM_FAIL("constraints: no architecture with {} parameters in [{}, {}] and latency within {} ms after 1000 draws",
+              config.parameter_budget == ParameterCount::total ? "total" : "non-embedding", config.min_parameters,
               config.max_parameters, config.max_latency);
 }
 
@@ -100,6 +105,9 @@ SearchRun::SearchRun(const SearchSpace& space, const Proxy& proxy, SearchConfig 
   ZEROLM_CHECK(config_.children >= 1, "search: children per step {} must be at least 1", config_.children);
   ZEROLM_CHECK(config_.tournament >= 1 && config_.tournament <= config_.population,
                "search: tournament {} must be in 1..population ({})", config_.tournament, config_.population);
+  ZEROLM_CHECK(config_.seeds.size() <= std::min(config_.population, config_.max_evaluations),
+               "search.seed_architectures: {} seeds for an initial population of {}", config_.seeds.size(),
+               std::min(config_.population, config_.max_evaluations));
   state_.archive = ParetoArchive(config_.objectives);
 }
 
@@ -119,6 +127,15 @@ bool SearchRun::finished() const {
 }
 
 Architecture SearchRun::draw_child(std::size_t generation, std::size_t child) const {
+  if (generation == 0 && child < config_.seeds.size()) {
+    const Architecture& seed = config_.seeds[child];
+    const Cost c = evaluator_.cost(seed);
+    ZEROLM_CHECK(config_.within_limits(c),
+                 "search.seed_architectures[{}] ({}): {} parameters ({} non-embedding), latency {} ms: outside the "
+                 "constraints",
+                 child, space_.summary(seed), c.parameters, c.non_embedding_parameters, c.latency);
+    return seed;
+  }
   return within_limits(evaluator_, config_, [&](int attempt) {
     if (generation == 0) {  // the initial population
       CounterRng rng(config_.seed, (static_cast<std::uint64_t>(child) << 20) + static_cast<std::uint64_t>(attempt));

@@ -24,16 +24,18 @@ struct EvaluatedArchitecture {
   Architecture architecture;
   double score = 0.0;
   double parameters = 0.0;
-  double latency = 0.0;  // 0 until a latency model is configured
+  double latency = 0.0;                   // 0 until a latency model is configured
+  double non_embedding_parameters = 0.0;  // parameters minus the embedding tables and the LM head
 };
 
 class LatencyModel;
 
-// What an architecture costs: parameters and predicted latency (ms; 0 without a
-// latency model).
+// What an architecture costs: parameters (total and non-embedding) and predicted
+// latency (ms; 0 without a latency model).
 struct Cost {
   double parameters = 0.0;
   double latency = 0.0;
+  double non_embedding_parameters = 0.0;
 };
 
 // Proxy scores, parameter counts and latencies, cached by canonical hash.
@@ -70,13 +72,29 @@ struct SearchConfig {
   double archive_parents = 0.25;  // share of children mutated from a random Pareto-archive member
   std::size_t max_evaluations = 20000;
   double max_seconds = 0.0;  // 0: no time budget
+  // The parameter budget: min_parameters <= count <= max_parameters, where the
+  // count is the total or the non-embedding one (NSC's budgets are non-embedding).
+  double min_parameters = 0.0;
   double max_parameters = std::numeric_limits<double>::infinity();
+  ParameterCount parameter_budget = ParameterCount::total;
   double max_latency = std::numeric_limits<double>::infinity();  // ms, with a latency model
   const LatencyModel* latency = nullptr;                         // predicts each architecture's latency
   std::uint64_t seed = 0;
   ObjectiveSet objectives = ObjectiveSet::proxy_parameters;
   // Hypervolume reference; parameters <= 0 means "twice the largest of the first batch".
   Objectives reference{0.0, 0.0, 0.0};
+  // The initial population's first members (the rest is sampled); each must be
+  // within the limits.
+  std::vector<Architecture> seeds;
+
+  // The count the parameter budget bounds, and whether `cost` is within every limit.
+  double budgeted_parameters(const Cost& cost) const {
+    return parameter_budget == ParameterCount::total ? cost.parameters : cost.non_embedding_parameters;
+  }
+  bool within_limits(const Cost& cost) const {
+    const double p = budgeted_parameters(cost);
+    return p >= min_parameters && p <= max_parameters && cost.latency <= max_latency;
+  }
 };
 
 struct GenerationRecord {

@@ -1,33 +1,73 @@
-// Exact search for additive proxies. When a space is a union of layered families
-// (global genes, then independently chosen layers) and both the score and the
-// parameter count are sums over layers plus a per-family constant (zerolm,
-// spectral with either aggregate, params), the Pareto front of (score up,
-// parameters down) is a bounded knapsack over per-layer choices: one dynamic
-// program per family keeps, after each layer, only the non-dominated partial
-// sums, and the union of the families' fronts is the space's front. Every point
-// of the result is re-scored by the proxy and must match the program's sum, so a
-// proxy that is not additive is an error, never a wrong front.
+// Exact search for additive proxies and budgets. When a space is a union of
+// layered families (global genes, then independently chosen layers) and the
+// score and every cost are sums over layers plus a per-family constant (zerolm,
+// spectral with either aggregate, params; parameter counts; the analytic and lut
+// latency models), the Pareto front of (score up, costs down) under budget
+// windows is a bounded knapsack over per-layer choices: one dynamic program per
+// family keeps, after each layer, only the partial sums no other partial sum
+// dominates for every completion, and the union of the families' fronts is the
+// space's front. Every point of the result is re-scored and re-measured and must
+// match the program's sums, so a proxy or cost that is not additive is an error,
+// never a wrong front.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <limits>
+#include <span>
+#include <string>
 #include <vector>
 
 #include "engine/search/evolution.hpp"
 
 namespace zerolm {
 
+// Where a cost's value goes on a front point.
+enum class CostField { parameters, non_embedding_parameters, latency, other };
+
+// A cost exact search can bound (a [min, max] window) or minimise on the front.
+// Additive: within a layered family, a sum of per-layer contributions plus a
+// constant (checked on every front point, 1e-9 relative). A new additive cost
+// (e.g. a memory model) is one more entry: nothing else in the search changes.
+struct AdditiveCost {
+  std::string name;  // for errors and logs: "parameters", "latency (ms)", ...
+  CostField field = CostField::other;
+  // The cost of `architecture` lowered as `spec`; called from several threads.
+  std::function<double(const Architecture& architecture, const ModelSpec& spec)> measure;
+  bool objective = false;  // minimised beside the proxy on the front
+  double min = -std::numeric_limits<double>::infinity();
+  double max = std::numeric_limits<double>::infinity();
+};
+
+AdditiveCost total_parameters_cost();
+AdditiveCost non_embedding_parameters_cost();
+// Milliseconds predicted by `model` (which must outlive the search).
+AdditiveCost latency_cost(const LatencyModel& model);
+
+// The costs a search config bounds or puts on the front: total parameters (an
+// objective; bounded when constraints.parameters is total), non-embedding
+// parameters (bounded when it is non_embedding), latency (with a latency model:
+// an objective when the objectives list it, bounded by max_latency).
+std::vector<AdditiveCost> exact_costs(const SearchConfig& config);
+
 struct ExactSearchResult {
-  std::vector<EvaluatedArchitecture> front;  // parameters ascending, score strictly increasing
+  // Sorted by parameters ascending, then score descending; one point per
+  // distinct objective vector (the first found; scores within 1e-12 relative
+  // are ties, rounding alone). With [proxy, parameters] the scores increase.
+  std::vector<EvaluatedArchitecture> front;
+  std::vector<std::vector<double>> front_costs;  // front_costs[i][k]: cost k of front point i
   std::size_t families = 0;
-  std::uint64_t architectures = 0;  // how many the program covered (the families' sizes)
-  std::size_t evaluations = 0;      // proxy evaluations: per-layer probes and the front's re-scoring
-  std::size_t states = 0;           // partial sums kept, over every layer of every family
+  double architectures = 0;     // how many the program covered (the families' sizes; beyond 2^53 approximate)
+  std::size_t evaluations = 0;  // proxy evaluations: per-layer probes and the front's re-scoring
+  std::size_t states = 0;       // partial sums kept, over every layer of every family
   double seconds = 0.0;
 };
 
-// Front points above `max_parameters` are dropped (and partial sums that cannot
-// come back under it are never expanded).
+// `costs` must hold one objective of field `parameters`; costs that are neither
+// objectives nor bounded are measured on the front only.
+ExactSearchResult exact_search(const SearchSpace& space, const Proxy& proxy, std::span<const AdditiveCost> costs);
+
+// Front of (score up, total parameters down), points above `max_parameters` dropped.
 ExactSearchResult exact_search(const SearchSpace& space, const Proxy& proxy,
                                double max_parameters = std::numeric_limits<double>::infinity());
 

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include "engine/core/error.hpp"
+#include "engine/core/json_yaml.hpp"
+
 
 namespace zerolm {
 
@@ -36,8 +38,8 @@ Checkpoint Checkpoint::from_json(const nlohmann::json& value) {
   Checkpoint c;
   try {
     ZEROLM_CHECK(value.is_object(), "the checkpoint is not a JSON object");
-    c.generation = value.at("generation").get<std::size_t>();
-    c.evaluations = value.at("evaluations").get<std::size_t>();
+    c.generation = json_whole<std::size_t>(value.at("generation"), "generation");
+    c.evaluations = json_whole<std::size_t>(value.at("evaluations"), "evaluations");
     c.have_best = value.at("have_best").get<bool>();
     const auto& best = value.at("best");
     c.best = {parse_hash_hex(best.at("hash").get<std::string>()), best.at("architecture").get<std::string>(),
@@ -45,9 +47,9 @@ Checkpoint Checkpoint::from_json(const nlohmann::json& value) {
     const auto& r = value.at("reference");
     c.reference = {r.at("proxy").get<double>(), r.at("parameters").get<double>(), r.at("latency").get<double>()};
     c.seconds = value.at("seconds").get<double>();
-    c.islands = value.at("islands").get<std::size_t>();
-    c.joined = value.at("joined").get<std::int64_t>();
-    c.archive_position = value.at("archive_position").get<std::int64_t>();
+    c.islands = json_whole<std::size_t>(value.at("islands"), "islands");
+    c.joined = json_whole<std::int64_t>(value.at("joined"), "joined");
+    c.archive_position = json_whole<std::int64_t>(value.at("archive_position"), "archive_position");
   } catch (const nlohmann::json::exception& e) {
     ZEROLM_FAIL("the checkpoint is malformed: {}", e.what());
   } catch (const Error& e) {

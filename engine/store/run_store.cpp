@@ -249,6 +249,8 @@ Checkpoint read_checkpoint(const std::string& text, const std::string& where) {
 // Version 2: measured latencies and distributed runs (island tables).
 // Version 3: checkpoints as named fields (engine/store/checkpoint.hpp); the
 //            stored config holds only the chosen proxy's own options.
+// Version 4: evaluations and archive members carry their non-embedding
+//            parameter count (column non_embedding_parameters).
 // Stores before version 3 carry no `schema_version`; their tables tell 1 from 2.
 
 int stored_schema_version(sqlite3* db) {
@@ -272,18 +274,22 @@ void migrate_to_2(sqlite3* db, const std::string& where) {
 // latency] (an island's).
 Checkpoint checkpoint_from_version_2(sqlite3* db, const nlohmann::json& old) {
   Checkpoint c;
-  c.generation = old.at("generation").get<std::size_t>();
-  c.evaluations = old.at("evaluations").get<std::size_t>();
+  c.generation = json_whole<std::size_t>(old.at("generation"), "generation");
+  c.evaluations = json_whole<std::size_t>(old.at("evaluations"), "evaluations");
   c.have_best = old.at("have_best").get<bool>();
   const auto& r = old.at("reference");
   c.reference = {r.at(0).get<double>(), r.at(1).get<double>(), r.at(2).get<double>()};
   c.seconds = old.at("seconds").get<double>();
-  c.islands = old.value("islands", std::size_t{0});
-  c.joined = old.value("joined", std::int64_t{0});
-  c.archive_position = old.value("archive_position", std::int64_t{0});
+  const auto whole_or_zero = [&]<typename T>(const char* key, T) {
+    return old.contains(key) ? json_whole<T>(old.at(key), key) : T{0};
+  };
+  c.islands = whole_or_zero("islands", std::size_t{0});
+  c.joined = whole_or_zero("joined", std::int64_t{0});
+  c.archive_position = whole_or_zero("archive_position", std::int64_t{0});
+
   const auto& best = old.at("best");
   if (best.is_array()) {
-    c.best = {best.at(0).get<std::uint64_t>(), best.at(1).get<std::string>(), best.at(2).get<double>(),
+    c.best = {json_whole<std::uint64_t>(best.at(0), "best hash"), best.at(1).get<std::string>(), best.at(2).get<double>(),
               best.at(3).get<double>(), best.at(4).get<double>()};
   } else if (best.is_string() && !best.get<std::string>().empty()) {
     c.best.hash = parse_hash_hex(best.get<std::string>());
@@ -332,11 +338,40 @@ void migrate_to_3(sqlite3* db, const std::string& where) {
   }
 }
 
+// The non-embedding parameter count of an architecture stored as canonical JSON.
+double non_embedding_of(const SearchSpace& space, const std::string& architecture) {
+  thread_local ModelSpec spec;
+  space.lower(space.from_json(nlohmann::json::parse(architecture)), spec);
+  return static_cast<double>(spec.total_parameters() - spec.parameters_with_role(Role::embedding));
+}
+
+void migrate_to_4(sqlite3* db, const std::string& where) {
+  std::unique_ptr<SearchSpace> space;
+  try {
+    const auto config = nlohmann::json::parse(meta_of(db, "config"));
+    SpaceOptions options;
+    options.protocol = config.value("protocol", "");
+    if (config.contains("choices")) options.choices = config["choices"];
+    space = make_search_space(config.value("space", "flexibert"), options);
+  } catch (const std::exception& e) {
+    ZEROLM_FAIL("{}: cannot migrate the run store to schema version 4: {}", where, e.what());
+  }
+  for (const char* table : {"evaluations", "archive"}) {
+    exec(db, fmt::format("ALTER TABLE {} ADD COLUMN non_embedding_parameters REAL", table), where);
+    std::vector<std::pair<std::string, std::string>> rows;  // hash, architecture
+    Statement read(db, fmt::format("SELECT DISTINCT hash, architecture FROM {}", table));
+    while (read.step()) rows.emplace_back(read.text(0), read.text(1));
+    Statement update(db, fmt::format("UPDATE {} SET non_embedding_parameters = ? WHERE hash = ?", table));
+    for (const auto& [hash, architecture] : rows)
+      update.bind(1, non_embedding_of(*space, architecture)).bind(2, hash).run();
+  }
+}
+
 struct Migration {
   int version;  // the version it brings a store to
   void (*apply)(sqlite3* db, const std::string& where);
 };
-constexpr Migration kMigrations[] = {{2, migrate_to_2}, {3, migrate_to_3}};
+constexpr Migration kMigrations[] = {{2, migrate_to_2}, {3, migrate_to_3}, {4, migrate_to_4}};
 
 // Every migration the store lacks, in order, in one transaction.
 void migrate_database(sqlite3* db, const std::string& where) {
@@ -448,10 +483,9 @@ RunStore RunStore::create(const std::string& directory, const nlohmann::json& co
       "BEGIN IMMEDIATE;"
       "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
       "CREATE TABLE evaluations(id INTEGER PRIMARY KEY, generation INTEGER, hash TEXT, architecture TEXT,"
-      "  score REAL, parameters REAL, latency REAL, island INTEGER NOT NULL DEFAULT 0);"
-      "CREATE TABLE archive(position INTEGER PRIMARY KEY, hash TEXT UNIQUE, architecture TEXT, score REAL, parameters "
-      "REAL,"
-      "  latency REAL);"
+      "  score REAL, parameters REAL, latency REAL, island INTEGER NOT NULL DEFAULT 0, non_embedding_parameters REAL);"
+      "CREATE TABLE archive(position INTEGER PRIMARY KEY, hash TEXT UNIQUE, architecture TEXT, score REAL,"
+      "  parameters REAL, latency REAL, non_embedding_parameters REAL);"
       "CREATE TABLE population(position INTEGER PRIMARY KEY, hash TEXT);"
       "CREATE TABLE history(generation INTEGER PRIMARY KEY, evaluations INTEGER, best_score REAL, archive_size INTEGER,"
       "  hypervolume REAL, seconds REAL);"
@@ -565,8 +599,8 @@ void RunStore::commit_generation(const SearchSpace& space, const SearchState& st
   for (std::size_t i = 0; i < fresh.size(); ++i) json_by_hash_.emplace(fresh[i]->hash(), std::move(texts[i]));
   const auto rows = [&] {
     Statement insert(db_,
-                     "INSERT INTO evaluations(generation, hash, architecture, score, parameters, latency)"
-                     " VALUES (?, ?, ?, ?, ?, ?)");
+                     "INSERT INTO evaluations(generation, hash, architecture, score, parameters, latency,"
+                     " non_embedding_parameters) VALUES (?, ?, ?, ?, ?, ?, ?)");
     for (const auto& e : evaluated) {
       insert.bind(1, static_cast<std::int64_t>(generation))
           .bind(2, hash_hex(e.architecture.hash()))
@@ -574,6 +608,7 @@ void RunStore::commit_generation(const SearchSpace& space, const SearchState& st
           .bind(4, e.score)
           .bind(5, e.parameters)
           .bind(6, e.latency)
+          .bind(7, e.non_embedding_parameters)
           .run();
     }
     Statement latency(db_, "INSERT OR REPLACE INTO latencies(hash, milliseconds) VALUES (?, ?)");
@@ -610,15 +645,18 @@ void RunStore::commit(const SearchSpace& space, std::size_t generation, const st
     maybe_die(generation, "in_transaction");
     Statement remove(db_, "DELETE FROM archive WHERE hash = ?");
     for (std::uint64_t hash : changes.removed) remove.bind(1, hash_hex(hash)).run();
-    Statement insert(
-        db_, "INSERT INTO archive(position, hash, architecture, score, parameters, latency) VALUES (?, ?, ?, ?, ?, ?)");
+    Statement insert(db_,
+                     "INSERT INTO archive(position, hash, architecture, score, parameters, latency,"
+                     " non_embedding_parameters) VALUES (?, ?, ?, ?, ?, ?, ?)");
     for (const ArchiveEntry* e : changes.added) {
+      const std::string& text = architecture_json(space, e->architecture);
       insert.bind(1, position++)
           .bind(2, hash_hex(e->architecture.hash()))
-          .bind_stable(3, architecture_json(space, e->architecture))
+          .bind_stable(3, text)
           .bind(4, e->objectives.proxy)
           .bind(5, e->objectives.parameters)
           .bind(6, e->objectives.latency)
+          .bind(7, non_embedding_of(space, text))
           .run();
     }
     Statement(db_, "INSERT OR REPLACE INTO history VALUES (?, ?, ?, ?, ?, ?)")
@@ -666,8 +704,8 @@ void RunStore::commit_islands(const SearchSpace& space, std::size_t generation,
   };
   const auto rows = [&] {
     Statement evaluation(db_,
-                         "INSERT INTO evaluations(generation, hash, architecture, score, parameters, latency, island)"
-                         " VALUES (?, ?, ?, ?, ?, ?, ?)");
+                         "INSERT INTO evaluations(generation, hash, architecture, score, parameters, latency, island,"
+                         " non_embedding_parameters) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     Statement member(db_,
                      "INSERT INTO island_members(island, serial, hash, architecture, score, parameters, latency)"
                      " VALUES (?, ?, ?, ?, ?, ?, ?)");
@@ -705,6 +743,7 @@ void RunStore::commit_islands(const SearchSpace& space, std::size_t generation,
             .bind(5, r.parameters)
             .bind(6, r.latency)
             .bind(7, i)
+            .bind(8, non_embedding_of(space, text_of(r)))
             .run();
       }
       for (const auto& r : island.immigrants) migration.bind(1, g).bind(2, i).bind(3, hash_hex(r.hash)).run();
@@ -785,12 +824,14 @@ std::pair<SearchState, std::vector<EvaluatedArchitecture>> RunStore::load(const 
 
   std::unordered_map<std::uint64_t, EvaluatedArchitecture> by_hash;
   std::vector<EvaluatedArchitecture> cache;
-  Statement evaluations(db_, "SELECT hash, architecture, score, parameters, latency FROM evaluations ORDER BY id");
+  Statement evaluations(
+      db_,
+      "SELECT hash, architecture, score, parameters, latency, non_embedding_parameters FROM evaluations ORDER BY id");
   while (evaluations.step()) {
     const std::uint64_t hash = parse_hash_hex(evaluations.text(0));
     if (by_hash.count(hash)) continue;
     EvaluatedArchitecture e{stored_architecture(space, evaluations.text(1), directory_ + ": evaluations"),
-                            evaluations.real(2), evaluations.real(3), evaluations.real(4)};
+                            evaluations.real(2), evaluations.real(3), evaluations.real(4), evaluations.real(5)};
     by_hash.emplace(hash, e);
     cache.push_back(e);
   }

@@ -94,21 +94,22 @@ nlohmann::json nas_bench_bert_record(const SearchSpace& space, const Architectur
 }  // namespace
 
 SpaceDescriptor flexibert_space_descriptor() {
-  return {"flexibert",
-          "FlexiBERT-style ELECTRA encoders (NAS-Bench-BERT): per layer a token mixer, heads and an FFN",
-          {{"paper", "the library defaults H = 256, FFN 1024 (what the published baselines scored)"},
-           {"pytorch", "the same model code with the record's own H and FFN width"},
-           {"trained", "the TensorFlow network actually trained for the GLUE scores"}},
-          {{"hidden_size", "encoder widths H"},
-           {"layers", "layer counts"},
-           {"token_mixer", "mixers: SA-SDP, SA-WMA, LT-DFT, LT-DCT, DSC-<kernel width>"},
-           {"heads", "attention or convolution heads"},
-           {"ffn_width", "feed-forward widths F"},
-           {"ffn_layers", "dense layers per feed-forward block (up to 9)"}},
-          make_flexibert_space,
-          {{"nas-bench-bert", "NAS-Bench-BERT records (model_hparam_overrides), one JSON list", "",
-            nas_bench_bert_record}},
-          "trained"};
+  return {
+      "flexibert",
+      "FlexiBERT-style ELECTRA encoders (NAS-Bench-BERT): per layer a token mixer, heads and an FFN",
+      {{"paper", "the library defaults H = 256, FFN 1024 (what the published baselines scored)"},
+       {"pytorch", "the same model code with the record's own H and FFN width"},
+       {"trained", "the TensorFlow network actually trained for the GLUE scores"}},
+      {{"hidden_size", "encoder widths H"},
+       {"layers", "layer counts"},
+       {"token_mixer", "mixers: SA-SDP, SA-WMA, LT-DFT, LT-DCT, DSC-<kernel width>"},
+       {"heads", "attention or convolution heads"},
+       {"ffn_width", "feed-forward widths F"},
+       {"ffn_layers", "dense layers per feed-forward block (up to 9)"}},
+      make_flexibert_space,
+      {{"nas-bench-bert", "NAS-Bench-BERT records (model_hparam_overrides), one JSON list", "", nas_bench_bert_record}},
+      {},
+      "trained"};
 }
 
 FlexiBertSpace::FlexiBertSpace(FlexiBertProtocol protocol, FlexiBertChoices choices)

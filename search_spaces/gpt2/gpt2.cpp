@@ -125,6 +125,7 @@ SpaceDescriptor gpt2_space_descriptor() {
            {"bias", "biases in linear layers: [true, false]"}},
           make_gpt2_space,
           {{"hf", "one Hugging Face style config.json per architecture", "config.json", hf_config}},
+          gpt2_documents(),
           "lts"};
 }
 

@@ -111,4 +111,7 @@ class Gpt2Space final : public SearchSpace {
 // The space's protocol names (validated by the registry) as the enum.
 Gpt2Protocol parse_gpt2_protocol(const std::string& text);
 
+// The documents the space reads (gpt2_hf_config.cpp): Hugging Face GPT2Config.
+std::vector<DocumentKind> gpt2_documents();
+
 }  // namespace zerolm
