@@ -2,13 +2,18 @@
 # The sanitizer and fuzzing checks that .ci/run runs after the test suite
 # (docs/RELIABILITY.md): the engine built with clang, AddressSanitizer and
 # UndefinedBehaviorSanitizer (no LibTorch, CUDA or MPI: their libraries are not
-# instrumented), its CPU test suite, then every libFuzzer target for
-# FUZZ_SECONDS (default 45) with seed corpora from the shipped files.
+# instrumented), its CPU test suite, then every libFuzzer target for FUZZ_RUNS
+# inputs (default 60000) from seed corpora made from the shipped files. The seed
+# is fixed (FUZZ_SEED, default 1), so a run is the same inputs on every machine:
+# a finding in CI is found again locally with the same command. FUZZ_SECONDS
+# (default 240) caps a target's time on a slow machine (fewer inputs, never others).
 # Usage: scripts/check-sanitizers.sh [BUILD_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${1:-build-san}"
-seconds="${FUZZ_SECONDS:-45}"
+seconds="${FUZZ_SECONDS:-240}"
+runs="${FUZZ_RUNS:-60000}"
+seed="${FUZZ_SEED:-1}"
 export ZEROLM_BENCHMARKS="${ZEROLM_BENCHMARKS:-$(cd .. && pwd)/shared/benchmarks}"
 CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZEROLM_SANITIZE=ON \
   -DZEROLM_ENABLE_TORCH=OFF -DZEROLM_ENABLE_CUDA=OFF -DZEROLM_ENABLE_MPI=OFF -DZEROLM_WERROR=OFF
@@ -29,10 +34,13 @@ for target in "$build"/fuzz/fuzz_*; do
   seeds="$corpus/seeds/${name#fuzz_}"
   mkdir -p "$corpus/$name" "$seeds"
   log="$corpus/$name.log"
-  if "$target" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
-    -artifact_prefix="$corpus/$name-" "$corpus/$name" "$seeds" >"$log" 2>&1; then
-    runs="$(grep -o 'Done [0-9]* runs' "$log" | tail -1)"
-    echo "fuzz: $name: ${runs:-done}, corpus $(find "$corpus/$name" -type f | wc -l) inputs, ${seconds} s, no finding"
+  started=$SECONDS
+  if "$target" -seed="$seed" -runs="$runs" -max_total_time="$seconds" -max_len=65536 -timeout=10 \
+    -rss_limit_mb=2048 -artifact_prefix="$corpus/$name-" "$corpus/$name" "$seeds" >"$log" 2>&1; then
+    done_runs="$(grep -o 'Done [0-9]* runs' "$log" | tail -1)"
+    echo "fuzz: $name: ${done_runs:-done} (seed $seed), corpus $(find "$corpus/$name" -type f | wc -l) inputs," \
+      "$((SECONDS - started)) s, no finding"
+
   else
     echo "fuzz: $name FOUND A PROBLEM; its log, $log:" >&2
     grep -E "ERROR|runtime error|what\(\)|SUMMARY|Test unit written" "$log" >&2 || tail -20 "$log" >&2

@@ -24,7 +24,15 @@ std::int64_t integer_value(const nlohmann::json& v, const std::string& field) {
   return v.is_number_float() ? static_cast<std::int64_t>(as_double) : v.get<std::int64_t>();
 }
 
-std::vector<std::int64_t> integer_list(const nlohmann::json& object, const char* key, const std::string& where) {
+int dimension(const nlohmann::json& object, const char* key, const std::string& where) {
+  const std::int64_t v = integer(object, key, where);
+  ZEROLM_CHECK(v >= 0 && v <= kMaxDimension, "field '{}{}': value {} is not a size in 0..{}", where, key, v,
+               kMaxDimension);
+  return static_cast<int>(v);
+}
+
+std::vector<std::int64_t> integer_list(
+const nlohmann::json& object, const char* key, const std::string& where) {
   ZEROLM_CHECK(object.is_object() && object.contains(key) && object[key].is_array(),
                "field '{}{}' is missing or not a list", where, key);
   std::vector<std::int64_t> values;

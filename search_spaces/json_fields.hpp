@@ -14,7 +14,12 @@ namespace zerolm::json_fields {
 std::int64_t integer(const nlohmann::json& object, const char* key, const std::string& where);
 // One JSON value as an integer in -2^53..2^53; `field` names it in errors.
 std::int64_t integer_value(const nlohmann::json& value, const std::string& field);
-std::vector<std::int64_t> integer_list(const nlohmann::json& object, const char* key, const std::string& where);
+// object[key] as a size of a network: an integer in 0..kMaxDimension, checked
+// before it is narrowed to int (a 2^32 + 128 must not become 128).
+inline constexpr std::int64_t kMaxDimension = std::int64_t{1} << 24;
+int dimension(const nlohmann::json& object, const char* key, const std::string& where);
+std::vector<std::int64_t> integer_list(
+const nlohmann::json& object, const char* key, const std::string& where);
 bool boolean(const nlohmann::json& object, const char* key, bool fallback);
 
 // "128|256"

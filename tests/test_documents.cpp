@@ -2,9 +2,15 @@
 // zerolm::Error (before the fixes: an uncaught exception or undefined behaviour).
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
+#include "engine/config/search_config.hpp"
+#include "engine/config/sweep_config.hpp"
 #include "engine/core/error.hpp"
 #include "engine/core/json_yaml.hpp"
+#include "engine/store/checkpoint.hpp"
 #include "search_spaces/search_space.hpp"
+
 
 using namespace zerolm;
 using Catch::Matchers::Contains;
@@ -36,4 +42,44 @@ TEST_CASE("fuzzing regressions: an architecture size beyond 2^53 is an Error, no
       CHECK_THROWS_AS(space->from_record(parse_json(text, "input")), Error);
     }
   }
+}
+
+TEST_CASE("fuzzing regressions: stored whole numbers that are floats or out of range are Errors", "[documents][fuzz]") {
+  // fuzz_run_store (CI): a checkpoint "generation" of 2.04e118 went through nlohmann's get<size_t>,
+  // a float-to-integer conversion with undefined behaviour.
+  Checkpoint stored;
+  nlohmann::json value = stored.to_json();
+  CHECK(Checkpoint::from_json(value).to_json() == value);
+  for (const char* bad : {"2.04444e+118", "1.5", "-1", "\"3\"", "null"}) {
+    value["generation"] = nlohmann::json::parse(bad);
+    CHECK_THROWS_AS(Checkpoint::from_json(value), Error);
+  }
+  CHECK(json_whole<std::int64_t>(nlohmann::json(-5), "x") == -5);
+  CHECK_THROWS_AS(json_whole<std::uint32_t>(nlohmann::json(std::uint64_t{1} << 40), "x"), Error);
+}
+
+TEST_CASE("fuzzing regressions: a null latency file and a base path too long for the system are Errors",
+          "[documents][fuzz]") {
+  // fuzz_search_config (CI): latency.file: ~ reached get<std::string>() on null (nlohmann type_error).
+  // fuzz_sweep_config (CI): std::filesystem::exists threw filesystem_error on a name past NAME_MAX.
+  const auto folder = std::filesystem::temp_directory_path() / "zerolm-fuzz-regressions";
+  std::filesystem::create_directories(folder);
+  const auto config = folder / "config.yaml";
+  write_text_file_atomic(config.string(), "space: gpt2\nlatency: {model: analytic, file: ~}\n");
+  try {
+    const SearchRunConfig c = load_search_config(config.string());
+    (void)c.make_latency_model(*c.make_space());
+    FAIL("a null latency file was accepted");
+  } catch (const Error& e) {
+    CHECK_THAT(e.message(), Contains("latency.file"));
+  }
+  const auto sweep = folder / "sweep.yaml";
+  write_text_file_atomic(sweep.string(), "base: " + std::string(600, 'x') + ".yaml\naxes: {seed: [1, 2]}\n");
+  try {
+    (void)load_sweep_config(sweep.string());
+    FAIL("a base path of 600 characters was accepted");
+  } catch (const Error& e) {
+    CHECK_THAT(e.message(), Contains("does not exist"));
+  }
+  std::filesystem::remove_all(folder);
 }

@@ -66,7 +66,9 @@ void write_run(const std::string& directory) {
   (void)run_stored_search(c, std::nullopt, &kernels::cpu_backend());
 }
 
-// Rewrites a current store as version 2 wrote it: no schema_version, checkpoints
+// Rewrites a current store as version 2 wrote it: no schema_version, no
+// non-embedding counts, checkpoints
+
 // with positional arrays and the best as a hash, every proxy's options in the config.
 void downgrade_to_version_2(const std::string& directory) {
   sqlite3* db = nullptr;
@@ -89,7 +91,12 @@ void downgrade_to_version_2(const std::string& directory) {
                           {"gain", 1.0}});
   set_meta(db, "config", config.dump());
   sql(db, "DELETE FROM meta WHERE key = 'schema_version'");
+  // Version 4 added the non-embedding counts (tests/test_run_store_migration.cpp).
+  sql(db,
+      "ALTER TABLE evaluations DROP COLUMN non_embedding_parameters; "
+      "ALTER TABLE archive DROP COLUMN non_embedding_parameters");
   sqlite3_close(db);
+
 }
 
 // Version 1: also no island column or tables, no latencies table.

@@ -55,18 +55,35 @@ std::string ModelSpec::full_name(std::size_t tensor_index) const {
   return fmt::format("{}.{}.{}", layer_prefix, t.layer, t.name);
 }
 
+void ModelSpec::refuse_extent(std::string_view name, std::int64_t extent) {
+  ZEROLM_FAIL("tensor '{}' would have an extent of {}; an architecture's tensors are at most {} wide", name, extent,
+              kMaxExtent);
+}
+
+namespace {
+// Sums element counts, refusing a total past int64 (a parameter count that wraps
+// would rank a huge network as the smallest).
+std::int64_t add_count(std::int64_t total, std::int64_t more) {
+  std::int64_t sum = 0;
+  ZEROLM_CHECK(!__builtin_add_overflow(total, more, &sum),
+               "the architecture has more than 2^63 parameters; it is no network anyone can build");
+  return sum;
+}
+}  // namespace
+
 std::int64_t ModelSpec::total_parameters() const {
   std::int64_t total = 0;
-  for (const auto& t : tensors()) total += t.numel();
+  for (const auto& t : tensors()) total = add_count(total, t.numel());
   return total;
 }
 
 std::int64_t ModelSpec::parameters_with_role(Role role) const {
   std::int64_t total = 0;
   for (const auto& t : tensors()) {
-    if (t.role == role) total += t.numel();
+    if (t.role == role) total = add_count(total, t.numel());
   }
   return total;
 }
+
 
 }  // namespace zerolm

@@ -80,11 +80,17 @@ class ModelSpec {
   // these ~50-150 times per architecture in the hot loop.
   void add_matrix(std::string_view name, Role role, std::int32_t layer, std::int64_t rows, std::int64_t cols,
                   const Init& init) {
+    check_extent(name, rows);
+    check_extent(name, cols);
     append() = TensorSpec{name, role, layer, {rows, cols}, 2, init};
   }
   void add_vector(std::string_view name, Role role, std::int32_t layer, std::int64_t size, const Init& init) {
+    check_extent(name, size);
     append() = TensorSpec{name, role, layer, {size, 1}, 1, init};
   }
+  // Every extent is below 2^31, so a tensor's element count (below 2^62) never
+  // overflows; sums over tensors are checked where they are taken.
+  static constexpr std::int64_t kMaxExtent = (std::int64_t{1} << 31) - 1;
 
   // A layer's kind where its tensors do not tell it (FlexiBERT's DFT and DCT
   // mixers have the same weights); latency lookup tables key on it. 0 by default.
@@ -104,7 +110,13 @@ class ModelSpec {
   std::int64_t parameters_with_role(Role role) const;
 
  private:
+  static void check_extent(std::string_view name, std::int64_t extent) {
+    if (extent < 0 || extent > kMaxExtent) [[unlikely]]
+      refuse_extent(name, extent);
+  }
+  [[noreturn]] static void refuse_extent(std::string_view name, std::int64_t extent);
   TensorSpec& append() {
+
     if (count_ == storage_.size()) grow();
     return storage_[count_++];
   }

@@ -14,7 +14,8 @@ bool contains(const std::vector<int>& values, int v) {
 }
 
 int json_int(const nlohmann::json& object, const char* key, const std::string& where) {
-  return static_cast<int>(json_fields::integer(object, key, where));
+  return json_fields::dimension(object, key, where);
+
 }
 
 // Names per extra FFN dense layer; lowering must not allocate.
