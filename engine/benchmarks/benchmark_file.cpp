@@ -1,7 +1,9 @@
 #include "engine/benchmarks/benchmark_file.hpp"
 
 #include <cstdlib>
+#include <filesystem>
 
+#include "engine/benchmarks/lts_run_folder.hpp"
 #include "engine/core/error.hpp"
 #include "engine/core/json_yaml.hpp"
 
@@ -54,6 +56,9 @@ const std::vector<BenchmarkReader>& benchmark_readers() {
       {"hwgpt-latency", "HW-GPT-Bench latency records (embed_dim, gpu_latency_ms)", "gpt2", "hwgpt", "gpu_latency_ms",
        true, [](const nlohmann::json& r) { return r.contains("embed_dim") && r.contains("gpu_latency_ms"); },
        [](const nlohmann::json& r) { return number_at(r, "gpu_latency_ms", ""); }},
+      {"lts-run", "LiteTransformerSearch (archai) run folders as published: model_config.yaml per record, summaries",
+       "gpt2", "lts", "-valid_ppl", false, [](const nlohmann::json&) { return false; },
+       [](const nlohmann::json& r) { return -number_at(r, "valid_ppl", ""); }, is_lts_run_folder, read_lts_run_folder},
   };
   return all;
 }
@@ -73,12 +78,27 @@ std::vector<double> Benchmark::ground_truths() const {
 }
 
 Benchmark load_benchmark(const std::string& path, const std::string& protocol) {
-  const nlohmann::json root = read_json_file(path);
-  ZEROLM_CHECK(root.is_array(), "{}: expected a JSON list of records, got {}", path, root.type_name());
-  ZEROLM_CHECK(!root.empty(), "{}: the file holds no records", path);
   Benchmark benchmark;
   benchmark.path = path;
-  benchmark.reader = &detect_format(path, root[0]);
+  nlohmann::json root;
+  if (std::filesystem::is_directory(path)) {  // a format of several files (a run folder)
+    std::string known;
+    for (const auto& reader : benchmark_readers()) {
+      if (!reader.detects_folder) continue;
+      if (reader.detects_folder(path)) {
+        benchmark.reader = &reader;
+        break;
+      }
+      known += (known.empty() ? "" : ", ") + reader.name;
+    }
+    ZEROLM_CHECK(benchmark.reader != nullptr, "{}: a folder of no known benchmark format ({})", path, known);
+    root = benchmark.reader->read_folder(path);
+  } else {
+    root = read_json_file(path);
+    ZEROLM_CHECK(root.is_array(), "{}: expected a JSON list of records, got {}", path, root.type_name());
+    ZEROLM_CHECK(!root.empty(), "{}: the file holds no records", path);
+    benchmark.reader = &detect_format(path, root[0]);
+  }
   SpaceOptions options;
   options.protocol = protocol.empty() ? benchmark.reader->default_protocol : protocol;
   try {
@@ -108,7 +128,9 @@ Benchmark load_benchmark(const std::string& path, const std::string& protocol) {
         }
       }
     } catch (const Error& e) {
-      throw e.with_context(fmt::format("{}: record {}", path, record.id));
+      // A run folder's record names its own file (model_config.yaml).
+      const bool own_file = r.is_object() && r.contains("source") && r["source"].is_string();
+      throw e.with_context(fmt::format("{}: record {}", own_file ? r["source"].get<std::string>() : path, record.id));
     }
     record.raw = r;
     benchmark.records.push_back(std::move(record));

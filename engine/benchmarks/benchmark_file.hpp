@@ -28,6 +28,10 @@ struct BenchmarkReader {
   std::function<bool(const nlohmann::json& first)> detects;
   // A record's ground truth, higher is better; an Error naming the field.
   std::function<double(const nlohmann::json& record)> ground_truth;
+  // A format that is a folder rather than one JSON list: whether `folder` has it,
+  // and its records as JSON objects of the shape `detects`/`ground_truth` read.
+  std::function<bool(const std::string& folder)> detects_folder = nullptr;
+  std::function<nlohmann::json(const std::string& folder)> read_folder = nullptr;
 };
 
 const std::vector<BenchmarkReader>& benchmark_readers();

@@ -133,6 +133,10 @@ std::vector<Argument> arguments() {
           "Benchmark file or folder (ground truth or measured latencies; its format is detected)",
           {C::rank, C::params, C::calibrate, C::modes, C::latency_fit, C::latency_eval}, false)
           .required({C::rank, C::modes, C::latency_fit, C::latency_eval}),
+      flag("--check", [](CliParams & p) -> auto& { return p.check_counts; },
+           "Compare the benchmark's own parameter counts with every protocol of its space (exit 1 when the "
+           "chosen protocol does not reproduce them all)",
+           {C::params}),
       flag("--json", [](CliParams & p) -> auto& { return p.json; }, "Print the result as JSON",
            {C::score, C::rank, C::params, C::calibrate, C::modes, C::enumerate, C::latency_eval, C::latency_profile,
             C::bench}),

@@ -85,6 +85,7 @@ struct CliParams {
   bool json = false;
   std::string benchmark;  // ground truth or measured records
   std::string report;     // rank: also an HTML report
+  bool check_counts = false;  // params --check: the file's counts under every protocol
 
   // score
   std::size_t sample = 100000;

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "engine/benchmarks/benchmark_file.hpp"
+#include "engine/benchmarks/published_counts.hpp"
 #include "engine/cli/commands.hpp"
 #include "engine/config/architecture_files.hpp"
 #include "engine/core/error.hpp"
@@ -58,12 +59,46 @@ int params_from_file(const CliParams& o) {
   return 0;
 }
 
+// --check: the file's own counts against every protocol of its space; exit 1 when
+// the chosen protocol does not reproduce every record.
+int check_counts(const CliParams& o, const Benchmark& b) {
+  ZEROLM_CHECK(has_published_counts(b), "{}: --check: the records publish no parameter counts to compare", o.benchmark);
+  const auto checks = check_published_counts_all(b);
+  const std::string chosen(b.space->protocol());
+  bool chosen_ok = false;
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& c : checks) {
+    if (c.protocol == chosen) chosen_ok = c.all();
+    rows.push_back({{"protocol", c.protocol},
+                    {"records", c.checked},
+                    {"reproduced", c.reproduced},
+                    {"first_mismatch", c.first_mismatch}});
+  }
+  if (o.json) {
+    fmt::print(
+        "{}\n",
+        nlohmann::json{{"benchmark", o.benchmark}, {"protocol", chosen}, {"reproduces", chosen_ok}, {"protocols", rows}}
+            .dump(1));
+  } else {
+    fmt::print("{}: published parameter counts (attention, FFN, non-embedding, total where given) reproduced\n",
+               o.benchmark);
+    for (const auto& c : checks) {
+      fmt::print("  {:<10} {:>5} of {:<5} records{}{}\n", c.protocol, c.reproduced, c.checked,
+                 c.protocol == chosen ? "  (chosen)" : "",
+                 c.first_mismatch.empty() ? "" : "; first: " + c.first_mismatch);
+    }
+    if (!chosen_ok) fmt::print("protocol {} does not reproduce every record's counts\n", chosen);
+  }
+  return chosen_ok ? 0 : 1;
+}
+
 }  // namespace
 
 int run_params(const CliParams& o) {
   ZEROLM_CHECK(o.benchmark.empty() != o.from.empty(), "zerolm params needs exactly one of --benchmark, --from");
   if (!o.from.empty()) return params_from_file(o);
   const Benchmark b = load_benchmark(o.benchmark, o.space.protocol);
+  if (o.check_counts) return check_counts(o, b);
   nlohmann::json rows = nlohmann::json::array();
   ModelSpec spec;
   for (const auto& r : b.records) {

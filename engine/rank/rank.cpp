@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <set>
 
 #include "engine/benchmarks/benchmark_file.hpp"
+#include "engine/benchmarks/published_counts.hpp"
 #include "engine/calibration/calibrate.hpp"
 #include "engine/core/error.hpp"
 #include "engine/scoring/evaluate.hpp"
@@ -53,10 +55,28 @@ bool same_file(const std::string& a, const std::string& b) {
   return !ec_a && !ec_b ? ca == cb : a == b;
 }
 
+// Once per rank: the chosen protocol does not give the file's own parameter counts,
+// so the networks scored are not the ones the authors trained (zerolm params --check).
+void warn_if_counts_differ(const Benchmark& benchmark) {
+  if (!has_published_counts(benchmark)) return;
+  const CountCheck chosen = check_published_counts(benchmark);
+  if (chosen.all()) return;
+  std::string others;
+  for (const auto& c : check_published_counts_all(benchmark)) {
+    if (c.protocol != chosen.protocol && c.all()) others += (others.empty() ? "" : ", ") + c.protocol;
+  }
+  fmt::print(stderr,
+             "zerolm: warning: protocol {} reproduces the published parameter counts of {} of {} records of {} "
+             "({}){}\n",
+             chosen.protocol, chosen.reproduced, chosen.checked, benchmark.path, chosen.first_mismatch,
+             others.empty() ? "" : fmt::format("; every record's counts are those of protocol {}", others));
+}
+
 }  // namespace
 
 RankReport rank_benchmark(const RankRequest& request) {
   const Benchmark benchmark = load_benchmark(request.benchmark, request.protocol);
+  warn_if_counts_differ(benchmark);
   const SearchSpace& space = *benchmark.space;
   const auto architectures = benchmark.architectures();
   const auto truth = benchmark.ground_truths();

@@ -1,6 +1,7 @@
 #include "search_spaces/gpt2/gpt2.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 
 #include "engine/core/error.hpp"
@@ -9,6 +10,13 @@
 namespace zerolm {
 
 using json_fields::join;
+
+namespace {
+// Trailing genes (when an option is not the default): tie_weight, untied projections,
+// pre_lnorm, weight_init_std and proj_init_std in units of 1e-9.
+constexpr std::size_t kOptionGenes = 5;
+constexpr double kStdScale = 1e9;
+}  // namespace
 
 std::vector<std::int64_t> AdaptiveEmbedding::clean_cutoffs(std::vector<std::int64_t> cutoffs, std::int64_t n_token) {
   if (cutoffs.empty()) return {n_token};
@@ -20,8 +28,15 @@ std::vector<std::int64_t> AdaptiveEmbedding::clean_cutoffs(std::vector<std::int6
   return cutoffs;
 }
 
+bool Gpt2Architecture::default_options() const {
+  const AdaptiveEmbedding& e = adaptive_embedding;
+  return !pre_lnorm && weight_init_std == Gpt2Space::kInitStd && proj_init_std == Gpt2Space::kProjectionInitStd &&
+         (!adaptive || (e.tie_weight && e.untied_projections == 1));
+}
+
 Gpt2Protocol parse_gpt2_protocol(const std::string& text) {
   if (text == "hwgpt") return Gpt2Protocol::hwgpt;
+  if (text == "transxl") return Gpt2Protocol::transxl;
   if (text == "gpt2") return Gpt2Protocol::gpt2;
   ZEROLM_ASSERT(text == "lts" || text.empty(), "gpt2 protocol '{}' is not in the registry's list", text);
   return Gpt2Protocol::lts;
@@ -79,6 +94,29 @@ nlohmann::json hf_config(const SearchSpace& space, const Architecture& architect
     heads.push_back(l.n_head);
     inner.push_back(l.d_inner);
   }
+  if (space.protocol() == "transxl") {  // archai's MemTransformerLM model_config, as LTS writes it
+    const auto& e = a.adaptive_embedding;
+    std::vector<bool> tie_projs;
+    for (std::size_t i = 0; i < e.cutoffs.size(); ++i) tie_projs.push_back(((e.untied_projections >> i) & 1U) == 0);
+    return nlohmann::json{{"model_type", "mem_transformer"},
+                          {"attn_type", 0},
+                          {"n_layer", a.layers.size()},
+                          {"d_model", a.d_model},
+                          {"n_head", heads},
+                          {"d_head", -1},
+                          {"d_inner", inner},
+                          {"d_embed", e.d_embed},
+                          {"div_val", e.div_val},
+                          {"n_token", e.n_token},
+                          {"cutoffs", e.cutoffs},
+                          {"adaptive", true},
+                          {"tie_weight", e.tie_weight},
+                          {"tie_projs", tie_projs},
+                          {"pre_lnorm", a.pre_lnorm},
+                          {"weight_init_type", "normal"},
+                          {"weight_init_std", a.weight_init_std},
+                          {"proj_init_std", a.proj_init_std}};
+  }
   nlohmann::json config{{"architectures", {"GPT2LMHeadModel"}},
                         {"model_type", "gpt2"},
                         {"n_layer", a.layers.size()},
@@ -86,7 +124,7 @@ nlohmann::json hf_config(const SearchSpace& space, const Architecture& architect
                         {"n_head", per_layer(heads)},
                         {"n_inner", per_layer(inner)},
                         {"activation_function", hwgpt ? "silu" : "gelu_new"},
-                        {"initializer_range", Gpt2Space::kInitStd},
+                        {"initializer_range", a.weight_init_std},
                         {"layer_norm_epsilon", 1e-5},
                         {"bias", a.bias}};
   if (a.adaptive) {
@@ -114,7 +152,10 @@ SpaceDescriptor gpt2_space_descriptor() {
           "GPT-2-style decoders with per-layer heads and FFN widths",
           {{"lts", "archai's HfGPT2Flex of LiteTransformerSearch (the WikiText-103 benchmark), adaptive embedding"},
            {"hwgpt", "HW-GPT-Bench's GPT: rotary positions, head size 64, LLaMA MLP, untied head"},
-           {"gpt2", "plain Hugging Face GPT-2: learned positions, tied head, GELU MLP"}},
+           {"gpt2", "plain Hugging Face GPT-2: learned positions, tied head, GELU MLP"},
+           {"transxl",
+            "archai's MemTransformerLM of LiteTransformerSearch (Transformer-XL): relative attention, adaptive "
+            "embedding and softmax with tied projections"}},
           {{"n_layer", "[min, max] layers"},
            {"d_model", "model widths"},
            {"n_head", "head counts per layer"},
@@ -132,6 +173,10 @@ SpaceDescriptor gpt2_space_descriptor() {
 Gpt2Choices Gpt2Choices::for_protocol(Gpt2Protocol protocol) {
   Gpt2Choices c;
   if (protocol == Gpt2Protocol::lts) return c;  // LiteTransformerSearch's space
+  if (protocol == Gpt2Protocol::transxl) {      // LTS's Transformer-XL space: WikiText-103 word vocabulary
+    c.n_token = 267736;
+    return c;
+  }
   // HW-GPT-Bench's GPT-S space.
   c.min_layers = 10;
   c.max_layers = 12;
@@ -152,6 +197,7 @@ std::string_view Gpt2Space::protocol() const {
     case Gpt2Protocol::lts: return "lts";
     case Gpt2Protocol::hwgpt: return "hwgpt";
     case Gpt2Protocol::gpt2: return "gpt2";
+    case Gpt2Protocol::transxl: return "transxl";
   }
   return "lts";
 }
@@ -196,6 +242,12 @@ void Gpt2Space::validate(const Gpt2Architecture& a) const {
     }
     ZEROLM_CHECK(l.d_inner >= 1, "field 'd_inner[{}]': value {} must be positive", i, l.d_inner);
   }
+  ZEROLM_CHECK(protocol_ != Gpt2Protocol::transxl || a.adaptive,
+               "field 'embedding.kind': transxl (archai's MemTransformerLM) always has an adaptive embedding");
+  ZEROLM_CHECK(a.weight_init_std > 0.0 && a.weight_init_std <= 1.0,
+               "field 'weight_init_std': value {} is not in (0, 1]", a.weight_init_std);
+  ZEROLM_CHECK(a.proj_init_std > 0.0 && a.proj_init_std <= 1.0, "field 'proj_init_std': value {} is not in (0, 1]",
+               a.proj_init_std);
   if (a.adaptive) {
     const AdaptiveEmbedding& e = a.adaptive_embedding;
     ZEROLM_CHECK(e.n_token >= 1, "field 'embedding.n_token': value {} must be positive", e.n_token);
@@ -214,6 +266,9 @@ void Gpt2Space::validate(const Gpt2Architecture& a) const {
     ZEROLM_CHECK(e.d_embed >= 1 && width >= 1.0,
                  "field 'embedding.d_embed': value {} leaves no width for the last cluster with div_val {}", e.d_embed,
                  e.div_val);
+    ZEROLM_CHECK(e.cutoffs.size() <= 32 && (e.untied_projections >> e.cutoffs.size()) == 0,
+                 "field 'embedding.tie_projs': {} entries for {} clusters", std::bit_width(e.untied_projections),
+                 e.cutoffs.size());
   } else {
     ZEROLM_CHECK(a.vocab_size >= 1, "field 'embedding.vocab_size': value {} must be positive", a.vocab_size);
   }
@@ -231,6 +286,11 @@ Architecture Gpt2Space::encode(const Gpt2Architecture& a) const {
     g.push_back(a.vocab_size);
   }
   for (const auto& l : a.layers) g.insert(g.end(), {l.n_head, l.d_inner});
+  if (!a.default_options()) {  // trailing genes only when needed: default architectures keep their genes
+    g.insert(g.end(),
+             {a.adaptive_embedding.tie_weight ? 1 : 0, a.adaptive_embedding.untied_projections, a.pre_lnorm ? 1 : 0,
+              std::llround(a.weight_init_std * kStdScale), std::llround(a.proj_init_std * kStdScale)});
+  }
   return Architecture(name(), std::move(g));
 }
 
@@ -259,6 +319,13 @@ Gpt2Architecture Gpt2Space::decode(const Architecture& architecture) const {
   }
   a.layers.resize(n);
   for (std::size_t i = 0; i < n; ++i, at += 2) a.layers[i] = {static_cast<int>(g[at]), static_cast<int>(g[at + 1])};
+  if (at + kOptionGenes <= g.size()) {
+    a.adaptive_embedding.tie_weight = g[at] != 0;
+    a.adaptive_embedding.untied_projections = static_cast<std::uint32_t>(g[at + 1]);
+    a.pre_lnorm = g[at + 2] != 0;
+    a.weight_init_std = static_cast<double>(g[at + 3]) / kStdScale;
+    a.proj_init_std = static_cast<double>(g[at + 4]) / kStdScale;
+  }
   return a;
 }
 
@@ -281,8 +348,10 @@ Architecture Gpt2Space::sample(CounterRng& rng) const {
   if (a.adaptive) {
     a.adaptive_embedding.d_embed = pick(choices_.d_embeds);
     a.adaptive_embedding.div_val = pick(choices_.div_vals);
-    a.adaptive_embedding.n_token = 50264;
-    a.adaptive_embedding.cutoffs = AdaptiveEmbedding::clean_cutoffs({19997, 39997, 199997, 50264}, 50264);
+    a.adaptive_embedding.n_token = choices_.n_token;
+    std::vector<std::int64_t> cutoffs = choices_.cutoffs;
+    cutoffs.push_back(choices_.n_token);
+    a.adaptive_embedding.cutoffs = AdaptiveEmbedding::clean_cutoffs(std::move(cutoffs), choices_.n_token);
   } else {
     a.vocab_size = choices_.vocab_size;
   }
@@ -379,21 +448,34 @@ nlohmann::json Gpt2Space::to_json(const Architecture& architecture) const {
     const auto& e = a.adaptive_embedding;
     embedding = {{"kind", "adaptive"},   {"d_embed", e.d_embed}, {"div_val", e.div_val},
                  {"n_token", e.n_token}, {"cutoffs", e.cutoffs}, {"tgt_len", e.tgt_len}};
+    if (!e.tie_weight || e.untied_projections != 1) {
+      nlohmann::json tie_projs = nlohmann::json::array();
+      for (std::size_t i = 0; i < e.cutoffs.size(); ++i) tie_projs.push_back(((e.untied_projections >> i) & 1U) == 0);
+      embedding["tie_weight"] = e.tie_weight;
+      embedding["tie_projs"] = tie_projs;
+    }
   } else {
     embedding = {{"kind", "plain"}, {"vocab_size", a.vocab_size}};
   }
-  return {{"n_layer", a.layers.size()}, {"d_model", a.d_model}, {"n_head", heads},
-          {"d_inner", inner},           {"bias", a.bias},       {"embedding", embedding}};
+  nlohmann::json out{{"n_layer", a.layers.size()}, {"d_model", a.d_model}, {"n_head", heads},
+                     {"d_inner", inner},           {"bias", a.bias},       {"embedding", embedding}};
+  if (a.pre_lnorm) out["pre_lnorm"] = true;
+  if (a.weight_init_std != kInitStd) out["weight_init_std"] = a.weight_init_std;
+  if (a.proj_init_std != kProjectionInitStd) out["proj_init_std"] = a.proj_init_std;
+  return out;
 }
 
 Architecture Gpt2Space::from_json(const nlohmann::json& v) const {
   ZEROLM_CHECK(v.is_object(), "a gpt2 architecture must be a JSON object, got {}", v.type_name());
   for (const auto& entry : v.items()) {
     const std::string& key = entry.key();  // a plain name: a lambda may not capture a structured binding in clang 14
-    static const char* kKeys[] = {"n_layer", "d_model", "n_head", "d_inner", "bias", "embedding"};
+    static const char* kKeys[] = {"n_layer",   "d_model",   "n_head",          "d_inner",      "bias",
+                                  "embedding", "pre_lnorm", "weight_init_std", "proj_init_std"};
     ZEROLM_CHECK(
         std::find_if(std::begin(kKeys), std::end(kKeys), [&](const char* k) { return key == k; }) != std::end(kKeys),
-        "field '{}' is not a gpt2 field (expected n_layer, d_model, n_head, d_inner, bias, embedding)", key);
+        "field '{}' is not a gpt2 field (expected n_layer, d_model, n_head, d_inner, bias, embedding, pre_lnorm, "
+        "weight_init_std, proj_init_std)",
+        key);
   }
   Gpt2Architecture a;
   const std::int64_t n = json_fields::integer(v, "n_layer", "");
@@ -420,12 +502,30 @@ Architecture Gpt2Space::from_json(const nlohmann::json& v) const {
     ae.n_token = json_fields::integer(e, "n_token", "embedding.");
     ae.tgt_len = e.contains("tgt_len") ? static_cast<int>(json_fields::integer(e, "tgt_len", "embedding.")) : 192;
     ae.cutoffs = json_fields::integer_list(e, "cutoffs", "embedding.");
+    ae.tie_weight = json_fields::boolean(e, "tie_weight", true);
+    if (e.contains("tie_projs")) {
+      const auto& t = e["tie_projs"];
+      ZEROLM_CHECK(t.is_array() && t.size() <= 32, "field 'embedding.tie_projs': expected a list of true|false");
+      ae.untied_projections = 0;
+      for (std::size_t i = 0; i < t.size(); ++i) {
+        ZEROLM_CHECK(t[i].is_boolean(), "field 'embedding.tie_projs[{}]': value {} is not true|false", i, t[i].dump());
+        if (!t[i].get<bool>()) ae.untied_projections |= 1U << i;
+      }
+    }
   } else if (kind == "plain") {
     a.adaptive = false;
     a.vocab_size = json_fields::integer(e, "vocab_size", "embedding.");
   } else {
     ZEROLM_FAIL("field 'embedding.kind': value '{}' is not one of adaptive|plain", kind);
   }
+  a.pre_lnorm = json_fields::boolean(v, "pre_lnorm", false);
+  auto real = [&](const char* key, double fallback) {
+    if (!v.contains(key)) return fallback;
+    ZEROLM_CHECK(v[key].is_number(), "field '{}': value {} is not a number", key, v[key].dump());
+    return v[key].get<double>();
+  };
+  a.weight_init_std = real("weight_init_std", kInitStd);
+  a.proj_init_std = real("proj_init_std", kProjectionInitStd);
   return encode(a);
 }
 
@@ -433,31 +533,7 @@ Architecture Gpt2Space::from_record(const nlohmann::json& record) const {
   ZEROLM_CHECK(record.is_object(), "a gpt2 record must be an object, got {}", record.type_name());
   Gpt2Architecture a;
   if (record.contains("config")) {  // LiteTransformerSearch (archai) record
-    const auto& c = record["config"];
-    const std::int64_t n = json_fields::integer(c, "n_layer", "config.");
-    ZEROLM_CHECK(n >= 1 && n <= 4096, "field 'config.n_layer': value {} is not in 1..4096", n);
-    a.d_model = static_cast<int>(json_fields::integer(c, "d_model", "config."));
-    const auto heads = json_fields::integer_list(c, "n_head", "config.");
-    const auto inner = json_fields::integer_list(c, "d_inner", "config.");
-    ZEROLM_CHECK(heads.size() >= static_cast<std::size_t>(n), "field 'config.n_head': {} entries for n_layer {}",
-                 heads.size(), n);
-    ZEROLM_CHECK(inner.size() >= static_cast<std::size_t>(n), "field 'config.d_inner': {} entries for n_layer {}",
-                 inner.size(), n);
-    for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i) {
-      a.layers.push_back({static_cast<int>(heads[i]), static_cast<int>(inner[i])});
-    }
-    a.bias = true;
-    a.adaptive = json_fields::boolean(c, "adaptive", true);
-    auto& e = a.adaptive_embedding;
-    e.n_token = json_fields::integer(c, "n_token", "config.");
-    if (a.adaptive) {
-      e.d_embed = static_cast<int>(json_fields::integer(c, "d_embed", "config."));
-      e.div_val = static_cast<int>(json_fields::integer(c, "div_val", "config."));
-      e.tgt_len = c.contains("tgt_len") ? static_cast<int>(json_fields::integer(c, "tgt_len", "config.")) : 192;
-      e.cutoffs = AdaptiveEmbedding::clean_cutoffs(json_fields::integer_list(c, "cutoffs", "config."), e.n_token);
-    } else {
-      a.vocab_size = e.n_token;
-    }
+    a = from_archai_config(record["config"]);
   } else if (record.contains("embed_dim")) {  // HW-GPT-Bench record
     a.d_model = static_cast<int>(json_fields::integer(record, "embed_dim", ""));
     const std::int64_t n = json_fields::integer(record, "n_layer", "");
@@ -478,6 +554,108 @@ Architecture Gpt2Space::from_record(const nlohmann::json& record) const {
     ZEROLM_FAIL("record is neither an LTS record (field 'config') nor an HW-GPT-Bench record (field 'embed_dim')");
   }
   return encode(a);
+}
+
+namespace {
+// archai's map_to_list for a per-layer field: a scalar means every layer; a list
+// longer than n_layer is cut (a shorter one is refused: archai would repeat its
+// first entry, which no LTS config relies on and which hides a truncated file).
+std::vector<std::int64_t> per_layer_values(const nlohmann::json& c, const char* key, std::int64_t n_layer) {
+  ZEROLM_CHECK(c.contains(key), "field 'config.{}' is missing", key);
+  if (!c[key].is_array()) {
+    return std::vector<std::int64_t>(static_cast<std::size_t>(n_layer),
+                                     json_fields::integer_value(c[key], fmt::format("config.{}", key)));
+  }
+  auto values = json_fields::integer_list(c, key, "config.");
+  ZEROLM_CHECK(values.size() >= static_cast<std::size_t>(n_layer), "field 'config.{}': {} entries for n_layer {}", key,
+               values.size(), n_layer);
+  values.resize(static_cast<std::size_t>(n_layer));
+  return values;
+}
+
+double config_real(const nlohmann::json& c, const char* key, double fallback) {
+  if (!c.contains(key) || c[key].is_null()) return fallback;
+  ZEROLM_CHECK(c[key].is_number(), "field 'config.{}': value {} is not a number", key, c[key].dump());
+  return c[key].get<double>();
+}
+}  // namespace
+
+Gpt2Architecture Gpt2Space::from_archai_config(const nlohmann::json& c) const {
+  ZEROLM_CHECK(c.is_object(), "field 'config': expected a mapping, got {}", c.type_name());
+  const bool transxl = protocol_ == Gpt2Protocol::transxl;
+  Gpt2Architecture a;
+  const std::int64_t n = json_fields::integer(c, "n_layer", "config.");
+  ZEROLM_CHECK(n >= 1 && n <= 4096, "field 'config.n_layer': value {} is not in 1..4096", n);
+  a.d_model = static_cast<int>(json_fields::integer(c, "d_model", "config."));
+  ZEROLM_CHECK(a.d_model >= 1, "field 'config.d_model': value {} must be positive", a.d_model);
+  const auto heads = per_layer_values(c, "n_head", n);
+  const auto inner = per_layer_values(c, "d_inner", n);
+  for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i) {
+    a.layers.push_back({static_cast<int>(heads[i]), static_cast<int>(inner[i])});
+  }
+  // d_head <= 0 means d_model / n_head per layer. HfGPT2Flex ignores d_head (its heads
+  // always split d_model); MemTransformerLM takes a positive one, which this space
+  // can hold only where it equals d_model / n_head.
+  if (transxl && c.contains("d_head")) {
+    const bool scalar = !c["d_head"].is_array();
+    const std::int64_t first = scalar ? json_fields::integer_value(c["d_head"], "config.d_head") : 0;
+    if (!scalar || first > 0) {
+      const auto d_head = per_layer_values(c, "d_head", n);
+      for (std::size_t i = 0; i < d_head.size(); ++i) {
+        ZEROLM_CHECK(heads[i] >= 1 && d_head[i] * heads[i] == a.d_model,
+                     "field 'config.d_head': value {} for layer {} is not d_model / n_head = {} / {} (a head width "
+                     "other than d_model / n_head is not in this space)",
+                     d_head[i], i, a.d_model, heads[i]);
+      }
+    }
+  }
+  a.bias = true;
+  a.adaptive = json_fields::boolean(c, "adaptive", true);
+  ZEROLM_CHECK(!transxl || a.adaptive, "field 'config.adaptive': value false is not supported under transxl");
+  if (transxl) {
+    if (c.contains("attn_type")) {
+      const auto attn_type = json_fields::integer(c, "attn_type", "config.");
+      ZEROLM_CHECK(attn_type == 0, "field 'config.attn_type': value {} is not 0 (relative partial learnable attention)",
+                   attn_type);
+    }
+    if (c.contains("sample_softmax")) {
+      const auto sample_softmax = json_fields::integer(c, "sample_softmax", "config.");
+      ZEROLM_CHECK(sample_softmax <= 0, "field 'config.sample_softmax': value {} (a sampled softmax) is not supported",
+                   sample_softmax);
+    }
+    a.pre_lnorm = json_fields::boolean(c, "pre_lnorm", false);
+  }
+  if (c.contains("weight_init_type") && !c["weight_init_type"].is_null()) {
+    ZEROLM_CHECK(c["weight_init_type"] == "normal", "field 'config.weight_init_type': value {} is not \"normal\"",
+                 c["weight_init_type"].dump());
+  }
+  a.weight_init_std = config_real(c, "weight_init_std", kInitStd);
+  a.proj_init_std = config_real(c, "proj_init_std", kProjectionInitStd);
+  auto& e = a.adaptive_embedding;
+  e.n_token = json_fields::integer(c, "n_token", "config.");
+  if (a.adaptive) {
+    e.d_embed = static_cast<int>(json_fields::integer(c, "d_embed", "config."));
+    if (e.d_embed <= 0) e.d_embed = a.d_model;  // archai: d_embed -1 is d_model
+    e.div_val = static_cast<int>(json_fields::integer(c, "div_val", "config."));
+    e.tgt_len = c.contains("tgt_len") ? static_cast<int>(json_fields::integer(c, "tgt_len", "config.")) : 192;
+    e.cutoffs = AdaptiveEmbedding::clean_cutoffs(json_fields::integer_list(c, "cutoffs", "config."), e.n_token);
+    e.tie_weight = json_fields::boolean(c, "tie_weight", true);
+    if (c.contains("tie_projs") && !c["tie_projs"].is_null()) {
+      const auto& t = c["tie_projs"];
+      ZEROLM_CHECK(t.is_array(), "field 'config.tie_projs': expected a list of true|false, got {}", t.dump());
+      // archai reads tie_projs[i] for every cluster i (entries beyond the clusters are unused).
+      ZEROLM_CHECK(t.size() >= e.cutoffs.size(), "field 'config.tie_projs': {} entries for {} clusters", t.size(),
+                   e.cutoffs.size());
+      e.untied_projections = 0;
+      for (std::size_t i = 0; i < e.cutoffs.size(); ++i) {
+        ZEROLM_CHECK(t[i].is_boolean(), "field 'config.tie_projs[{}]': value {} is not true|false", i, t[i].dump());
+        if (!t[i].get<bool>()) e.untied_projections |= 1U << i;
+      }
+    }
+  } else {
+    a.vocab_size = e.n_token;
+  }
+  return a;
 }
 
 Gpt2Space::GeneView Gpt2Space::view(const Architecture& architecture) const {
@@ -501,12 +679,25 @@ Gpt2Space::GeneView Gpt2Space::view(const Architecture& architecture) const {
     v.vocab_size = g[at++];
   }
   v.layers = g.data() + at;
+  at += 2 * static_cast<std::size_t>(v.n_layer);
+  v.tie_weight = true;
+  v.untied_projections = 1;
+  v.pre_lnorm = false;
+  v.weight_init_std = kInitStd;
+  v.proj_init_std = kProjectionInitStd;
+  if (at + kOptionGenes <= g.size()) {
+    v.tie_weight = g[at] != 0;
+    v.untied_projections = static_cast<std::uint32_t>(g[at + 1]);
+    v.pre_lnorm = g[at + 2] != 0;
+    v.weight_init_std = static_cast<double>(g[at + 3]) / kStdScale;
+    v.proj_init_std = static_cast<double>(g[at + 4]) / kStdScale;
+  }
   return v;
 }
 
 void Gpt2Space::lower_embeddings(const GeneView& a, ModelSpec& out) const {
   const std::int64_t D = a.d_model;
-  const Init w = Init::normal(kInitStd);
+  const Init w = Init::normal(a.weight_init_std);
   if (!a.adaptive) {
     out.add_matrix("wte.weight", Role::embedding, -1, a.vocab_size, D, w);
     if (protocol_ == Gpt2Protocol::gpt2) out.add_matrix("wpe.weight", Role::embedding, -1, kGpt2Positions, D, w);
@@ -514,46 +705,99 @@ void Gpt2Space::lower_embeddings(const GeneView& a, ModelSpec& out) const {
     if (protocol_ == Gpt2Protocol::hwgpt) out.add_matrix("lm_head.weight", Role::embedding, -1, D, a.vocab_size, w);
     return;
   }
-  // archai's AdaptiveEmbedding + ProjectedAdaptiveLogSoftmax with tied weights and
-  // every projection but the first tied.
+  // archai's AdaptiveEmbedding + ProjectedAdaptiveLogSoftmax: the softmax reuses the
+  // embedding tables when tie_weight, and embedding projection i where tie_projs[i].
   static constexpr std::string_view kEmbNames[] = {"word_emb.emb_layers.0.weight", "word_emb.emb_layers.1.weight",
                                                    "word_emb.emb_layers.2.weight", "word_emb.emb_layers.3.weight",
                                                    "word_emb.emb_layers.4.weight", "word_emb.emb_layers.5.weight"};
   static constexpr std::string_view kProjNames[] = {"word_emb.emb_projs.0", "word_emb.emb_projs.1",
                                                     "word_emb.emb_projs.2", "word_emb.emb_projs.3",
                                                     "word_emb.emb_projs.4", "word_emb.emb_projs.5"};
+  static constexpr std::string_view kOutProjNames[] = {"crit.out_projs.0", "crit.out_projs.1", "crit.out_projs.2",
+                                                       "crit.out_projs.3", "crit.out_projs.4", "crit.out_projs.5"};
+  static constexpr std::string_view kOutLayerNames[] = {"crit.out_layers.0.weight", "crit.out_layers.1.weight",
+                                                        "crit.out_layers.2.weight", "crit.out_layers.3.weight",
+                                                        "crit.out_layers.4.weight", "crit.out_layers.5.weight"};
   const GeneView& e = a;
   const std::size_t clusters = e.cutoffs.size();
   ZEROLM_CHECK(clusters <= std::size(kEmbNames), "field 'embedding.cutoffs': {} clusters, at most {} supported",
                clusters, std::size(kEmbNames));
-  const Init projection = Init::normal(kProjectionInitStd);
-  std::int64_t first_projection_cols = 0;
+  const Init projection = Init::normal(a.proj_init_std);
+  // Cluster i's embedding width and whether it has a projection to D.
+  auto width_of = [&](std::size_t i) {
+    std::int64_t width = e.d_embed;
+    if (e.div_val != 1) {
+      for (std::size_t k = 0; k < i; ++k) width /= e.div_val;
+    }
+    return width;
+  };
+  const bool projected = e.div_val != 1 || e.d_embed != D;
   if (e.div_val == 1) {
     out.add_matrix(kEmbNames[0], Role::embedding, -1, e.n_token, e.d_embed, w);
-    if (e.d_embed != D) {
-      out.add_matrix(kProjNames[0], Role::embedding, -1, D, e.d_embed, projection);
-      first_projection_cols = e.d_embed;
-    }
+    if (projected) out.add_matrix(kProjNames[0], Role::embedding, -1, D, e.d_embed, projection);
   } else {
-    std::int64_t start = 0, width = e.d_embed;
+    std::int64_t start = 0;
     for (std::size_t i = 0; i < clusters; ++i) {
-      out.add_matrix(kEmbNames[i], Role::embedding, -1, e.cutoffs[i] - start, width, w);
-      out.add_matrix(kProjNames[i], Role::embedding, -1, D, width, projection);
-      if (i == 0) first_projection_cols = width;
+      out.add_matrix(kEmbNames[i], Role::embedding, -1, e.cutoffs[i] - start, width_of(i), w);
+      out.add_matrix(kProjNames[i], Role::embedding, -1, D, width_of(i), projection);
       start = e.cutoffs[i];
-      width /= e.div_val;
     }
   }
-  out.add_matrix("wpe.weight", Role::embedding, -1, e.tgt_len, D, w);
-  // Adaptive softmax: output biases, cluster logits, and the untied first projection.
+  // archai's HfGPT2Flex learns positions; MemTransformerLM's are sinusoidal (no parameters).
+  if (protocol_ != Gpt2Protocol::transxl) out.add_matrix("wpe.weight", Role::embedding, -1, e.tgt_len, D, w);
+  // Adaptive softmax: output biases, cluster logits, the untied projections (and tables).
   out.add_vector("crit.out_layers.bias", Role::embedding, -1, e.n_token, Init::zeros());
   const auto tail_clusters = static_cast<std::int64_t>(clusters) - 1;
   if (tail_clusters > 0) {
     out.add_matrix("crit.cluster_weight", Role::embedding, -1, tail_clusters, e.d_embed, w);
     out.add_vector("crit.cluster_bias", Role::embedding, -1, tail_clusters, Init::zeros());
   }
-  if (first_projection_cols > 0)
-    out.add_matrix("crit.out_projs.0", Role::embedding, -1, D, first_projection_cols, projection);
+  for (std::size_t i = 0; i < clusters && projected; ++i) {
+    if (((e.untied_projections >> i) & 1U) != 0) {
+      out.add_matrix(kOutProjNames[i], Role::embedding, -1, D, width_of(i), projection);
+    }
+  }
+  if (!e.tie_weight) {
+    std::int64_t start = 0;
+    for (std::size_t i = 0; i < (e.div_val == 1 ? 1 : clusters); ++i) {
+      const std::int64_t end = e.div_val == 1 ? e.n_token : e.cutoffs[i];
+      out.add_matrix(kOutLayerNames[i], Role::embedding, -1, end - start, width_of(i), w);
+      start = end;
+    }
+  }
+}
+
+// archai's MemTransformerLM (attn_type 0) as LTS trained it: per layer the relative
+// partial-learnable attention (qkv_net, r_net, o_net without bias, the per-layer
+// r_w_bias/r_r_bias of n_head x d_head, LayerNorm) and the position-wise FFN
+// (CoreNet with biases, LayerNorm). Every Linear and the r biases are drawn
+// N(0, weight_init_std^2) by archai's weights_init; its LayerNorm weights are
+// N(1, weight_init_std^2), which the spec states as 1 (docs/SEARCH_SPACES.md).
+void Gpt2Space::lower_transxl(const GeneView& a, ModelSpec& out) const {
+  const std::int64_t D = a.d_model;
+  const Init w = Init::normal(a.weight_init_std);
+  const Init zero = Init::zeros();
+  for (int i = 0; i < a.n_layer; ++i) {
+    const std::int64_t heads = a.layers[2 * i];
+    const std::int64_t F = a.layers[2 * i + 1];
+    const std::int64_t d_head = D / heads;
+    const std::int64_t width = heads * d_head;
+    out.attention_score_width += static_cast<double>(width);
+    out.set_layer_variant(i, static_cast<std::uint8_t>(heads));
+    out.add_matrix("dec_attn.qkv_net.weight", Role::attention, i, D, 3 * width, w);
+    out.add_matrix("dec_attn.r_net.weight", Role::attention, i, D, width, w);
+    out.add_matrix("dec_attn.o_net.weight", Role::attention, i, width, D, w);
+    out.add_matrix("dec_attn.r_w_bias", Role::attention, i, heads, d_head, w);
+    out.add_matrix("dec_attn.r_r_bias", Role::attention, i, heads, d_head, w);
+    out.add_vector("dec_attn.layer_norm.weight", Role::norm, i, D, Init::ones());
+    out.add_vector("dec_attn.layer_norm.bias", Role::norm, i, D, zero);
+    out.add_matrix("pos_ff.CoreNet.0.weight", Role::ffn, i, D, F, w);
+    out.add_vector("pos_ff.CoreNet.0.bias", Role::ffn, i, F, zero);
+    out.add_matrix("pos_ff.CoreNet.3.weight", Role::ffn, i, F, D, w);
+    out.add_vector("pos_ff.CoreNet.3.bias", Role::ffn, i, D, zero);
+    out.add_vector("pos_ff.layer_norm.weight", Role::norm, i, D, Init::ones());
+    out.add_vector("pos_ff.layer_norm.bias", Role::norm, i, D, zero);
+  }
 }
 
 void Gpt2Space::lower(const Architecture& architecture, ModelSpec& out) const {
@@ -564,11 +808,16 @@ void Gpt2Space::lower(const Architecture& architecture, ModelSpec& out) const {
   const int n = a.n_layer;
   out.num_layers = n;
   lower_embeddings(a, out);
+  if (protocol_ == Gpt2Protocol::transxl) {
+    out.layer_prefix = "layers";
+    lower_transxl(a, out);
+    return;
+  }
 
   const std::int64_t D = a.d_model;
-  const Init w = Init::normal(kInitStd);
+  const Init w = Init::normal(a.weight_init_std);
   // GPT-2 scales the residual output projections by 1/sqrt(2 n_layer).
-  const Init residual = Init::normal(kInitStd / std::sqrt(2.0 * n));
+  const Init residual = Init::normal(a.weight_init_std / std::sqrt(2.0 * n));
   const Init zero = Init::zeros();
   const bool hwgpt = protocol_ == Gpt2Protocol::hwgpt;
   for (int i = 0; i < n; ++i) {

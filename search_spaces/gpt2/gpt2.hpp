@@ -3,6 +3,8 @@
 //   lts   : archai's HfGPT2Flex of LiteTransformerSearch (WikiText-103 benchmark)
 //   hwgpt : HW-GPT-Bench's GPT (rotary, head size 64, LLaMA MLP, untied head)
 //   gpt2  : plain Hugging Face GPT-2 (learned positions, tied head, GELU MLP)
+//   transxl: archai's MemTransformerLM of LiteTransformerSearch (Transformer-XL: relative
+//            attention, adaptive embedding and softmax, no learned positions, no final norm)
 #pragma once
 
 #include <memory>
@@ -14,7 +16,7 @@
 
 namespace zerolm {
 
-enum class Gpt2Protocol { lts, hwgpt, gpt2 };
+enum class Gpt2Protocol { lts, hwgpt, gpt2, transxl };
 
 struct Gpt2Layer {
   int n_head = 2;
@@ -29,6 +31,10 @@ struct AdaptiveEmbedding {
   std::int64_t n_token = 50264;
   std::vector<std::int64_t> cutoffs;  // cleaned: increasing, last == n_token
   int tgt_len = 192;                  // learned positions
+  // archai's tie_weight (softmax weights are the embedding tables) and tie_projs, as a
+  // mask of the clusters whose softmax projection is its own (bit i: cluster i untied).
+  bool tie_weight = true;
+  std::uint32_t untied_projections = 1;  // archai's default tie_projs [false, true, true, ...]
   friend bool operator==(const AdaptiveEmbedding&, const AdaptiveEmbedding&) = default;
 
   // archai's rule: cut at the first cutoff beyond n_token, clamp, end at n_token.
@@ -42,7 +48,14 @@ struct Gpt2Architecture {
   bool adaptive = true;  // adaptive embedding, else a plain token table
   AdaptiveEmbedding adaptive_embedding;
   std::int64_t vocab_size = 50257;  // plain embedding
+  // archai's options beyond the shapes (defaults as LTS trained; stored only when not default).
+  bool pre_lnorm = false;         // transxl: LayerNorm before attention and FFN
+  double weight_init_std = 0.02;  // archai's weight_init_std (normal initialisation)
+  double proj_init_std = 0.01;    // archai's proj_init_std (adaptive projections)
   friend bool operator==(const Gpt2Architecture&, const Gpt2Architecture&) = default;
+
+  // The trailing genes hold these options when one differs from its default.
+  bool default_options() const;
 };
 
 struct Gpt2Choices {
@@ -56,6 +69,9 @@ struct Gpt2Choices {
   std::vector<bool> biases{true};
   bool adaptive = true;
   std::int64_t vocab_size = 50257;
+  // Sampled adaptive embeddings: vocabulary and the cutoffs before it.
+  std::int64_t n_token = 50264;
+  std::vector<std::int64_t> cutoffs{19997, 39997, 199997};
   static Gpt2Choices for_protocol(Gpt2Protocol protocol);
 };
 
@@ -95,6 +111,9 @@ class Gpt2Space final : public SearchSpace {
     std::int64_t n_token;
     std::span<const std::int64_t> cutoffs;
     const std::int64_t* layers;  // n_head, d_inner pairs
+    bool tie_weight, pre_lnorm;
+    std::uint32_t untied_projections;
+    double weight_init_std, proj_init_std;
   };
   GeneView view(const Architecture& architecture) const;
   // Head counts allowed at width d_model (they must divide it, but for hwgpt's
@@ -103,6 +122,9 @@ class Gpt2Space final : public SearchSpace {
   int draw_d_inner(int d_model, CounterRng& rng) const;
   void validate(const Gpt2Architecture& typed) const;
   void lower_embeddings(const GeneView& a, ModelSpec& out) const;
+  void lower_transxl(const GeneView& a, ModelSpec& out) const;
+  // An archai model_config (LTS record `config`): archai's conventions for -1, lists and cutoffs.
+  Gpt2Architecture from_archai_config(const nlohmann::json& config) const;
 
   Gpt2Protocol protocol_;
   Gpt2Choices choices_;
