@@ -1,8 +1,10 @@
 #include "engine/benchmarks/benchmark_file.hpp"
 
 #include <cstdlib>
+#include <set>
 
 #include "engine/core/error.hpp"
+#include "engine/benchmarks/nas_bench_bert_upstream.hpp"
 #include "engine/core/json_yaml.hpp"
 
 namespace zerolm {
@@ -20,7 +22,13 @@ double number_at(const nlohmann::json& object, const char* key, const char* wher
   return object[key].get<double>();
 }
 
-const BenchmarkReader& detect_format(const std::string& path, const nlohmann::json& first) {
+const BenchmarkReader& detect_format(const std::string& path, const nlohmann::json& first, const std::string& forced) {
+  if (!forced.empty()) {
+    for (const auto& reader : benchmark_readers()) {
+      if (reader.name == forced) return reader;
+    }
+    ZEROLM_FAIL("--format: value '{}' is not a benchmark format ({})", forced, benchmark_format_names());
+  }
   ZEROLM_CHECK(first.is_object(), "{}: record 0 is not a JSON object", path);
   std::string known;
   for (const auto& reader : benchmark_readers()) {
@@ -54,6 +62,7 @@ const std::vector<BenchmarkReader>& benchmark_readers() {
       {"hwgpt-latency", "HW-GPT-Bench latency records (embed_dim, gpu_latency_ms)", "gpt2", "hwgpt", "gpu_latency_ms",
        true, [](const nlohmann::json& r) { return r.contains("embed_dim") && r.contains("gpu_latency_ms"); },
        [](const nlohmann::json& r) { return number_at(r, "gpu_latency_ms", ""); }},
+      nas_bench_bert_upstream_reader(),
   };
   return all;
 }
@@ -72,15 +81,28 @@ std::vector<double> Benchmark::ground_truths() const {
   return out;
 }
 
+std::string benchmark_format_names() {
+  std::string names;
+  for (const auto& reader : benchmark_readers()) names += (names.empty() ? "" : "|") + reader.name;
+  return names;
+}
+
 Benchmark load_benchmark(const std::string& path, const std::string& protocol) {
+  return load_benchmark(path, BenchmarkOptions{protocol, "", ""});
+}
+
+Benchmark load_benchmark(const std::string& path, const BenchmarkOptions& how) {
   const nlohmann::json root = read_json_file(path);
   ZEROLM_CHECK(root.is_array(), "{}: expected a JSON list of records, got {}", path, root.type_name());
   ZEROLM_CHECK(!root.empty(), "{}: the file holds no records", path);
   Benchmark benchmark;
   benchmark.path = path;
-  benchmark.reader = &detect_format(path, root[0]);
+  benchmark.reader = &detect_format(path, root[0], how.format);
+  ZEROLM_CHECK(how.baselines.empty() || benchmark.reader->read_baselines,
+               "--baselines: format {} takes no baselines file (its published proxies are in {})",
+               benchmark.reader->name, path);
   SpaceOptions options;
-  options.protocol = protocol.empty() ? benchmark.reader->default_protocol : protocol;
+  options.protocol = how.protocol.empty() ? benchmark.reader->default_protocol : how.protocol;
   try {
     benchmark.space = make_search_space(benchmark.reader->space, options);
   } catch (const Error& e) {
@@ -89,6 +111,7 @@ Benchmark load_benchmark(const std::string& path, const std::string& protocol) {
   benchmark.ground_truth_name = benchmark.reader->ground_truth_name;
 
   std::map<std::string, std::size_t> baseline_counts;
+  std::set<std::string> explicit_ids;
   benchmark.records.reserve(root.size());
   for (std::size_t i = 0; i < root.size(); ++i) {
     const nlohmann::json& r = root[i];
@@ -96,7 +119,12 @@ Benchmark load_benchmark(const std::string& path, const std::string& protocol) {
     record.id = record_id(r, i);
     try {
       ZEROLM_CHECK(r.is_object(), "record is not a JSON object");
-      record.architecture = benchmark.space->from_record(r);
+      // Two records under one id would make baselines and exports ambiguous.
+      ZEROLM_CHECK(!r.contains("id") || explicit_ids.insert(record.id).second,
+                   "field 'id': value {} is the id of an earlier record", r["id"].dump());
+      record.architecture = benchmark.reader->architecture_record
+                                ? benchmark.space->from_record(benchmark.reader->architecture_record(r))
+                                : benchmark.space->from_record(r);
       record.ground_truth = benchmark.reader->ground_truth(r);
       if (r.contains("published_proxies")) {
         const auto& published = r["published_proxies"];
@@ -116,6 +144,7 @@ Benchmark load_benchmark(const std::string& path, const std::string& protocol) {
   for (const auto& [name, count] : baseline_counts) {
     if (count == benchmark.records.size()) benchmark.baseline_names.push_back(name);
   }
+  if (benchmark.reader->read_baselines) benchmark.reader->read_baselines(benchmark, how.baselines);
   return benchmark;
 }
 

@@ -15,6 +15,8 @@
 
 namespace zerolm {
 
+struct Benchmark;
+
 // One entry of the benchmark-reader registry (benchmark_file.cpp): a format of
 // trained (or measured) records, recognised from the records themselves.
 struct BenchmarkReader {
@@ -28,6 +30,14 @@ struct BenchmarkReader {
   std::function<bool(const nlohmann::json& first)> detects;
   // A record's ground truth, higher is better; an Error naming the field.
   std::function<double(const nlohmann::json& record)> ground_truth;
+  // Optional: the part of a record the space's from_record reads, for a format that
+  // nests the architecture (empty: the record itself). An Error names the field.
+  std::function<nlohmann::json(const nlohmann::json& record)> architecture_record = {};
+  // Optional: published baselines kept in another file. Called after every record is
+  // read with the file `--baselines` named (empty: the format's default beside the
+  // benchmark, if any); fills records' baselines and baseline_names. Empty: the
+  // format takes no baselines file.
+  std::function<void(Benchmark& benchmark, const std::string& baselines_file)> read_baselines = {};
 };
 
 const std::vector<BenchmarkReader>& benchmark_readers();
@@ -53,9 +63,22 @@ struct Benchmark {
   std::vector<double> ground_truths() const;
 };
 
+// How a benchmark file is read: the protocol (empty: the format's default), the
+// format (empty: detected from the records; else a reader's name, as --format), and
+// a file of published baselines (--baselines; empty: the format's default, if any).
+struct BenchmarkOptions {
+  std::string protocol;
+  std::string format;
+  std::string baselines;
+};
+
 // Reads and validates every record; errors name the file, the record and the field.
 // An empty protocol takes the format's default.
 Benchmark load_benchmark(const std::string& path, const std::string& protocol = "");
+Benchmark load_benchmark(const std::string& path, const BenchmarkOptions& options);
+
+// "nas-bench-bert|lts-gpt2|...": the readers' names, for help texts and errors.
+std::string benchmark_format_names();
 
 // The folder of the shared benchmark files: $ZEROLM_BENCHMARKS, else ../shared/benchmarks.
 std::string benchmarks_directory();

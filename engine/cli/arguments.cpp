@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <type_traits>
 
+#include "engine/benchmarks/benchmark_file.hpp"
 #include "engine/core/error.hpp"
 #include "engine/export/export_formats.hpp"
 #include "engine/latency/latency_model.hpp"
@@ -133,6 +134,15 @@ std::vector<Argument> arguments() {
           "Benchmark file or folder (ground truth or measured latencies; its format is detected)",
           {C::rank, C::params, C::calibrate, C::modes, C::latency_fit, C::latency_eval}, false)
           .required({C::rank, C::modes, C::latency_fit, C::latency_eval}),
+      option(
+          "--format", [](CliParams & p) -> auto& { return p.benchmark_format; },
+          fmt::format("The benchmark's format, instead of detecting it ({})", benchmark_format_names()),
+          {C::rank, C::params, C::calibrate, C::modes, C::latency_fit, C::latency_eval}, false),
+      option(
+          "--baselines", [](CliParams & p) -> auto& { return p.baselines; },
+          "Published proxies of the benchmark's records from this file (NAS-Bench-BERT: "
+          "BERT_results_activation.csv, read from beside the benchmark when not given)",
+          {C::rank, C::params, C::calibrate, C::modes, C::latency_fit, C::latency_eval}, false),
       flag("--json", [](CliParams & p) -> auto& { return p.json; }, "Print the result as JSON",
            {C::score, C::rank, C::params, C::calibrate, C::modes, C::enumerate, C::latency_eval, C::latency_profile,
             C::bench}),

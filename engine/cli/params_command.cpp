@@ -63,7 +63,7 @@ int params_from_file(const CliParams& o) {
 int run_params(const CliParams& o) {
   ZEROLM_CHECK(o.benchmark.empty() != o.from.empty(), "zerolm params needs exactly one of --benchmark, --from");
   if (!o.from.empty()) return params_from_file(o);
-  const Benchmark b = load_benchmark(o.benchmark, o.space.protocol);
+  const Benchmark b = load_benchmark(o.benchmark, BenchmarkOptions{o.space.protocol, o.benchmark_format, o.baselines});
   nlohmann::json rows = nlohmann::json::array();
   ModelSpec spec;
   for (const auto& r : b.records) {
