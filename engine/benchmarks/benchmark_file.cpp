@@ -3,8 +3,8 @@
 #include <cstdlib>
 #include <set>
 
-#include "engine/core/error.hpp"
 #include "engine/benchmarks/nas_bench_bert_upstream.hpp"
+#include "engine/core/error.hpp"
 #include "engine/core/json_yaml.hpp"
 
 namespace zerolm {
@@ -122,9 +122,8 @@ Benchmark load_benchmark(const std::string& path, const BenchmarkOptions& how) {
       // Two records under one id would make baselines and exports ambiguous.
       ZEROLM_CHECK(!r.contains("id") || explicit_ids.insert(record.id).second,
                    "field 'id': value {} is the id of an earlier record", r["id"].dump());
-      record.architecture = benchmark.reader->architecture_record
-                                ? benchmark.space->from_record(benchmark.reader->architecture_record(r))
-                                : benchmark.space->from_record(r);
+      record.architecture = benchmark.reader->architecture ? benchmark.reader->architecture(*benchmark.space, r)
+                                                           : benchmark.space->from_record(r);
       record.ground_truth = benchmark.reader->ground_truth(r);
       if (r.contains("published_proxies")) {
         const auto& published = r["published_proxies"];

@@ -30,9 +30,9 @@ struct BenchmarkReader {
   std::function<bool(const nlohmann::json& first)> detects;
   // A record's ground truth, higher is better; an Error naming the field.
   std::function<double(const nlohmann::json& record)> ground_truth;
-  // Optional: the part of a record the space's from_record reads, for a format that
-  // nests the architecture (empty: the record itself). An Error names the field.
-  std::function<nlohmann::json(const nlohmann::json& record)> architecture_record = {};
+  // Optional: a record's architecture, for a format that nests it (empty: the space's
+  // from_record of the record itself). An Error names the field.
+  std::function<Architecture(const SearchSpace& space, const nlohmann::json& record)> architecture = {};
   // Optional: published baselines kept in another file. Called after every record is
   // read with the file `--baselines` named (empty: the format's default beside the
   // benchmark, if any); fills records' baselines and baseline_names. Empty: the

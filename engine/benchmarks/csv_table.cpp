@@ -108,8 +108,7 @@ CsvTable parse_csv_table(const std::string& text, const std::string& path) {
   std::set<std::string> seen;
   for (std::size_t c = 0; c < table.header.size(); ++c) {
     ZEROLM_CHECK(!table.header[c].empty(), "{}: line 1: column {} of the header has no name", path, c + 1);
-    ZEROLM_CHECK(seen.insert(table.header[c]).second, "{}: line 1: column '{}' is named twice", path,
-                 table.header[c]);
+    ZEROLM_CHECK(seen.insert(table.header[c]).second, "{}: line 1: column '{}' is named twice", path, table.header[c]);
   }
   for (std::size_t r = 1; r < records.size(); ++r) {
     ZEROLM_CHECK(records[r].size() == table.header.size(), "{}: row {} (line {}) has {} columns; the header has {}",

@@ -24,7 +24,7 @@ const nlohmann::json& object_at(const nlohmann::json& parent, const char* key, c
 }
 
 // What the flexibert space reads ({hidden_size, encoder_layers}) from a published record.
-nlohmann::json architecture_of(const nlohmann::json& record) {
+nlohmann::json converted_record(const nlohmann::json& record) {
   const auto& hparams = object_at(record, "hparams", "");
   const auto& overrides = object_at(hparams, "model_hparam_overrides", "hparams.");
   const std::string where = "hparams.model_hparam_overrides.";
@@ -32,6 +32,16 @@ nlohmann::json architecture_of(const nlohmann::json& record) {
   const auto& nas_config = object_at(overrides, "nas_config", where);
   ZEROLM_CHECK(nas_config.contains("encoder_layers"), "field '{}nas_config.encoder_layers' is missing", where);
   return {{"hidden_size", overrides["hidden_size"]}, {"encoder_layers", nas_config["encoder_layers"]}};
+}
+
+Architecture architecture_of(const SearchSpace& space, const nlohmann::json& record) {
+  const nlohmann::json converted = converted_record(record);
+  try {
+    return space.from_record(converted);
+  } catch (const Error& e) {
+    // The space names fields of the converted shape; say where they sit here.
+    throw e.with_context("in hparams.model_hparam_overrides (hidden_size, nas_config.encoder_layers)");
+  }
 }
 
 double glue_of(const nlohmann::json& record) {
@@ -80,8 +90,8 @@ void read_published_proxy_csv(Benchmark& benchmark, const std::string& csv_path)
   std::vector<std::size_t> missing(table.header.size(), 0);
   for (auto& record : benchmark.records) {
     const auto found = row_of_id.find(record.id);
-    ZEROLM_CHECK(found != row_of_id.end(), "{}: record {}: no row with {} {} (from {})", csv_path, record.id,
-                 kIdColumn, record.id, benchmark.path);
+    ZEROLM_CHECK(found != row_of_id.end(), "{}: record {}: no row with {} {} (from {})", csv_path, record.id, kIdColumn,
+                 record.id, benchmark.path);
     const std::size_t r = found->second;
     if (has_truth) {
       // The same ID must be the same trained network: its GLUE score agrees.

@@ -56,7 +56,8 @@ bool same_file(const std::string& a, const std::string& b) {
 }  // namespace
 
 RankReport rank_benchmark(const RankRequest& request) {
-  const Benchmark benchmark = load_benchmark(request.benchmark, BenchmarkOptions{request.protocol, request.format, request.baselines});
+  const Benchmark benchmark =
+      load_benchmark(request.benchmark, BenchmarkOptions{request.protocol, request.format, request.baselines});
   const SearchSpace& space = *benchmark.space;
   const auto architectures = benchmark.architectures();
   const auto truth = benchmark.ground_truths();

@@ -18,7 +18,7 @@ struct CalibrationRequest {
 
 struct RankRequest {
   std::string benchmark;
-  std::string protocol;  // empty: the format's default
+  std::string protocol;   // empty: the format's default
   std::string format;     // empty: detected
   std::string baselines;  // a published-proxies file (empty: the format's default)
   std::string proxy = "zerolm";
