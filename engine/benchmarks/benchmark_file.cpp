@@ -2,8 +2,10 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <set>
 
 #include "engine/benchmarks/lts_run_folder.hpp"
+#include "engine/benchmarks/nas_bench_bert_upstream.hpp"
 #include "engine/core/error.hpp"
 #include "engine/core/json_yaml.hpp"
 
@@ -22,7 +24,13 @@ double number_at(const nlohmann::json& object, const char* key, const char* wher
   return object[key].get<double>();
 }
 
-const BenchmarkReader& detect_format(const std::string& path, const nlohmann::json& first) {
+const BenchmarkReader& detect_format(const std::string& path, const nlohmann::json& first, const std::string& forced) {
+  if (!forced.empty()) {
+    for (const auto& reader : benchmark_readers()) {
+      if (reader.name == forced) return reader;
+    }
+    ZEROLM_FAIL("--format: value '{}' is not a benchmark format ({})", forced, benchmark_format_names());
+  }
   ZEROLM_CHECK(first.is_object(), "{}: record 0 is not a JSON object", path);
   std::string known;
   for (const auto& reader : benchmark_readers()) {
@@ -59,6 +67,7 @@ const std::vector<BenchmarkReader>& benchmark_readers() {
       {"lts-run", "LiteTransformerSearch (archai) run folders as published: model_config.yaml per record, summaries",
        "gpt2", "lts", "-valid_ppl", false, [](const nlohmann::json&) { return false; },
        [](const nlohmann::json& r) { return -number_at(r, "valid_ppl", ""); }, is_lts_run_folder, read_lts_run_folder},
+      nas_bench_bert_upstream_reader(),
   };
   return all;
 }
@@ -77,30 +86,52 @@ std::vector<double> Benchmark::ground_truths() const {
   return out;
 }
 
+std::string benchmark_format_names() {
+  std::string names;
+  for (const auto& reader : benchmark_readers()) names += (names.empty() ? "" : "|") + reader.name;
+  return names;
+}
+
 Benchmark load_benchmark(const std::string& path, const std::string& protocol) {
+  return load_benchmark(path, BenchmarkOptions{protocol, "", ""});
+}
+
+Benchmark load_benchmark(const std::string& path, const BenchmarkOptions& how) {
   Benchmark benchmark;
   benchmark.path = path;
   nlohmann::json root;
-  if (std::filesystem::is_directory(path)) {  // a format of several files (a run folder)
-    std::string known;
-    for (const auto& reader : benchmark_readers()) {
-      if (!reader.detects_folder) continue;
-      if (reader.detects_folder(path)) {
-        benchmark.reader = &reader;
-        break;
+  std::error_code not_a_folder;
+  if (std::filesystem::is_directory(path, not_a_folder)) {  // a format of several files (a run folder)
+    if (!how.format.empty()) {
+      benchmark.reader = &detect_format(path, nlohmann::json::object(), how.format);
+      ZEROLM_CHECK(benchmark.reader->read_folder != nullptr, "{}: --format {} is a file format, not a folder's",
+                   path, how.format);
+    } else {
+      std::string known;
+      for (const auto& reader : benchmark_readers()) {
+        if (!reader.detects_folder) continue;
+        if (reader.detects_folder(path)) {
+          benchmark.reader = &reader;
+          break;
+        }
+        known += (known.empty() ? "" : ", ") + reader.name;
       }
-      known += (known.empty() ? "" : ", ") + reader.name;
+      ZEROLM_CHECK(benchmark.reader != nullptr, "{}: a folder of no known benchmark format ({})", path, known);
     }
-    ZEROLM_CHECK(benchmark.reader != nullptr, "{}: a folder of no known benchmark format ({})", path, known);
     root = benchmark.reader->read_folder(path);
   } else {
     root = read_json_file(path);
     ZEROLM_CHECK(root.is_array(), "{}: expected a JSON list of records, got {}", path, root.type_name());
     ZEROLM_CHECK(!root.empty(), "{}: the file holds no records", path);
-    benchmark.reader = &detect_format(path, root[0]);
+    benchmark.reader = &detect_format(path, root[0], how.format);
+    ZEROLM_CHECK(benchmark.reader->read_folder == nullptr, "{}: --format {} reads a folder, not a file", path,
+                 how.format);
   }
+  ZEROLM_CHECK(how.baselines.empty() || benchmark.reader->read_baselines,
+               "--baselines: format {} takes no baselines file (its published proxies are in {})",
+               benchmark.reader->name, path);
   SpaceOptions options;
-  options.protocol = protocol.empty() ? benchmark.reader->default_protocol : protocol;
+  options.protocol = how.protocol.empty() ? benchmark.reader->default_protocol : how.protocol;
   try {
     benchmark.space = make_search_space(benchmark.reader->space, options);
   } catch (const Error& e) {
@@ -109,6 +140,7 @@ Benchmark load_benchmark(const std::string& path, const std::string& protocol) {
   benchmark.ground_truth_name = benchmark.reader->ground_truth_name;
 
   std::map<std::string, std::size_t> baseline_counts;
+  std::set<std::string> explicit_ids;
   benchmark.records.reserve(root.size());
   for (std::size_t i = 0; i < root.size(); ++i) {
     const nlohmann::json& r = root[i];
@@ -116,16 +148,22 @@ Benchmark load_benchmark(const std::string& path, const std::string& protocol) {
     record.id = record_id(r, i);
     try {
       ZEROLM_CHECK(r.is_object(), "record is not a JSON object");
-      record.architecture = benchmark.space->from_record(r);
+      // Two records under one id would make baselines and exports ambiguous.
+      ZEROLM_CHECK(!r.contains("id") || explicit_ids.insert(record.id).second,
+                   "field 'id': value {} is the id of an earlier record", r["id"].dump());
+      record.architecture = benchmark.reader->architecture ? benchmark.reader->architecture(*benchmark.space, r)
+                                                           : benchmark.space->from_record(r);
       record.ground_truth = benchmark.reader->ground_truth(r);
       if (r.contains("published_proxies")) {
         const auto& published = r["published_proxies"];
         ZEROLM_CHECK(published.is_object(), "field 'published_proxies' is not an object");
         for (const auto& [name, value] : published.items()) {
-          if (!value.is_number()) continue;  // a missing score for one proxy drops that proxy only
+          (void)baseline_counts[name];       // known, even where no record has a number for it
+          if (!value.is_number()) continue;  // a missing score drops that proxy, said in partial_baselines
           record.baselines[name] = value.get<double>();
           ++baseline_counts[name];
         }
+
       }
     } catch (const Error& e) {
       // A run folder's record names its own file (model_config.yaml).
@@ -136,8 +174,18 @@ Benchmark load_benchmark(const std::string& path, const std::string& protocol) {
     benchmark.records.push_back(std::move(record));
   }
   for (const auto& [name, count] : baseline_counts) {
-    if (count == benchmark.records.size()) benchmark.baseline_names.push_back(name);
+    if (count == benchmark.records.size()) {
+      benchmark.baseline_names.push_back(name);
+    } else {
+      benchmark.partial_baselines[name] = fmt::format("missing or not a number in {} of {} records",
+                                                      benchmark.records.size() - count, benchmark.records.size());
+      fmt::print(stderr, "zerolm: note: {}: published proxy {} is {}; it is left out\n", path, name,
+                 benchmark.partial_baselines[name]);
+    }
+
   }
+
+  if (benchmark.reader->read_baselines) benchmark.reader->read_baselines(benchmark, how.baselines);
   return benchmark;
 }
 

@@ -15,6 +15,8 @@
 
 namespace zerolm {
 
+struct Benchmark;
+
 // One entry of the benchmark-reader registry (benchmark_file.cpp): a format of
 // trained (or measured) records, recognised from the records themselves.
 struct BenchmarkReader {
@@ -32,6 +34,14 @@ struct BenchmarkReader {
   // and its records as JSON objects of the shape `detects`/`ground_truth` read.
   std::function<bool(const std::string& folder)> detects_folder = nullptr;
   std::function<nlohmann::json(const std::string& folder)> read_folder = nullptr;
+  // Optional: a record's architecture, for a format that nests it (empty: the space's
+  // from_record of the record itself). An Error names the field.
+  std::function<Architecture(const SearchSpace& space, const nlohmann::json& record)> architecture = {};
+  // Optional: published baselines kept in another file. Called after every record is
+  // read with the file `--baselines` named (empty: the format's default beside the
+  // benchmark, if any); fills records' baselines and baseline_names. Empty: the
+  // format takes no baselines file.
+  std::function<void(Benchmark& benchmark, const std::string& baselines_file)> read_baselines = {};
 };
 
 const std::vector<BenchmarkReader>& benchmark_readers();
@@ -49,6 +59,10 @@ struct Benchmark {
   const BenchmarkReader* reader = nullptr;  // its format
   std::string ground_truth_name;            // e.g. "scores.glue", "-valid_ppl"
   std::vector<std::string> baseline_names;  // present in every record
+  // Published proxies left out because some records lack a number for them:
+  // name -> "missing or not a number in 3 of 200 records".
+  std::map<std::string, std::string> partial_baselines;
+
   std::unique_ptr<SearchSpace> space;       // the space and protocol the records were read into
   std::vector<BenchmarkRecord> records;
 
@@ -57,9 +71,22 @@ struct Benchmark {
   std::vector<double> ground_truths() const;
 };
 
+// How a benchmark file is read: the protocol (empty: the format's default), the
+// format (empty: detected from the records; else a reader's name, as --format), and
+// a file of published baselines (--baselines; empty: the format's default, if any).
+struct BenchmarkOptions {
+  std::string protocol;
+  std::string format;
+  std::string baselines;
+};
+
 // Reads and validates every record; errors name the file, the record and the field.
 // An empty protocol takes the format's default.
 Benchmark load_benchmark(const std::string& path, const std::string& protocol = "");
+Benchmark load_benchmark(const std::string& path, const BenchmarkOptions& options);
+
+// "nas-bench-bert|lts-gpt2|...": the readers' names, for help texts and errors.
+std::string benchmark_format_names();
 
 // The folder of the shared benchmark files: $ZEROLM_BENCHMARKS, else ../shared/benchmarks.
 std::string benchmarks_directory();

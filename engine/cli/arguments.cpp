@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <type_traits>
 
+#include "engine/benchmarks/benchmark_file.hpp"
 #include "engine/core/error.hpp"
 #include "engine/export/export_formats.hpp"
 #include "engine/latency/latency_model.hpp"
@@ -137,6 +138,15 @@ std::vector<Argument> arguments() {
            "Compare the benchmark's own parameter counts with every protocol of its space (exit 1 when the "
            "chosen protocol does not reproduce them all)",
            {C::params}),
+      option(
+          "--format", [](CliParams & p) -> auto& { return p.benchmark_format; },
+          fmt::format("The benchmark's format, instead of detecting it ({})", benchmark_format_names()),
+          {C::rank, C::params, C::calibrate, C::modes, C::latency_fit, C::latency_eval}, false),
+      option(
+          "--baselines", [](CliParams & p) -> auto& { return p.baselines; },
+          "Published proxies of the benchmark's records from this file (NAS-Bench-BERT: "
+          "BERT_results_activation.csv, read from beside the benchmark when not given)",
+          {C::rank, C::params, C::calibrate, C::modes, C::latency_fit, C::latency_eval}, false),
       flag("--json", [](CliParams & p) -> auto& { return p.json; }, "Print the result as JSON",
            {C::score, C::rank, C::params, C::calibrate, C::modes, C::enumerate, C::latency_eval, C::latency_profile,
             C::bench}),

@@ -83,9 +83,12 @@ struct CliParams {
   CalibrationArgs calibration;
   std::uint64_t seed = 0;
   bool json = false;
-  std::string benchmark;  // ground truth or measured records
-  std::string report;     // rank: also an HTML report
-  bool check_counts = false;  // params --check: the file's counts under every protocol
+  bool check_counts = false;     // params --check: the file's counts under every protocol
+  std::string benchmark;         // ground truth or measured records
+
+  std::string benchmark_format;  // --format on commands that read --benchmark: a reader's name (empty: detected)
+  std::string baselines;         // --baselines: a file of published proxies for the benchmark
+  std::string report;            // rank: also an HTML report
 
   // score
   std::size_t sample = 100000;

@@ -19,7 +19,8 @@ int run_calibrate(const CliParams& o) {
   nlohmann::json out{{"strategy", o.strategy}, {"proxy", o.proxy.name}, {"mode", o.proxy.mode}, {"seed", o.seed}};
   if (o.strategy == "sample") {
     ZEROLM_CHECK(!o.benchmark.empty(), "--strategy sample needs --benchmark FILE");
-    const Benchmark b = load_benchmark(o.benchmark, o.space.protocol);
+    const Benchmark b =
+        load_benchmark(o.benchmark, BenchmarkOptions{o.space.protocol, o.benchmark_format, o.baselines});
     const std::vector<Architecture> architectures = b.architectures();
     const std::vector<double> truth = b.ground_truths();
     const std::size_t sample = o.calibration.sample;

@@ -25,7 +25,7 @@ void select(const CliParams& o, std::vector<Architecture>& architectures, std::v
             std::vector<double>& measured, std::unique_ptr<SearchSpace>* space_out = nullptr) {
   ZEROLM_CHECK(o.subset == "even" || o.subset == "odd" || o.subset == "all", "--subset: value '{}' is not even|odd|all",
                o.subset);
-  Benchmark b = load_benchmark(o.benchmark, o.space.protocol);
+  Benchmark b = load_benchmark(o.benchmark, BenchmarkOptions{o.space.protocol, o.benchmark_format, o.baselines});
   ZEROLM_CHECK(b.reader->latency, "{}: not a latency benchmark (format {} holds no measured latency)", o.benchmark,
                b.reader->name);
   for (std::size_t i = 0; i < b.records.size(); ++i) {

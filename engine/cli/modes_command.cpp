@@ -22,7 +22,7 @@ int run_modes(const CliParams& o) {
     ZEROLM_CHECK(std::isfinite(alpha) && alpha >= -100.0 && alpha <= 100.0,
                  "--alpha: value {} is outside the allowed range [-100, 100]", alpha);
   }
-  const Benchmark b = load_benchmark(o.benchmark, o.space.protocol);
+  const Benchmark b = load_benchmark(o.benchmark, BenchmarkOptions{o.space.protocol, o.benchmark_format, o.baselines});
   std::vector<Architecture> archs = b.architectures();
   if (o.limit > 0 && archs.size() > o.limit) archs.resize(o.limit);
   ProxyOptions expected = o.proxy.options(o.seed), sampled = expected;

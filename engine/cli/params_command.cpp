@@ -97,8 +97,9 @@ int check_counts(const CliParams& o, const Benchmark& b) {
 int run_params(const CliParams& o) {
   ZEROLM_CHECK(o.benchmark.empty() != o.from.empty(), "zerolm params needs exactly one of --benchmark, --from");
   if (!o.from.empty()) return params_from_file(o);
-  const Benchmark b = load_benchmark(o.benchmark, o.space.protocol);
+  const Benchmark b = load_benchmark(o.benchmark, BenchmarkOptions{o.space.protocol, o.benchmark_format, o.baselines});
   if (o.check_counts) return check_counts(o, b);
+
   nlohmann::json rows = nlohmann::json::array();
   ModelSpec spec;
   for (const auto& r : b.records) {

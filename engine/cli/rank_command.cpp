@@ -22,6 +22,8 @@ int run_rank(const CliParams& o) {
   RankRequest request;
   request.benchmark = o.benchmark;
   request.protocol = o.space.protocol;
+  request.format = o.benchmark_format;
+  request.baselines = o.baselines;
   request.proxy = o.proxy.name;
   request.options = o.proxy.options(o.seed);
   request.options.backend = resolve_device(o.proxy.device, o.proxy.name, request.options.mode);

@@ -75,8 +75,10 @@ void warn_if_counts_differ(const Benchmark& benchmark) {
 }  // namespace
 
 RankReport rank_benchmark(const RankRequest& request) {
-  const Benchmark benchmark = load_benchmark(request.benchmark, request.protocol);
+  const Benchmark benchmark =
+      load_benchmark(request.benchmark, BenchmarkOptions{request.protocol, request.format, request.baselines});
   warn_if_counts_differ(benchmark);
+
   const SearchSpace& space = *benchmark.space;
   const auto architectures = benchmark.architectures();
   const auto truth = benchmark.ground_truths();

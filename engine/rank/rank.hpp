@@ -18,7 +18,9 @@ struct CalibrationRequest {
 
 struct RankRequest {
   std::string benchmark;
-  std::string protocol;  // empty: the format's default
+  std::string protocol;   // empty: the format's default
+  std::string format;     // empty: detected
+  std::string baselines;  // a published-proxies file (empty: the format's default)
   std::string proxy = "zerolm";
   ProxyOptions options;
   bool heuristic_alpha = false;  // zerolm without calibration: data-free alpha
