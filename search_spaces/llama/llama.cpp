@@ -471,8 +471,10 @@ Architecture LlamaSpace::from_json(const nlohmann::json& v) const {
       "hidden_size",      "num_hidden_layers", "vocab_size",        "tie_word_embeddings", "head_dim",
       "attention_bias",   "mlp_bias",          "initializer_range", "num_attention_heads", "num_key_value_heads",
       "intermediate_size"};
-  for (const auto& [key, item] : v.items()) {
-    ZEROLM_CHECK(std::any_of(std::begin(kKeys), std::end(kKeys), [&](const char* k) { return key == k; }),
+  for (const auto& item : v.items()) {
+    const std::string& key = item.key();  // a named variable: clang 14 cannot capture a structured binding
+    ZEROLM_CHECK(
+std::any_of(std::begin(kKeys), std::end(kKeys), [&](const char* k) { return key == k; }),
                  "field '{}' is not a llama field (expected hidden_size, num_hidden_layers, vocab_size, "
                  "tie_word_embeddings, head_dim, attention_bias, mlp_bias, initializer_range, num_attention_heads, "
                  "num_key_value_heads, intermediate_size)",
