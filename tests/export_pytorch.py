@@ -173,6 +173,10 @@ def check_folder(folder, kind, tag):
     check(bool(torch.isfinite(out).all()), "%s: non-finite forward pass" % name)
     if kind == "decoder":
         check(list(out.shape) == [2, 12, V], "%s: logits of shape %s, expected [2, 12, %d]" % (name, list(out.shape), V))
+        if config["architecture"].get("embedding", {}).get("kind") == "adaptive":
+            # The adaptive softmax returns log-probabilities: a distribution over the whole vocabulary.
+            mass = float((torch.logsumexp(out.double(), -1)).abs().max())
+            check(mass < 1e-4, "%s: adaptive softmax log-probabilities do not sum to 1 (|log mass| %.2g)" % (name, mass))
 
         def loss_of(network):
             logits = network(tokens)
