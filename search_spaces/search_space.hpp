@@ -107,6 +107,12 @@ struct ArchitectureFormat {
   // written in this format.
   // `index`: the architecture's place in the export.
   std::function<nlohmann::json(const SearchSpace& space, const Architecture& architecture, std::size_t index)> write;
+  // Written as YAML (archai's model_config.yaml) instead of JSON.
+  bool yaml = false;
+  // Where zerolm's provenance (space, protocol, score, counts) goes: empty, a
+  // `zerolm` block inside the document; else this file beside it, for documents
+  // whose readers take every key as a setting (HF configs, archai's).
+  std::string provenance_file{};
 };
 
 // A kind of document a space reads as one architecture, such as a Hugging Face
@@ -139,6 +145,11 @@ struct SpaceDescriptor {
   // The protocol `zerolm bench` times (the network a benchmark's authors
   // trained); empty: the space is not in the benches.
   std::string bench_protocol;
+  // The `pytorch` export's module family (engine/export/pytorch_export.hpp):
+  // Python source defining `class Network(nn.Module)`, built as
+  // Network(ARCHITECTURE, PROTOCOL) from the architecture's canonical JSON, with
+  // the model spec's parameter names and shapes. Empty: no pytorch export.
+  std::string pytorch_module{};
 
   // The protocol `text` names (empty: the default); an Error listing the
   // protocols otherwise.

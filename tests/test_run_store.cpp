@@ -90,6 +90,10 @@ void downgrade_to_version_2(const std::string& directory) {
                           {"aggregate", "linear"},
                           {"gain", 1.0}});
   set_meta(db, "config", config.dump());
+  // Schema 4's column did not exist before it (the 3 -> 4 migration adds it).
+  sql(db,
+      "ALTER TABLE evaluations DROP COLUMN non_embedding_parameters; "
+      "ALTER TABLE archive DROP COLUMN non_embedding_parameters;");
   sql(db, "DELETE FROM meta WHERE key = 'schema_version'");
   // Version 4 added the non-embedding counts (tests/test_run_store_migration.cpp).
   sql(db,

@@ -206,6 +206,9 @@ std::vector<Argument> arguments() {
           "--island", [](CliParams & p) -> auto& { return p.island; },
           "A distributed run's island: its own archive (--pareto) or population", {C::export_run}, false),
       option("--format", [](CliParams & p) -> auto& { return p.format; }, export_formats_help(), {C::export_run}),
+      flag("--weights", [](CliParams & p) -> auto& { return p.weights; },
+           "pytorch: also model.safetensors, the initial weights the sampled mode draws (run seed unless --seed)",
+           {C::export_run}),
       option("--mark-top", [](CliParams & p) -> auto& { return p.mark_top; },
              "Ring the K best architectures on the front", {C::report}),
       // sweep.
@@ -213,10 +216,10 @@ std::vector<Argument> arguments() {
           "sweep", [](CliParams & p) -> auto& { return p.sweep; },
           "Sweep file (YAML): base config, axes; see experiments/sweeps/", {C::sweep}, false)
           .required({C::sweep}),
-      flag("--force", [](CliParams& p) -> auto& { return p.force; },
+      flag("--force", [](CliParams & p) -> auto& { return p.force; },
            "Run a sweep of more than 10,000 points (refused otherwise: a typo in an axis should not start them)",
            {C::sweep}),
-      flag("--restart-changed", [](CliParams& p) -> auto& { return p.restart_changed; },
+      flag("--restart-changed", [](CliParams & p) -> auto& { return p.restart_changed; },
            "Start again the points whose stored run was made with another config (refused otherwise)", {C::sweep}),
       // calibrate.
       option("--strategy", [](CliParams & p) -> auto& { return p.strategy; },

@@ -109,6 +109,7 @@ struct CliParams {
   // export
   std::string directory;
   bool pareto = false;
+  bool weights = false;  // export: also the initial weights (formats that hold them)
   std::size_t export_top = 0;
   bool population = false;
   int island = -1;

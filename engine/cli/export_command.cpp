@@ -55,7 +55,11 @@ int run_export(const CliParams& o) {
     std::stable_sort(chosen.begin(), chosen.end(), [](const auto& a, const auto& b) { return a.score > b.score; });
     chosen.resize(std::min(o.export_top, chosen.size()));
   }
-  format.write({*space, c, chosen, o.out.empty() ? "-" : o.out, o.seed});
+  // Initial weights are the ones the run's sampled mode drew unless --seed says otherwise.
+  const std::uint64_t seed = o.was_given("--seed") ? o.seed : c.proxy_options.seed;
+  ZEROLM_CHECK(!o.weights || o.format == "pytorch", "--weights: --format {} holds no weights (--format pytorch does)",
+               o.format);
+  format.write({*space, c, chosen, o.out.empty() ? "-" : o.out, seed, o.weights});
   return 0;
 }
 

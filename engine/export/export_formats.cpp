@@ -7,6 +7,7 @@
 
 #include "engine/core/error.hpp"
 #include "engine/core/json_yaml.hpp"
+#include "engine/export/pytorch_export.hpp"
 #include "engine/reference/torch_plugin.hpp"
 
 namespace zerolm {
@@ -79,12 +80,18 @@ ExportFormat space_format(const SpaceDescriptor& space, const ArchitectureFormat
             std::vector<nlohmann::json> documents;
             for (std::size_t i = 0; i < r.chosen.size(); ++i) {
               documents.push_back(f.write(r.space, r.chosen[i].architecture, i));  // all or nothing is written
-              documents.back()["zerolm"] = describe_export(r.space, r.config, r.chosen[i]);
+              if (f.provenance_file.empty())
+                documents.back()["zerolm"] = describe_export(r.space, r.config, r.chosen[i]);
             }
             for (std::size_t i = 0; i < r.chosen.size(); ++i) {
               const auto folder = numbered(r.out, i, r.chosen[i].architecture, "");
               create_folder(folder);
-              write_text((folder / f.file_name).string(), documents[i].dump(2) + "\n");
+              write_text((folder / f.file_name).string(),
+                         f.yaml ? dump_yaml(documents[i]) + "\n" : documents[i].dump(2) + "\n");
+              if (!f.provenance_file.empty()) {
+                write_text((folder / f.provenance_file).string(),
+                           describe_export(r.space, r.config, r.chosen[i]).dump(2) + "\n");
+              }
             }
             fmt::print(stderr, "zerolm: {} {} files under {}\n", r.chosen.size(), f.file_name, r.out);
           }};
@@ -113,6 +120,10 @@ std::vector<ExportFormat> export_formats() {
        [](const ExportRequest& r) { write_list(r, false); }},
       {"yaml", "the same list as YAML", "", [](const ExportRequest& r) { write_list(r, true); }},
       {"torchscript", "one initialised TorchScript module per architecture (needs LibTorch)", "", write_torchscript},
+      {"pytorch",
+       "one folder per architecture: config.json, model.py (a self-contained PyTorch module, build()), with "
+       "--weights model.safetensors (the drawn initial weights)",
+       "", write_pytorch},
   };
   for (const auto& space : search_spaces()) {
     for (const auto& f : space.formats) all.push_back(space_format(space, f));

@@ -22,6 +22,7 @@ struct ExportRequest {
   std::span<const EvaluatedArchitecture> chosen;
   std::string out;         // a file, "-" (standard output) or, for folder formats, a folder
   std::uint64_t seed = 0;  // initial weights, for formats that hold them
+  bool weights = false;    // pytorch: also write the initial weights (model.safetensors)
 };
 
 struct ExportFormat {

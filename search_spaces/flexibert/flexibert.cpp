@@ -95,7 +95,7 @@ nlohmann::json nas_bench_bert_record(const SearchSpace& space, const Architectur
 }  // namespace
 
 SpaceDescriptor flexibert_space_descriptor() {
-  return {
+  SpaceDescriptor d{
       "flexibert",
       "FlexiBERT-style ELECTRA encoders (NAS-Bench-BERT): per layer a token mixer, heads and an FFN",
       {{"paper", "the library defaults H = 256, FFN 1024 (what the published baselines scored)"},
@@ -111,6 +111,8 @@ SpaceDescriptor flexibert_space_descriptor() {
       {{"nas-bench-bert", "NAS-Bench-BERT records (model_hparam_overrides), one JSON list", "", nas_bench_bert_record}},
       {},
       "trained"};
+  d.pytorch_module = flexibert_pytorch_module();
+  return d;
 }
 
 FlexiBertSpace::FlexiBertSpace(FlexiBertProtocol protocol, FlexiBertChoices choices)

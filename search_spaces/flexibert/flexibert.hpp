@@ -91,4 +91,7 @@ class FlexiBertSpace final : public SearchSpace {
 // The space's protocol names (validated by the registry) as the enum.
 FlexiBertProtocol parse_flexibert_protocol(const std::string& text);
 
+// The `pytorch` export's module family (flexibert_pytorch.cpp).
+std::string flexibert_pytorch_module();
+
 }  // namespace zerolm

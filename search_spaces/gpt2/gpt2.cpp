@@ -76,98 +76,139 @@ std::unique_ptr<SearchSpace> make_gpt2_space(const SpaceOptions& options) {
   return std::make_unique<Gpt2Space>(protocol, std::move(choices));
 }
 
-// A list when layers differ, else the common value (Hugging Face style).
-nlohmann::json per_layer(const std::vector<int>& values) {
-  for (int v : values) {
-    if (v != values.front()) return values;
-  }
-  return values.front();
-}
-
-// A Hugging Face style config.json.
+// Hugging Face's GPT2Config, only where GPT2LMHeadModel builds exactly the
+// scored network: the gpt2 protocol (learned positions, tied head, GELU MLP,
+// biases everywhere) with equal layers. Anything else is refused in one line:
+// GPT2Config would fail on per-layer lists or silently build another network.
 nlohmann::json hf_config(const SearchSpace& space, const Architecture& architecture, std::size_t) {
   const auto& gpt2 = dynamic_cast<const Gpt2Space&>(space);
-  const bool hwgpt = space.protocol() == "hwgpt";
   const Gpt2Architecture a = gpt2.decode(architecture);
+  const auto refuse = [&](const std::string& why) {
+    ZEROLM_FAIL("--format hf: {}: Hugging Face's GPT2LMHeadModel cannot build it ({}); use --format pytorch",
+                space.summary(architecture), why);
+  };
+  if (space.protocol() != "gpt2") {
+    refuse(fmt::format("protocol {}: {}", space.protocol(),
+                       space.protocol() == "hwgpt" ? "rotary positions, a LLaMA MLP, an untied head"
+                                                   : "an adaptive embedding and softmax, no learned positions"));
+  }
+  if (!a.bias) refuse("no biases; GPT2LMHeadModel always has them");
+  for (const auto& l : a.layers) {
+    if (!(l == a.layers.front())) refuse("layers differ in heads or FFN width; GPT2Config has one of each");
+  }
+  // GPT2LMHeadModel: wte, wpe (n_positions), per layer ln_1, c_attn, c_proj,
+  // ln_2, c_fc, c_proj (Conv1D: in x out, as the model spec), ln_f, the head
+  // tied to wte. Initialisation as the spec: N(0, initializer_range), the
+  // residual projections scaled by 1/sqrt(2 n_layer). "gelu" is the exact GELU
+  // of zerolm's network (GPT-2's own is gelu_new, the tanh approximation).
+  return {{"architectures", {"GPT2LMHeadModel"}},
+          {"model_type", "gpt2"},
+          {"vocab_size", a.vocab_size},
+          {"n_positions", Gpt2Space::kGpt2Positions},
+          {"n_embd", a.d_model},
+          {"n_layer", a.layers.size()},
+          {"n_head", a.layers.front().n_head},
+          {"n_inner", a.layers.front().d_inner},
+          {"activation_function", "gelu"},
+          {"layer_norm_epsilon", 1e-5},
+          {"initializer_range", Gpt2Space::kInitStd},
+          {"tie_word_embeddings", true}};
+}
+
+// archai's model_config.yaml of an LTS architecture (the fields of the upstream
+// run folders, config_*/j*/model_config.yaml): what archai's HfGPT2Flex and its
+// training scripts read.
+nlohmann::json archai_config(const SearchSpace& space, const Architecture& architecture, std::size_t) {
+  const auto& gpt2 = dynamic_cast<const Gpt2Space&>(space);
+  const Gpt2Architecture a = gpt2.decode(architecture);
+  ZEROLM_CHECK((space.protocol() == "lts" || space.protocol() == "transxl") && a.adaptive,
+               "--format archai: {}: archai's model_config.yaml describes LTS networks (protocols lts and transxl, "
+               "adaptive embedding), not protocol {}; use --format pytorch",
+
+               space.summary(architecture), space.protocol());
+  ZEROLM_CHECK(a.bias,
+               "--format archai: {}: archai's HfGPT2Flex has biases in every linear layer; use --format pytorch",
+               space.summary(architecture));
+  const AdaptiveEmbedding& e = a.adaptive_embedding;
   std::vector<int> heads, inner;
   for (const auto& l : a.layers) {
     heads.push_back(l.n_head);
     inner.push_back(l.d_inner);
   }
-  if (space.protocol() == "transxl") {  // archai's MemTransformerLM model_config, as LTS writes it
-    const auto& e = a.adaptive_embedding;
-    std::vector<bool> tie_projs;
-    for (std::size_t i = 0; i < e.cutoffs.size(); ++i) tie_projs.push_back(((e.untied_projections >> i) & 1U) == 0);
-    return nlohmann::json{{"model_type", "mem_transformer"},
-                          {"attn_type", 0},
-                          {"n_layer", a.layers.size()},
-                          {"d_model", a.d_model},
-                          {"n_head", heads},
-                          {"d_head", -1},
-                          {"d_inner", inner},
-                          {"d_embed", e.d_embed},
-                          {"div_val", e.div_val},
-                          {"n_token", e.n_token},
-                          {"cutoffs", e.cutoffs},
-                          {"adaptive", true},
-                          {"tie_weight", e.tie_weight},
-                          {"tie_projs", tie_projs},
-                          {"pre_lnorm", a.pre_lnorm},
-                          {"weight_init_type", "normal"},
-                          {"weight_init_std", a.weight_init_std},
-                          {"proj_init_std", a.proj_init_std}};
-  }
-  nlohmann::json config{{"architectures", {"GPT2LMHeadModel"}},
-                        {"model_type", "gpt2"},
-                        {"n_layer", a.layers.size()},
-                        {"n_embd", a.d_model},
-                        {"n_head", per_layer(heads)},
-                        {"n_inner", per_layer(inner)},
-                        {"activation_function", hwgpt ? "silu" : "gelu_new"},
-                        {"initializer_range", a.weight_init_std},
-                        {"layer_norm_epsilon", 1e-5},
-                        {"bias", a.bias}};
-  if (a.adaptive) {
-    const auto& e = a.adaptive_embedding;
-    config["vocab_size"] = e.n_token;
-    config["n_positions"] = e.tgt_len;
-    config["tie_word_embeddings"] = true;
-    config["adaptive_embedding"] = {{"d_embed", e.d_embed}, {"div_val", e.div_val}, {"cutoffs", e.cutoffs}};
-  } else {
-    config["vocab_size"] = a.vocab_size;
-    config["n_positions"] = Gpt2Space::kGpt2Positions;
-    config["tie_word_embeddings"] = !hwgpt;
-    if (hwgpt) {
-      config["head_size"] = Gpt2Space::kHwGptHeadSize;
-      config["position_embedding"] = "rotary";
-      config["mlp"] = "llama";
-    }
-  }
-  return config;
+  // tie_projs per cluster, as archai reads it (LTS's default: all but the first tied).
+  std::vector<bool> tie_projs;
+  for (std::size_t i = 0; i < e.cutoffs.size(); ++i) tie_projs.push_back(((e.untied_projections >> i) & 1U) == 0);
+  // The same model fields for both backbones (a transxl folder's files hold these
+  // and training options). The upstream GPT-2 folders write LTS's raw cutoffs
+  // (archai cleans them as zerolm does); any other list is written clean. Both
+  // read back to the same clusters.
+  const std::vector<std::int64_t> upstream{19997, 39997, 199997, 50264};
+  const std::vector<std::int64_t> cutoffs =
+      AdaptiveEmbedding::clean_cutoffs(upstream, e.n_token) == e.cutoffs ? upstream : e.cutoffs;
+  return {{"adaptive", true},
+          {"attn_type", 0},
+          {"clamp_len", -1},
+          {"cutoffs", cutoffs},
+          {"d_embed", e.d_embed},
+          {"d_head", -1},
+          {"d_inner", inner},
+          {"d_model", a.d_model},
+          {"div_val", e.div_val},
+          {"dropatt", 0.0},
+          {"dropout", 0.1},
+          {"dtype", nullptr},
+          {"ext_len", 0},
+          {"mem_len", e.tgt_len},
+          {"n_head", heads},
+          {"n_layer", a.layers.size()},
+          {"n_token", e.n_token},
+          {"pre_lnorm", a.pre_lnorm},
+          {"primer_conv", false},
+          {"primer_square", false},
+          {"proj_init_std", a.proj_init_std},
+          {"same_length", false},
+          {"sample_softmax", -1},
+          {"tgt_len", e.tgt_len},
+          {"tie_projs", tie_projs},
+          {"tie_weight", e.tie_weight},
+          {"use_cache", false},
+          {"weight_init_range", 0.1},
+          {"weight_init_std", a.weight_init_std},
+          {"weight_init_type", "normal"}};
 }
 }  // namespace
 
 SpaceDescriptor gpt2_space_descriptor() {
-  return {"gpt2",
-          "GPT-2-style decoders with per-layer heads and FFN widths",
-          {{"lts", "archai's HfGPT2Flex of LiteTransformerSearch (the WikiText-103 benchmark), adaptive embedding"},
-           {"hwgpt", "HW-GPT-Bench's GPT: rotary positions, head size 64, LLaMA MLP, untied head"},
-           {"gpt2", "plain Hugging Face GPT-2: learned positions, tied head, GELU MLP"},
-           {"transxl",
-            "archai's MemTransformerLM of LiteTransformerSearch (Transformer-XL): relative attention, adaptive "
-            "embedding and softmax with tied projections"}},
-          {{"n_layer", "[min, max] layers"},
-           {"d_model", "model widths"},
-           {"n_head", "head counts per layer"},
-           {"d_inner", "[min, max] FFN width per layer"},
-           {"mlp_ratio", "FFN width as a multiple of d_model (replaces d_inner)"},
-           {"d_embed", "adaptive embedding widths"},
-           {"div_val", "adaptive embedding width divisors"},
-           {"bias", "biases in linear layers: [true, false]"}},
-          make_gpt2_space,
-          {{"hf", "one Hugging Face style config.json per architecture", "config.json", hf_config}},
-          gpt2_documents(),
-          "lts"};
+  SpaceDescriptor d{
+      "gpt2",
+      "GPT-2-style decoders with per-layer heads and FFN widths",
+      {{"lts", "archai's HfGPT2Flex of LiteTransformerSearch (the WikiText-103 benchmark), adaptive embedding"},
+       {"hwgpt", "HW-GPT-Bench's GPT: rotary positions, head size 64, LLaMA MLP, untied head"},
+       {"gpt2", "plain Hugging Face GPT-2: learned positions, tied head, GELU MLP"},
+       {"transxl",
+        "archai's MemTransformerLM of LiteTransformerSearch (Transformer-XL): relative attention, adaptive "
+        "embedding and softmax with tied projections"}},
+      {{"n_layer", "[min, max] layers"},
+       {"d_model", "model widths"},
+       {"n_head", "head counts per layer"},
+       {"d_inner", "[min, max] FFN width per layer"},
+       {"mlp_ratio", "FFN width as a multiple of d_model (replaces d_inner)"},
+       {"d_embed", "adaptive embedding widths"},
+       {"div_val", "adaptive embedding width divisors"},
+       {"bias", "biases in linear layers: [true, false]"}},
+      make_gpt2_space,
+      {{"hf",
+        "Hugging Face GPT2Config (GPT2LMHeadModel) per architecture where it builds the scored network "
+        "(protocol gpt2, equal layers); refused otherwise",
+        "config.json", hf_config, false, "zerolm.json"},
+       {"archai",
+        "archai's model_config.yaml per LTS architecture (lts and transxl: the upstream run folders' fields), "
+        "for archai's training scripts",
+        "model_config.yaml", archai_config, true, "zerolm.json"}},
+      gpt2_documents(),
+      "lts"};
+  d.pytorch_module = gpt2_pytorch_module();
+  return d;
 }
 
 Gpt2Choices Gpt2Choices::for_protocol(Gpt2Protocol protocol) {

@@ -136,4 +136,7 @@ Gpt2Protocol parse_gpt2_protocol(const std::string& text);
 // The documents the space reads (gpt2_hf_config.cpp): Hugging Face GPT2Config.
 std::vector<DocumentKind> gpt2_documents();
 
+// The `pytorch` export's module family (gpt2_pytorch.cpp).
+std::string gpt2_pytorch_module();
+
 }  // namespace zerolm

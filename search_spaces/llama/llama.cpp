@@ -108,7 +108,14 @@ SpaceDescriptor llama_space_descriptor() {
                      {"skip_attention", "a layer's attention block may be skipped: [false, true]"},
                      {"skip_ffn", "a layer's FFN block may be skipped: [false, true]"}},
                     make_llama_space,
-                    {},
+                    {{"hf",
+                      "Hugging Face config.json per architecture: LlamaConfig (equal layers) or DeciLM/Nemotron-NAS "
+                      "block_configs (per-layer, needs that model code); refused where neither builds it",
+                      "config.json",
+                      [](const SearchSpace& space, const Architecture& architecture, std::size_t) {
+                        return llama_to_hf_config(dynamic_cast<const LlamaSpace&>(space), architecture);
+                      },
+                      false, "zerolm.json"}},
                     {},
                     ""};  // not in the benches: its default networks hold about a billion weights each
   const auto read = [](const SearchSpace& space, const nlohmann::json& document) {
@@ -119,6 +126,7 @@ SpaceDescriptor llama_space_descriptor() {
                  {"hf-nemotron-nas",
                   "Hugging Face config.json of model_type nemotron-nas (DeciLMForCausalLM, per-layer block_configs)",
                   "hf", [](const nlohmann::json& document) { return is_model_type(document, "nemotron-nas"); }, read}};
+  d.pytorch_module = llama_pytorch_module();
   return d;
 }
 

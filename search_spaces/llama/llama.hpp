@@ -114,8 +114,16 @@ class LlamaSpace final : public SearchSpace {
 // block_configs). Errors name the field and value (callers add the file).
 LlamaArchitecture llama_from_hf_config(const nlohmann::json& config);
 
+// The Hugging Face config that builds exactly this network: LlamaConfig when the
+// layers are equal and skip nothing, else DeciLM/Nemotron-NAS block_configs (what
+// llama_from_hf_config reads); an Error naming --format pytorch where neither can.
+nlohmann::json llama_to_hf_config(const LlamaSpace& space, const Architecture& architecture);
+
 // DeciLM's FFN width: round(ffn_mult, 6), int(2 * ffn_mult * hidden / 3) in
 // IEEE double left to right, rounded up to a multiple of 256.
 std::int64_t decilm_intermediate_size(double ffn_mult, std::int64_t hidden_size);
+
+// The `pytorch` export's module family (llama_pytorch.cpp).
+std::string llama_pytorch_module();
 
 }  // namespace zerolm

@@ -6,6 +6,7 @@
 // network zerolm scores and are not read; every field that would change it and
 // that the llama space cannot hold is refused, naming the field and value.
 #include <cmath>
+#include <optional>
 
 #include "engine/core/error.hpp"
 #include "search_spaces/json_fields.hpp"
@@ -157,6 +158,101 @@ LlamaArchitecture llama_from_hf_config(const nlohmann::json& config) {
     a.layers.push_back(layer);
   }
   return a;
+}
+
+namespace {
+
+// The ffn_mult whose DeciLM width is `intermediate` at `hidden_size`, if one is.
+std::optional<double> decilm_ffn_mult(std::int64_t intermediate, std::int64_t hidden_size) {
+  // Widths round up to 256: any 2/3 * mult * hidden in (I - 256, I] gives I; try the
+  // six-decimal values just below I * 3 / (2 hidden) first.
+  const double top = std::floor(static_cast<double>(intermediate) * 1.5e6 / static_cast<double>(hidden_size)) / 1e6;
+  for (int step = 0; step < 64; ++step) {
+    const double mult = std::nearbyint((top - step * 1e-6) * 1e6) / 1e6;
+    if (mult > 0 && decilm_intermediate_size(mult, hidden_size) == intermediate) return mult;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+nlohmann::json llama_to_hf_config(const LlamaSpace& space, const Architecture& architecture) {
+  const LlamaArchitecture a = space.decode(architecture);
+  const auto refuse = [&](const std::string& why) {
+    ZEROLM_FAIL("--format hf: {}: {}; use --format pytorch", space.summary(architecture), why);
+  };
+  bool equal = true;
+  for (const auto& l : a.layers) {
+    equal = equal && l == a.layers.front() && !l.skips_attention() && !l.skips_ffn();
+  }
+  // Fields every LlamaConfig and DeciLMConfig reads; rms_norm_eps and rope_theta
+  // are those of zerolm's network (HF's LlamaConfig defaults eps to 1e-6).
+  nlohmann::json config{{"vocab_size", a.vocab_size},
+                        {"hidden_size", a.hidden_size},
+                        {"num_hidden_layers", a.layers.size()},
+                        {"tie_word_embeddings", a.tie_word_embeddings},
+                        {"hidden_act", "silu"},
+                        {"rms_norm_eps", 1e-5},
+                        {"rope_theta", 10000.0},
+                        {"initializer_range", a.initializer_range}};
+  if (equal) {
+    const LlamaLayer& l = a.layers.front();
+    config["architectures"] = {"LlamaForCausalLM"};
+    config["model_type"] = "llama";
+    config["num_attention_heads"] = l.heads;
+    config["num_key_value_heads"] = l.kv_heads;
+    config["intermediate_size"] = l.intermediate;
+    config["attention_bias"] = a.attention_bias;
+    // Written only where they differ from what older LlamaConfigs assume
+    // (head_dim: transformers >= 4.45; mlp_bias: >= 4.41), which would ignore them.
+    if (a.head_dim * l.heads != a.hidden_size) config["head_dim"] = a.head_dim;
+    if (a.mlp_bias) config["mlp_bias"] = true;
+    return config;
+  }
+  // Layers differ or skip blocks: DeciLM / Nemotron-NAS block_configs, one global
+  // head count with per-layer GQA groups and FFN multipliers (llama_from_hf_config).
+  if (a.attention_bias || a.mlp_bias) refuse("DeciLM's per-layer blocks have no biases");
+  int heads = 0;
+  for (const auto& l : a.layers) {
+    if (l.skips_attention()) continue;
+    if (heads != 0 && l.heads != heads) {
+      refuse(
+          fmt::format("layers have {} and {} query heads; DeciLM's block_configs vary only KV groups", heads, l.heads));
+    }
+    heads = l.heads;
+  }
+  if (heads == 0) heads = a.hidden_size / a.head_dim;  // every attention skipped: no weights depend on it
+  if (heads * a.head_dim != a.hidden_size) {
+    refuse(fmt::format("head_dim {} x {} heads is not hidden_size {}; DeciLM takes head_dim = hidden_size / heads",
+                       a.head_dim, heads, a.hidden_size));
+  }
+  nlohmann::json blocks = nlohmann::json::array();
+  for (std::size_t i = 0; i < a.layers.size(); ++i) {
+    const LlamaLayer& l = a.layers[i];
+    nlohmann::json attention{{"no_op", l.skips_attention()}, {"replace_with_linear", false}};
+    if (!l.skips_attention()) attention["n_heads_in_group"] = l.heads / l.kv_heads;
+    nlohmann::json ffn{{"no_op", l.skips_ffn()}, {"replace_with_linear", false}};
+    if (!l.skips_ffn()) {
+      const auto mult = decilm_ffn_mult(l.intermediate, a.hidden_size);
+      if (!mult) {
+        refuse(
+            fmt::format("layer {}: no DeciLM ffn_mult gives intermediate size {} at hidden_size {} (widths are "
+                        "multiples of 256)",
+                        i, l.intermediate, a.hidden_size));
+      }
+      ffn["ffn_mult"] = *mult;
+    }
+    blocks.push_back({{"attention", attention}, {"ffn", ffn}});
+  }
+  config["architectures"] = {"DeciLMForCausalLM"};
+  config["model_type"] = "nemotron-nas";
+  // The model code ships with Nemotron-NAS checkpoints (configuration_decilm.py,
+  // modeling_decilm.py): copy them beside config.json, load with trust_remote_code.
+  config["auto_map"] = {{"AutoConfig", "configuration_decilm.DeciLMConfig"},
+                        {"AutoModelForCausalLM", "modeling_decilm.DeciLMForCausalLM"}};
+  config["num_attention_heads"] = heads;
+  config["block_configs"] = blocks;
+  return config;
 }
 
 }  // namespace zerolm

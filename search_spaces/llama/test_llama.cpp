@@ -305,3 +305,40 @@ TEST_CASE("llama: choices are validated and the narrowed space enumerates its si
   CHECK(seen == *space.size());
   CHECK(!LlamaSpace().size().has_value());  // the default space has more than 2^64 architectures
 }
+
+TEST_CASE("llama: hf exports read back to the same architecture, or are refused naming --format pytorch",
+          "[llama][export]") {
+  // Per-layer widths that are multiples of 256 (DeciLM's ffn_mult reaches them) and
+  // ones that are not; one head count (DeciLM's form) and several (refused).
+  SpaceOptions options;
+  options.choices = {{"hidden_size", {128, 192, 2048}},
+                     {"num_hidden_layers", {2, 3}},
+                     {"vocab_size", {1000}},
+                     {"head_dim", {32, 64}},
+                     {"num_attention_heads", {2, 3, 4}},
+                     {"num_key_value_heads", {1, 2}},
+                     {"intermediate_size", {256, 384, 768, 5632}}};
+  const auto space = make_search_space("llama", options);
+  const auto& llama = dynamic_cast<const LlamaSpace&>(*space);
+  CounterRng rng(11, 0);
+  int written = 0, decilm = 0, refused = 0;
+  for (int i = 0; i < 400; ++i) {
+    const Architecture a = space->sample(rng);
+    nlohmann::json document;
+    try {
+      document = llama_to_hf_config(llama, a);
+    } catch (const Error& e) {
+      CHECK_THAT(e.message(), Contains("use --format pytorch"));
+      ++refused;
+      continue;
+    }
+    ++written;
+    if (document["model_type"] == "nemotron-nas") ++decilm;
+    INFO(document.dump());
+    const LlamaArchitecture back = llama_from_hf_config(document);
+    CHECK(back == llama.decode(a));
+  }
+  CHECK(written > 50);
+  CHECK(decilm > 20);
+  CHECK(refused > 20);
+}
