@@ -131,7 +131,7 @@ TEST_CASE("LTS run folder and the converted JSON give the same architectures and
   CHECK(differ == 0);
 }
 
-TEST_CASE("LTS Pareto set, GPT-2 on LM1B (TitanXP): counts equal params_summary.yaml under lts; d_embed -1 read",
+TEST_CASE("LTS Pareto set, GPT-2 on LM1B (TitanXP): counts equal params_summary.yaml under lts, d_embed -1 read",
           "[params][benchmark][lts]") {
   ZEROLM_REQUIRE_BENCHMARK(path, "upstream/lts/pareto_GPT2_lm1b_titanxp");
   const Benchmark b = load_benchmark(path);

@@ -55,11 +55,25 @@ std::unique_ptr<SearchSpace> make_gpt2_space(const SpaceOptions& options) {
     high = bounds[1];
   };
   if (c.contains("n_layer")) range("n_layer", choices.min_layers, choices.max_layers);
+  if (c.contains("n_layer_values")) {
+    choices.layer_counts = json_fields::positive_list(c, "n_layer_values");
+    choices.min_layers = *std::min_element(choices.layer_counts.begin(), choices.layer_counts.end());
+    choices.max_layers = *std::max_element(choices.layer_counts.begin(), choices.layer_counts.end());
+  }
   if (c.contains("d_inner")) {
     range("d_inner", choices.min_d_inner, choices.max_d_inner);
     choices.mlp_ratios.clear();
   }
   if (c.contains("mlp_ratio")) choices.mlp_ratios = json_fields::positive_list(c, "mlp_ratio");
+  if (c.contains("d_inner_values")) {
+    choices.d_inner_values = json_fields::positive_list(c, "d_inner_values");
+    choices.mlp_ratios.clear();
+  }
+  if (c.contains("head_rule")) {
+    ZEROLM_CHECK(c["head_rule"].is_string() && (c["head_rule"] == "nsc" || c["head_rule"] == "choices"),
+                 "field 'choices.head_rule': value {} is not \"nsc\" or \"choices\"", c["head_rule"].dump());
+    choices.nsc_heads = c["head_rule"] == "nsc";
+  }
   if (c.contains("d_model")) choices.d_models = json_fields::positive_list(c, "d_model");
   if (c.contains("n_head")) choices.n_heads = json_fields::positive_list(c, "n_head");
   if (c.contains("d_embed")) choices.d_embeds = json_fields::positive_list(c, "d_embed");
@@ -189,10 +203,13 @@ SpaceDescriptor gpt2_space_descriptor() {
         "archai's MemTransformerLM of LiteTransformerSearch (Transformer-XL): relative attention, adaptive "
         "embedding and softmax with tied projections"}},
       {{"n_layer", "[min, max] layers"},
+       {"n_layer_values", "the layer counts, a list (replaces n_layer)"},
        {"d_model", "model widths"},
        {"n_head", "head counts per layer"},
        {"d_inner", "[min, max] FFN width per layer"},
        {"mlp_ratio", "FFN width as a multiple of d_model (replaces d_inner)"},
+       {"d_inner_values", "FFN widths per layer, a list (replaces d_inner; makes exact search possible)"},
+       {"head_rule", "nsc: NSC's heads (largest of 1|2|4|8|16 dividing d_model, heads >= 32 wide); choices: n_head"},
        {"d_embed", "adaptive embedding widths"},
        {"div_val", "adaptive embedding width divisors"},
        {"bias", "biases in linear layers: [true, false]"}},
@@ -254,7 +271,9 @@ std::vector<Dimension> Gpt2Space::dimensions() const {
       {"d_model", texts(choices_.d_models), "model width D"},
       {"n_head[]", texts(choices_.n_heads), "attention heads, per layer"},
   };
-  if (choices_.mlp_ratios.empty()) {
+  if (!choices_.d_inner_values.empty()) {
+    dims.push_back({"d_inner[]", texts(choices_.d_inner_values), "FFN width, per layer"});
+  } else if (choices_.mlp_ratios.empty()) {
     dims.push_back(
         {"d_inner[]", {fmt::format("{}..{}", choices_.min_d_inner, choices_.max_d_inner)}, "FFN width, per layer"});
   } else {
@@ -373,7 +392,10 @@ Gpt2Architecture Gpt2Space::decode(const Architecture& architecture) const {
 Architecture Gpt2Space::sample(CounterRng& rng) const {
   auto pick = [&rng](const auto& values) { return values[rng.below(values.size())]; };
   Gpt2Architecture a;
-  const int n = choices_.min_layers +
+  const int n =
+      !choices_.layer_counts.empty()
+          ? pick(choices_.layer_counts)
+          : choices_.min_layers +
                 static_cast<int>(rng.below(static_cast<std::uint64_t>(choices_.max_layers - choices_.min_layers + 1)));
   a.d_model = pick(choices_.d_models);
   a.bias = pick(choices_.biases);
@@ -415,6 +437,12 @@ std::string Gpt2Space::summary(const Architecture& architecture) const {
 }
 
 std::vector<int> Gpt2Space::heads_for(int d_model) const {
+  if (choices_.nsc_heads) {
+    for (int h : {16, 8, 4, 2, 1}) {
+      if (d_model % h == 0 && d_model / h >= 32) return {h};
+    }
+    return {1};
+  }
   std::vector<int> heads;
   for (int h : choices_.n_heads) {
     if (protocol_ == Gpt2Protocol::hwgpt || d_model % h == 0) heads.push_back(h);
@@ -422,7 +450,88 @@ std::vector<int> Gpt2Space::heads_for(int d_model) const {
   return heads;
 }
 
+std::vector<int> Gpt2Space::widths_for(int d_model) const {
+  if (!choices_.d_inner_values.empty()) return choices_.d_inner_values;
+  std::vector<int> widths;
+  for (int r : choices_.mlp_ratios) widths.push_back(r * d_model);
+  return widths;
+}
+
+std::vector<LayeredFamily> Gpt2Space::layered_families() const {
+  std::vector<LayeredFamily> families;
+  if (widths_for(1).empty()) return families;  // a d_inner range: too many options per layer
+  std::vector<std::pair<int, int>> embeddings{{0, 0}};
+  if (choices_.adaptive) {
+    embeddings.clear();
+    for (int d_embed : choices_.d_embeds) {
+      for (int div_val : choices_.div_vals) embeddings.emplace_back(d_embed, div_val);
+    }
+  }
+  for (int d_model : choices_.d_models) {
+    const std::vector<int> heads = heads_for(d_model), widths = widths_for(d_model);
+    if (heads.empty()) continue;
+    for (int n = choices_.min_layers; n <= choices_.max_layers; ++n) {
+      if (!choices_.layer_counts.empty() &&
+          std::find(choices_.layer_counts.begin(), choices_.layer_counts.end(), n) == choices_.layer_counts.end()) {
+        continue;
+      }
+      for (bool bias : choices_.biases) {
+        for (const auto& [d_embed, div_val] : embeddings) {
+          Gpt2Architecture a;
+          a.d_model = d_model;
+          a.bias = bias;
+          a.adaptive = choices_.adaptive;
+          a.layers.assign(static_cast<std::size_t>(n), Gpt2Layer{heads.front(), widths.front()});
+          if (a.adaptive) {
+            auto& e = a.adaptive_embedding;
+            e.d_embed = d_embed;
+            e.div_val = div_val;
+            e.n_token = choices_.n_token;
+            std::vector<std::int64_t> cutoffs = choices_.cutoffs;
+            cutoffs.push_back(choices_.n_token);
+            e.cutoffs = AdaptiveEmbedding::clean_cutoffs(std::move(cutoffs), choices_.n_token);
+          } else {
+            a.vocab_size = choices_.vocab_size;
+          }
+          Architecture one;
+          try {
+            one = encode(a);
+          } catch (const Error&) {
+            continue;  // e.g. an embedding too narrow for its clusters: not in the space
+          }
+          LayeredFamily family;
+          // The genes are the globals followed by (n_head, d_inner) per layer.
+          family.prefix.assign(one.genes().begin(), one.genes().end() - 2 * static_cast<std::ptrdiff_t>(n));
+          family.layers = n;
+          for (int h : heads) {
+            for (int w : widths) family.options.push_back({h, w});
+          }
+          families.push_back(std::move(family));
+        }
+      }
+    }
+  }
+  return families;
+}
+
+void Gpt2Space::enumerate(const std::function<void(const Architecture&)>& visit) const {
+  const auto families = layered_families();
+  ZEROLM_CHECK(!families.empty(), "search space 'gpt2': a d_inner range is not enumerable (give d_inner_values)");
+  for (const LayeredFamily& family : families) {
+    std::vector<std::size_t> digits(static_cast<std::size_t>(family.layers), 0);
+    for (;;) {
+      visit(assemble(family, digits));
+      std::size_t l = 0;
+      while (l < digits.size() && ++digits[l] == family.options.size()) digits[l++] = 0;
+      if (l == digits.size()) break;
+    }
+  }
+}
+
 int Gpt2Space::draw_d_inner(int d_model, CounterRng& rng) const {
+  if (!choices_.d_inner_values.empty()) {
+    return choices_.d_inner_values[rng.below(choices_.d_inner_values.size())];
+  }
   if (!choices_.mlp_ratios.empty()) return choices_.mlp_ratios[rng.below(choices_.mlp_ratios.size())] * d_model;
   return choices_.min_d_inner +
          static_cast<int>(rng.below(static_cast<std::uint64_t>(choices_.max_d_inner - choices_.min_d_inner + 1)));
@@ -448,12 +557,12 @@ Architecture Gpt2Space::mutate(const Architecture& parent, CounterRng& rng) cons
         break;
       }
       case 1:  // add a layer
-        if (static_cast<int>(a.layers.size()) >= choices_.max_layers) continue;
+        if (static_cast<int>(a.layers.size()) >= choices_.max_layers || !choices_.layer_counts.empty()) continue;
         a.layers.insert(a.layers.begin() + static_cast<std::ptrdiff_t>(rng.below(a.layers.size() + 1)),
                         Gpt2Layer{pick(heads_for(a.d_model)), inner(a.d_model)});
         break;
       case 2:  // drop a layer
-        if (static_cast<int>(a.layers.size()) <= choices_.min_layers) continue;
+        if (static_cast<int>(a.layers.size()) <= choices_.min_layers || !choices_.layer_counts.empty()) continue;
         a.layers.erase(a.layers.begin() + static_cast<std::ptrdiff_t>(i));
         break;
       case 3: a.layers[i].n_head = pick(heads_for(a.d_model)); break;

@@ -60,10 +60,14 @@ struct Gpt2Architecture {
 
 struct Gpt2Choices {
   int min_layers = 2, max_layers = 16;
+  std::vector<int> layer_counts;  // when set, the layer counts allowed (NSC: 12, 14, 16, 18) within the range
   std::vector<int> d_models{64, 128, 256, 512};
   std::vector<int> n_heads{2, 4, 8};
   int min_d_inner = 512, max_d_inner = 2048;
-  std::vector<int> mlp_ratios;  // when set, d_inner = ratio * d_model instead of the range
+  std::vector<int> mlp_ratios;      // when set, d_inner = ratio * d_model instead of the range
+  std::vector<int> d_inner_values;  // when set, the FFN widths per layer instead of the range
+  // NSC's rule instead of n_heads: the largest of 1, 2, 4, 8, 16 dividing d_model with heads of at least 32.
+  bool nsc_heads = false;
   std::vector<int> d_embeds{128, 256, 512};
   std::vector<int> div_vals{1, 2, 4};
   std::vector<bool> biases{true};
@@ -91,6 +95,12 @@ class Gpt2Space final : public SearchSpace {
   Architecture sample(CounterRng& rng) const override;
   Architecture mutate(const Architecture& parent, CounterRng& rng) const override;
   std::optional<std::uint64_t> size() const override { return std::nullopt; }
+  // With finite per-layer widths (d_inner_values or mlp_ratio): one family per
+  // d_model, n_layer, bias and adaptive embedding; a layer's options are its
+  // head counts x FFN widths. Empty with a d_inner range.
+  std::vector<LayeredFamily> layered_families() const override;
+  // Every architecture of the layered families (an Error when there are none).
+  void enumerate(const std::function<void(const Architecture&)>& visit) const override;
   nlohmann::json to_json(const Architecture& architecture) const override;
   Architecture from_json(const nlohmann::json& value) const override;
   // LTS records (with `config`) and HW-GPT-Bench records (with `embed_dim`).
@@ -120,6 +130,7 @@ class Gpt2Space final : public SearchSpace {
   // fixed head size), and one draw of a layer's FFN width: shared by sample and mutate.
   std::vector<int> heads_for(int d_model) const;
   int draw_d_inner(int d_model, CounterRng& rng) const;
+  std::vector<int> widths_for(int d_model) const;  // the finite FFN widths (empty: a range)
   void validate(const Gpt2Architecture& typed) const;
   void lower_embeddings(const GeneView& a, ModelSpec& out) const;
   void lower_transxl(const GeneView& a, ModelSpec& out) const;

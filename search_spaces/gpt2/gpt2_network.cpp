@@ -1,4 +1,4 @@
-// The gpt2 space's network in LibTorch (lts, hwgpt, gpt2).
+// The gpt2 space's network in LibTorch (lts, hwgpt, gpt2, transxl).
 #include "search_spaces/gpt2/gpt2.hpp"
 
 #include "search_spaces/torch_network.hpp"
@@ -53,16 +53,76 @@ struct Gpt2BlockImpl : nn::Module {
 };
 TORCH_MODULE(Gpt2Block);
 
+// archai's RelPartialLearnableDecoderLayer (MemTransformerLM, attn_type 0) without
+// memory: relative multi-head attention with the per-layer r_w_bias/r_r_bias, then
+// the position-wise FFN (ReLU), each with a LayerNorm after (or before, pre_lnorm)
+// its residual. Positions enter only through the sinusoid of the query-key distance.
+struct TransXlBlockImpl : nn::Module {
+  TransXlBlockImpl(std::int64_t D, const Gpt2Layer& l, bool pre_lnorm_)
+      : heads(l.n_head), d_model(D), d_head(D / l.n_head), pre_lnorm(pre_lnorm_) {
+    const std::int64_t width = heads * d_head;
+    auto attn = register_module("dec_attn", std::make_shared<nn::Module>());
+    qkv_net = attn->register_module("qkv_net", linear(D, 3 * width, false));
+    r_net = attn->register_module("r_net", linear(D, width, false));
+    o_net = attn->register_module("o_net", linear(width, D, false));
+    r_w_bias = attn->register_parameter("r_w_bias", at::zeros({heads, d_head}));
+    r_r_bias = attn->register_parameter("r_r_bias", at::zeros({heads, d_head}));
+    attn_norm = attn->register_module("layer_norm", layer_norm(D));
+    auto ff = register_module("pos_ff", std::make_shared<nn::Module>());
+    auto core = ff->register_module("CoreNet", std::make_shared<nn::Module>());
+    ff_in = core->register_module("0", linear(D, l.d_inner, true));  // CoreNet.1 is the ReLU, .2 dropout
+    ff_out = core->register_module("3", linear(l.d_inner, D, true));
+    ff_norm = ff->register_module("layer_norm", layer_norm(D));
+  }
+  at::Tensor forward(const at::Tensor& x) {
+    // Positions 0..t-1 as traced ops (no sequence length frozen into an export).
+    const auto p = positions_along(x.narrow(-1, 0, 1), 1).select(0, 0);  // [t, 1]
+    const auto inv_freq =
+        at::pow(10000.0, -at::arange(0, d_model, 2, x.options()) / static_cast<double>(d_model));  // [D/2]
+    const auto angles = p * inv_freq;                                                              // [t, D/2]
+    const auto pos_emb = at::cat({at::sin(angles), at::cos(angles)}, -1);                          // distance d = row
+    const auto r_head_k = r_net(pos_emb).unflatten(-1, {heads, d_head}).permute({1, 2, 0});        // [h, dh, t]
+
+    const auto input = pre_lnorm ? attn_norm(x) : x;
+    const auto qkv = qkv_net(input).chunk(3, -1);
+    const auto q = split_heads(qkv[0], heads), k = split_heads(qkv[1], heads), v = split_heads(qkv[2], heads);
+    const auto ac = at::matmul(q + r_w_bias.unsqueeze(1), k.transpose(-2, -1));  // [b, h, i, j]
+    // Scores against every distance d, then the one of (i, j) is d = i - j: the same
+    // terms archai's _rel_shift picks out for a causal query without memory.
+    const auto bd_by_distance = at::matmul(q + r_r_bias.unsqueeze(1), r_head_k);  // [b, h, i, d]
+    const auto distance = (p - p.transpose(0, 1)).clamp_min(0.0).to(at::kLong);   // [i, j]
+    const auto bd = bd_by_distance.gather(-1, distance.expand_as(ac));
+    const auto future = p.transpose(0, 1) > p;  // j > i
+    const auto scores = ((ac + bd) / std::sqrt(static_cast<double>(d_head))).masked_fill(future, -INFINITY);
+    const auto attended = o_net(merge_heads(at::matmul(at::softmax(scores, -1), v)));
+    const auto h = pre_lnorm ? x + attended : attn_norm(x + attended);
+    const auto core = ff_out(at::relu(ff_in(pre_lnorm ? ff_norm(h) : h)));
+    return pre_lnorm ? h + core : ff_norm(h + core);
+  }
+  std::int64_t heads, d_model, d_head;
+  bool pre_lnorm;
+  nn::Linear qkv_net{nullptr}, r_net{nullptr}, o_net{nullptr}, ff_in{nullptr}, ff_out{nullptr};
+  nn::LayerNorm attn_norm{nullptr}, ff_norm{nullptr};
+  at::Tensor r_w_bias, r_r_bias;
+};
+TORCH_MODULE(TransXlBlock);
+
 class Gpt2Network final : public TorchNetwork {
  public:
   Gpt2Network(const Gpt2Architecture& a, Gpt2Protocol protocol) : d_model(a.d_model) {
     const std::int64_t D = a.d_model;
+    if (protocol == Gpt2Protocol::transxl) {  // archai's MemTransformerLM: no learned positions, no final norm
+      build_adaptive(a.adaptive_embedding, D, false);
+      layers = register_module("layers", nn::ModuleList());
+      for (const auto& l : a.layers) layers->push_back(TransXlBlock(D, l, a.pre_lnorm));
+      return;
+    }
     if (!a.adaptive) {
       wte = register_module("wte", nn::Embedding(a.vocab_size, D));
       if (protocol == Gpt2Protocol::gpt2) wpe = register_module("wpe", nn::Embedding(Gpt2Space::kGpt2Positions, D));
       if (protocol == Gpt2Protocol::hwgpt) lm_head = register_module("lm_head", linear(D, a.vocab_size, false));
     } else {
-      build_adaptive(a.adaptive_embedding, D);
+      build_adaptive(a.adaptive_embedding, D, true);
     }
     h = register_module("h", nn::ModuleList());
     for (const auto& l : a.layers) h->push_back(Gpt2Block(D, l, a.bias, protocol));
@@ -72,12 +132,14 @@ class Gpt2Network final : public TorchNetwork {
     at::Tensor x = adaptive_layers.empty() ? wte(tokens) : adaptive_embed(tokens);
     return wpe ? x + wpe(positions_along(tokens, 1)) : x;
   }
-  std::size_t num_layers() const override { return h->size(); }
-  at::Tensor layer(std::size_t i, const at::Tensor& x) override { return h[i]->as<Gpt2BlockImpl>()->forward(x); }
-  at::Tensor finish(const at::Tensor& x) override { return ln_f(x); }
+  std::size_t num_layers() const override { return layers ? layers->size() : h->size(); }
+  at::Tensor layer(std::size_t i, const at::Tensor& x) override {
+    return layers ? layers[i]->as<TransXlBlockImpl>()->forward(x) : h[i]->as<Gpt2BlockImpl>()->forward(x);
+  }
+  at::Tensor finish(const at::Tensor& x) override { return ln_f ? ln_f(x) : x; }
 
  private:
-  void build_adaptive(const AdaptiveEmbedding& e, std::int64_t D) {
+  void build_adaptive(const AdaptiveEmbedding& e, std::int64_t D, bool learned_positions) {
     auto word_emb = register_module("word_emb", std::make_shared<nn::Module>());
     auto emb_layers = word_emb->register_module("emb_layers", nn::ModuleList());
     auto emb_projs = word_emb->register_module("emb_projs", nn::ParameterList());
@@ -97,7 +159,7 @@ class Gpt2Network final : public TorchNetwork {
       start = end;
       width /= e.div_val;
     }
-    wpe = register_module("wpe", nn::Embedding(e.tgt_len, D));
+    if (learned_positions) wpe = register_module("wpe", nn::Embedding(e.tgt_len, D));
     auto crit = register_module("crit", std::make_shared<nn::Module>());
     auto out_layers = crit->register_module("out_layers", std::make_shared<nn::Module>());
     out_layers->register_parameter("bias", at::zeros({e.n_token}));
@@ -106,9 +168,27 @@ class Gpt2Network final : public TorchNetwork {
       crit->register_parameter("cluster_weight", at::empty({tail, e.d_embed}));
       crit->register_parameter("cluster_bias", at::zeros({tail}));
     }
-    if (adaptive_projections.front().defined()) {
-      auto out_projs = crit->register_module("out_projs", nn::ParameterList());
-      out_projs->append(at::empty(adaptive_projections.front().sizes()));
+    // The softmax's own projections (tie_projs false) and tables (tie_weight false),
+    // named by cluster as the model spec names them.
+    const bool projected = e.div_val != 1 || e.d_embed != D;
+    std::shared_ptr<nn::Module> out_projs;
+    std::int64_t projection_width = e.d_embed;
+    for (std::size_t i = 0; i < e.cutoffs.size(); ++i) {
+      if (projected && ((e.untied_projections >> i) & 1U) != 0) {
+        if (!out_projs) out_projs = crit->register_module("out_projs", std::make_shared<nn::Module>());
+        out_projs->register_parameter(std::to_string(i), at::empty({D, projection_width}));
+      }
+      if (e.div_val != 1) projection_width /= e.div_val;
+    }
+    if (!e.tie_weight) {
+      std::int64_t table_start = 0, table_width = e.d_embed;
+      for (std::size_t i = 0; i < (e.div_val == 1 ? 1 : e.cutoffs.size()); ++i) {
+        const std::int64_t end = e.div_val == 1 ? e.n_token : e.cutoffs[i];
+        auto table = out_layers->register_module(std::to_string(i), std::make_shared<nn::Module>());
+        table->register_parameter("weight", at::empty({end - table_start, table_width}));
+        table_start = end;
+        table_width /= e.div_val;
+      }
     }
   }
   at::Tensor adaptive_embed(const at::Tensor& tokens) {
@@ -131,7 +211,7 @@ class Gpt2Network final : public TorchNetwork {
   std::vector<nn::Embedding> adaptive_layers;
   std::vector<at::Tensor> adaptive_projections;
   std::vector<std::int64_t> cluster_ends;
-  nn::ModuleList h{nullptr};
+  nn::ModuleList h{nullptr}, layers{nullptr};
   nn::LayerNorm ln_f{nullptr};
 };
 
