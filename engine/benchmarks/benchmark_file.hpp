@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -47,6 +48,7 @@ struct BenchmarkRecord {
   Architecture architecture;
   double ground_truth = 0.0;                // higher is better (see Benchmark::ground_truth_name)
   std::map<std::string, double> baselines;  // published proxies, oriented as published
+  std::optional<double> memory;             // measured peak memory (MB), where the format holds it
   nlohmann::json raw;                       // the record as read
 };
 
