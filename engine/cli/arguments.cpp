@@ -133,17 +133,20 @@ std::vector<Argument> arguments() {
       option(
           "--benchmark", [](CliParams & p) -> auto& { return p.benchmark; },
           "Benchmark file or folder (ground truth or measured latencies; its format is detected)",
-          {C::rank, C::params, C::calibrate, C::modes, C::latency_fit, C::latency_eval, C::memory_fit, C::memory_eval}, false)
+          {C::rank, C::params, C::calibrate, C::modes, C::latency_fit, C::latency_eval, C::memory_fit, C::memory_eval},
+          false)
           .required({C::rank, C::modes, C::latency_fit, C::latency_eval, C::memory_fit, C::memory_eval}),
       option(
           "--format", [](CliParams & p) -> auto& { return p.benchmark_format; },
           fmt::format("The benchmark's format, instead of detecting it ({})", benchmark_format_names()),
-          {C::rank, C::params, C::calibrate, C::modes, C::latency_fit, C::latency_eval, C::memory_fit, C::memory_eval}, false),
+          {C::rank, C::params, C::calibrate, C::modes, C::latency_fit, C::latency_eval, C::memory_fit, C::memory_eval},
+          false),
       option(
           "--baselines", [](CliParams & p) -> auto& { return p.baselines; },
           "Published proxies of the benchmark's records from this file (NAS-Bench-BERT: "
           "BERT_results_activation.csv, read from beside the benchmark when not given)",
-          {C::rank, C::params, C::calibrate, C::modes, C::latency_fit, C::latency_eval, C::memory_fit, C::memory_eval}, false),
+          {C::rank, C::params, C::calibrate, C::modes, C::latency_fit, C::latency_eval, C::memory_fit, C::memory_eval},
+          false),
       flag("--json", [](CliParams & p) -> auto& { return p.json; }, "Print the result as JSON",
            {C::score, C::rank, C::params, C::calibrate, C::modes, C::enumerate, C::latency_eval, C::latency_profile,
             C::bench, C::memory_eval}),
@@ -232,10 +235,10 @@ std::vector<Argument> arguments() {
                          fitted_latency_model_names()),
              {C::latency_fit, C::latency_eval})
           .required({C::latency_eval}),
-      option("--model", [](CliParams & p) -> auto& { return p.model; },
-             fmt::format("fit: the memory model kind ({}); eval: MODEL.json from zerolm memory fit",
-                         memory_model_names()),
-             {C::memory_fit, C::memory_eval})
+      option(
+          "--model", [](CliParams & p) -> auto& { return p.model; },
+          fmt::format("fit: the memory model kind ({}); eval: MODEL.json from zerolm memory fit", memory_model_names()),
+          {C::memory_fit, C::memory_eval})
           .required({C::memory_eval}),
       option("--device", [](CliParams & p) -> auto& { return p.latency_device; },
              "fit: the device the records were measured on (names the model); profile: cpu or cuda",
