@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,7 @@ struct BenchmarkRecord {
   Architecture architecture;
   double ground_truth = 0.0;                // higher is better (see Benchmark::ground_truth_name)
   std::map<std::string, double> baselines;  // published proxies, oriented as published
+  std::optional<double> memory;             // measured peak memory (MB), where the format holds it
   nlohmann::json raw;                       // the record as read
 };
 

@@ -11,6 +11,7 @@
 #include "engine/core/error.hpp"
 #include "engine/export/export_formats.hpp"
 #include "engine/latency/latency_model.hpp"
+#include "engine/latency/memory_model.hpp"
 #include "kernels/weight_statistics.hpp"
 
 namespace zerolm::cli {
@@ -92,7 +93,7 @@ std::vector<Argument> arguments() {
           "--protocol", [](CliParams & p) -> auto& { return p.space.protocol; },
           fmt::format("Network protocol: {} (default: the space's first, or the benchmark format's)", protocols_help()),
           {C::score, C::rank, C::params, C::calibrate, C::modes, C::enumerate, C::latency_fit, C::latency_eval,
-           C::latency_profile},
+           C::latency_profile, C::memory_fit, C::memory_eval},
           false),
       option(
           "--choices", [](CliParams & p) -> auto& { return p.space.choices; },
@@ -132,8 +133,9 @@ std::vector<Argument> arguments() {
       option(
           "--benchmark", [](CliParams & p) -> auto& { return p.benchmark; },
           "Benchmark file or folder (ground truth or measured latencies; its format is detected)",
-          {C::rank, C::params, C::calibrate, C::modes, C::latency_fit, C::latency_eval}, false)
-          .required({C::rank, C::modes, C::latency_fit, C::latency_eval}),
+          {C::rank, C::params, C::calibrate, C::modes, C::latency_fit, C::latency_eval, C::memory_fit, C::memory_eval},
+          false)
+          .required({C::rank, C::modes, C::latency_fit, C::latency_eval, C::memory_fit, C::memory_eval}),
       flag("--check", [](CliParams & p) -> auto& { return p.check_counts; },
            "Compare the benchmark's own parameter counts with every protocol of its space (exit 1 when the "
            "chosen protocol does not reproduce them all)",
@@ -141,22 +143,24 @@ std::vector<Argument> arguments() {
       option(
           "--format", [](CliParams & p) -> auto& { return p.benchmark_format; },
           fmt::format("The benchmark's format, instead of detecting it ({})", benchmark_format_names()),
-          {C::rank, C::params, C::calibrate, C::modes, C::latency_fit, C::latency_eval}, false),
+          {C::rank, C::params, C::calibrate, C::modes, C::latency_fit, C::latency_eval, C::memory_fit, C::memory_eval},
+          false),
       option(
           "--baselines", [](CliParams & p) -> auto& { return p.baselines; },
           "Published proxies of the benchmark's records from this file (NAS-Bench-BERT: "
           "BERT_results_activation.csv, read from beside the benchmark when not given)",
-          {C::rank, C::params, C::calibrate, C::modes, C::latency_fit, C::latency_eval}, false),
+          {C::rank, C::params, C::calibrate, C::modes, C::latency_fit, C::latency_eval, C::memory_fit, C::memory_eval},
+          false),
       flag("--json", [](CliParams & p) -> auto& { return p.json; }, "Print the result as JSON",
            {C::score, C::rank, C::params, C::calibrate, C::modes, C::enumerate, C::latency_eval, C::latency_profile,
-            C::bench}),
+            C::bench, C::memory_eval}),
       option(
           "--out", [](CliParams & p) -> auto& { return p.out; },
           "Where results go. search, sweep: the run or sweep folder (default: the config's 'output'); export: a "
           "file (default '-': standard output) or, for folder formats, a folder; report: the HTML file (default "
           "report.html); latency fit, profile: MODEL.json",
-          {C::search, C::sweep, C::export_run, C::report, C::latency_fit, C::latency_profile}, false)
-          .required({C::latency_fit, C::latency_profile}),
+          {C::search, C::sweep, C::export_run, C::report, C::latency_fit, C::latency_profile, C::memory_fit}, false)
+          .required({C::latency_fit, C::latency_profile, C::memory_fit}),
       // score and enumerate.
       option("--sample", [](CliParams & p) -> auto& { return p.sample; }, "Number of architectures to sample",
              {C::score}),
@@ -231,12 +235,18 @@ std::vector<Argument> arguments() {
              {C::modes}),
       // latency.
       option("--subset", [](CliParams & p) -> auto& { return p.subset; },
-             "Records used: even or odd record indices (half each), or all", {C::latency_fit, C::latency_eval}),
+             "Records used: even or odd record indices (half each), or all",
+             {C::latency_fit, C::latency_eval, C::memory_fit, C::memory_eval}),
       option("--model", [](CliParams & p) -> auto& { return p.model; },
              fmt::format("fit: the model kind ({}); eval: MODEL.json from zerolm latency fit",
                          fitted_latency_model_names()),
              {C::latency_fit, C::latency_eval})
           .required({C::latency_eval}),
+      option(
+          "--model", [](CliParams & p) -> auto& { return p.model; },
+          fmt::format("fit: the memory model kind ({}); eval: MODEL.json from zerolm memory fit", memory_model_names()),
+          {C::memory_fit, C::memory_eval})
+          .required({C::memory_eval}),
       option("--device", [](CliParams & p) -> auto& { return p.latency_device; },
              "fit: the device the records were measured on (names the model); profile: cpu or cuda",
              {C::latency_fit, C::latency_profile})

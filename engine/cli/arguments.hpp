@@ -37,6 +37,8 @@ enum class Command {
   latency_fit,
   latency_eval,
   latency_profile,
+  memory_fit,
+  memory_eval,
   bench,
   info,
 };

@@ -11,6 +11,8 @@ int run_export(const CliParams& p);
 int run_latency_fit(const CliParams& p);
 int run_latency_eval(const CliParams& p);
 int run_latency_profile(const CliParams& p);
+int run_memory_fit(const CliParams& p);
+int run_memory_eval(const CliParams& p);
 int run_sweep(const CliParams& p);
 int run_report(const CliParams& p);
 int run_score(const CliParams& p);

@@ -41,6 +41,10 @@ constexpr CommandEntry kCommands[] = {
      zerolm::cli::run_latency_eval},
     {"latency", "profile", "Profile a per-layer lookup table (lut) with LibTorch on this machine",
      Command::latency_profile, zerolm::cli::run_latency_profile},
+    {"memory", "fit", "Fit a peak-memory model's constants to measured records", Command::memory_fit,
+     zerolm::cli::run_memory_fit},
+    {"memory", "eval", "Check a fitted memory model: Spearman and mean absolute percentage error",
+     Command::memory_eval, zerolm::cli::run_memory_eval},
     {nullptr, "sweep", "Run a grid of searches from a sweep file (resumable; summary.csv/json)", Command::sweep,
      zerolm::cli::run_sweep},
     {nullptr, "report", "Write a self-contained HTML report of a run or a sweep", Command::report,
@@ -64,7 +68,8 @@ constexpr CommandEntry kCommands[] = {
      Command::info, zerolm::cli::run_info},
 };
 
-constexpr const char* kGroupHelp[][2] = {{"latency", "Fit and check latency models on measured records"}};
+constexpr const char* kGroupHelp[][2] = {{"latency", "Fit and check latency models on measured records"},
+                                          {"memory", "Fit and check peak-memory models on measured records"}};
 
 }  // namespace
 
