@@ -31,7 +31,18 @@ int dimension(const nlohmann::json& object, const char* key, const std::string& 
   return static_cast<int>(v);
 }
 
+int narrow(std::int64_t value, const std::string& field) {
+  ZEROLM_CHECK(value >= -kMaxDimension && value <= kMaxDimension, "field '{}': value {} is not in -{}..{}", field,
+               value, kMaxDimension, kMaxDimension);
+  return static_cast<int>(value);
+}
+
+int small_integer(const nlohmann::json& object, const char* key, const std::string& where) {
+  return narrow(integer(object, key, where), where + key);
+}
+
 std::vector<std::int64_t> integer_list(
+
 const nlohmann::json& object, const char* key, const std::string& where) {
   ZEROLM_CHECK(object.is_object() && object.contains(key) && object[key].is_array(),
                "field '{}{}' is missing or not a list", where, key);

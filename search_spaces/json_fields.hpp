@@ -18,6 +18,11 @@ std::int64_t integer_value(const nlohmann::json& value, const std::string& field
 // before it is narrowed to int (a 2^32 + 128 must not become 128).
 inline constexpr std::int64_t kMaxDimension = std::int64_t{1} << 24;
 int dimension(const nlohmann::json& object, const char* key, const std::string& where);
+// An integer of at most kMaxDimension in magnitude (sizes, and archai's -1 for
+// "the default"), checked before it is narrowed to int; `field` names it.
+int narrow(std::int64_t value, const std::string& field);
+int small_integer(const nlohmann::json& object, const char* key, const std::string& where);
+
 std::vector<std::int64_t> integer_list(
 const nlohmann::json& object, const char* key, const std::string& where);
 bool boolean(const nlohmann::json& object, const char* key, bool fallback);

@@ -253,4 +253,22 @@ expect_error "a second sweep on the same folder" "another zerolm sweep is runnin
 kill -9 "${pids[1]}" 2>/dev/null || true
 wait "${pids[1]}" 2>/dev/null || true
 
+# Sizes beyond a space's documented ranges, and duplicate record ids.
+"$PYTHON" - "$bench" "$tmp" <<'PY'
+import json, sys
+bench, tmp = sys.argv[1], sys.argv[2]
+lts = json.load(open(bench + "/lts-gpt2/wt103.json"))[:3]
+huge = json.loads(json.dumps(lts))
+huge[1]["config"]["d_model"] = 1000000000
+json.dump(huge, open(tmp + "/huge_d_model.json", "w"))
+hw = json.load(open(bench + "/hwgpt-latency/h100.json"))[:3]
+hw[2]["embed_dim"] = 1000000000
+json.dump(hw, open(tmp + "/huge_embed_dim.json", "w"))
+twice = lts + [lts[0]]
+json.dump(twice, open(tmp + "/twice.json", "w"))
+PY
+expect_error "gpt2 d_model 1e9 in a benchmark" "d_model': value 1000000000" -- params --benchmark "$tmp/huge_d_model.json"
+expect_error "HW-GPT embed_dim 1e9" "embed_dim': value 1000000000" -- params --benchmark "$tmp/huge_embed_dim.json"
+expect_error "a record id twice in a benchmark" "is the id of an earlier record" -- params --benchmark "$tmp/twice.json"
+
 echo "cli_hostile: all $checks checks passed"

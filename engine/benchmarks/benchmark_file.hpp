@@ -53,6 +53,8 @@ struct BenchmarkRecord {
   double ground_truth = 0.0;                // higher is better (see Benchmark::ground_truth_name)
   std::map<std::string, double> baselines;  // published proxies, oriented as published
   std::optional<double> memory;             // measured peak memory (MB), where the format holds it
+  std::optional<double> latency;            // measured latency (ms), where the format holds it
+
   nlohmann::json raw;                       // the record as read
 };
 

@@ -26,15 +26,28 @@ void select(const CliParams& o, std::vector<Architecture>& architectures, std::v
   ZEROLM_CHECK(o.subset == "even" || o.subset == "odd" || o.subset == "all", "--subset: value '{}' is not even|odd|all",
                o.subset);
   Benchmark b = load_benchmark(o.benchmark, BenchmarkOptions{o.space.protocol, o.benchmark_format, o.baselines});
-  ZEROLM_CHECK(b.reader->latency, "{}: not a latency benchmark (format {} holds no measured latency)", o.benchmark,
+  std::size_t without = 0;
+  for (const auto& r : b.records) without += r.latency ? 0 : 1;
+  ZEROLM_CHECK(without < b.records.size(),
+               "{}: not a latency benchmark (format {}: no record holds a measured latency)", o.benchmark,
                b.reader->name);
-  for (std::size_t i = 0; i < b.records.size(); ++i) {
-    if ((o.subset == "even" && i % 2 != 0) || (o.subset == "odd" && i % 2 == 0)) continue;
-    architectures.push_back(b.records[i].architecture);
-    specs.emplace_back();
-    b.space->lower(b.records[i].architecture, specs.back());
-    measured.push_back(b.records[i].ground_truth);
+  if (without > 0) {
+    fmt::print(stderr, "zerolm: {}: {} of {} records without a measured latency skipped\n", o.benchmark, without,
+               b.records.size());
   }
+  // even|odd count the records that hold a latency, so both halves are halves.
+  std::size_t position = 0;
+  for (const auto& r : b.records) {
+    if (!r.latency) continue;
+    const std::size_t i = position++;
+    if ((o.subset == "even" && i % 2 != 0) || (o.subset == "odd" && i % 2 == 0)) continue;
+    architectures.push_back(r.architecture);
+    specs.emplace_back();
+    b.space->lower(r.architecture, specs.back());
+    measured.push_back(*r.latency);
+  }
+  ZEROLM_CHECK(!specs.empty(), "{}: the {} subset holds no record with a measured latency", o.benchmark, o.subset);
+
   if (space_out != nullptr) *space_out = std::move(b.space);
 }
 

@@ -78,18 +78,20 @@ AnalyticLatencyModel AnalyticLatencyModel::fit(std::span<const ModelSpec> specs,
   AnalyticLatencyModel m;
   m.device_ = device;
   m.workload_ = workload;
-  std::vector<SparseRow> rows(specs.size());
+  std::vector<std::vector<double>> rows;
   for (std::size_t r = 0; r < specs.size(); ++r) {
+    ZEROLM_CHECK(std::isfinite(measured_ms[r]) && measured_ms[r] > 0.0,
+                 "latency fit: record {} has latency {} ms", r, measured_ms[r]);
     const auto x = m.terms(specs[r]);
-    for (std::size_t k = 0; k < kTerms; ++k) {
-      if (x[k] != 0.0) rows[r].terms.emplace_back(k, x[k]);
-    }
-    rows[r].measured = measured_ms[r];
+    rows.emplace_back(x.begin(), x.end());
   }
-  const auto solution = relative_least_squares(rows, kTerms, /*ridge=*/0.0);
-  double largest = 0.0;
-  for (double c : solution) largest = std::max(largest, std::abs(c));
-  for (std::size_t k = 0; k < kTerms; ++k) m.coefficients_[k] = nonnegative_cost(solution[k], largest, term_names()[k]);
+  // Non-negative constants (a cost is never negative); a term these records do
+  // not move (LTS's fixed vocabulary makes the embedding term a constant) or
+  // one collinear with others (biases per layer) shares its weight through the
+  // tiny ridge instead of failing the fit.
+  const auto solution = nonnegative_relative_least_squares(rows, measured_ms, /*ridge=*/1e-12, "latency fit");
+  for (std::size_t k = 0; k < kTerms; ++k) m.coefficients_[k] = solution[k];
+
   m.fitted_ = true;
   return m;
 }

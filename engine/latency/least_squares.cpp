@@ -60,3 +60,41 @@ double nonnegative_cost(double value, double largest, const std::string& term) {
 }
 
 }  // namespace zerolm
+
+namespace zerolm {
+
+std::vector<double> nonnegative_relative_least_squares(std::span<const std::vector<double>> terms,
+                                                       std::span<const double> measured, double ridge,
+                                                       const char* what) {
+  ZEROLM_CHECK(!terms.empty() && terms.size() == measured.size(), "{}: {} records for {} measurements", what,
+               terms.size(), measured.size());
+  const std::size_t count = terms.front().size();
+  std::vector<bool> active(count, true);
+  for (;;) {
+    std::vector<std::size_t> index;
+    for (std::size_t k = 0; k < count; ++k) {
+      if (active[k]) index.push_back(k);
+    }
+    ZEROLM_CHECK(!index.empty(), "{}: no term has a non-negative constant on these records", what);
+    std::vector<SparseRow> rows(terms.size());
+    for (std::size_t r = 0; r < terms.size(); ++r) {
+      for (std::size_t j = 0; j < index.size(); ++j) {
+        if (terms[r][index[j]] != 0.0) rows[r].terms.emplace_back(j, terms[r][index[j]]);
+      }
+      rows[r].measured = measured[r];
+    }
+    const std::vector<double> solution = relative_least_squares(rows, index.size(), ridge);
+    std::size_t worst = index.size();
+    for (std::size_t j = 0; j < index.size(); ++j) {
+      if (solution[j] < 0.0 && (worst == index.size() || solution[j] < solution[worst])) worst = j;
+    }
+    if (worst == index.size()) {
+      std::vector<double> constants(count, 0.0);
+      for (std::size_t j = 0; j < index.size(); ++j) constants[index[j]] = solution[j];
+      return constants;
+    }
+    active[index[worst]] = false;
+  }
+}
+
+}  // namespace zerolm

@@ -19,6 +19,16 @@ struct SparseRow {
 
 std::vector<double> relative_least_squares(std::span<const SparseRow> rows, std::size_t unknowns, double ridge);
 
+// The same with every constant at least 0, by an active set: fit the free terms,
+// pin the most negative at 0, refit. `terms[r]` are record r's values of every
+// term; a term no record moves (or one collinear with others) shares its weight
+// through the tiny ridge instead of failing. Returns one constant per term;
+// `what` names the fit in errors ("latency fit").
+std::vector<double> nonnegative_relative_least_squares(std::span<const std::vector<double>> terms,
+                                                       std::span<const double> measured, double ridge,
+                                                       const char* what);
+
+
 // A fitted latency cost: rounding residue around zero (|value| below 1e-9 of the
 // largest cost) becomes 0; a clearly negative cost means the records do not
 // determine that term, and is an error naming it.

@@ -66,42 +66,19 @@ AnalyticMemoryModel AnalyticMemoryModel::fit(std::span<const ModelSpec> specs, s
   ZEROLM_ASSERT(specs.size() == measured_mb.size(), "{} specs for {} measurements", specs.size(), measured_mb.size());
   ZEROLM_CHECK(specs.size() >= kTerms + 1, "memory fit: {} records; the analytic model needs at least {}", specs.size(),
                kTerms + 1);
-  std::vector<std::array<double, kTerms>> x;
+  std::vector<std::vector<double>> rows;
   for (std::size_t i = 0; i < specs.size(); ++i) {
     ZEROLM_CHECK(std::isfinite(measured_mb[i]) && measured_mb[i] > 0.0,
                  "memory fit: record {}: measured memory {} MB is not a positive number", i, measured_mb[i]);
-    x.push_back(terms(specs[i]));
+    const auto t = terms(specs[i]);
+    rows.emplace_back(t.begin(), t.end());
   }
-  // Active-set NNLS: fit the free terms, pin the most negative one at 0, repeat.
-  std::array<bool, kTerms> active{};
-  active.fill(true);
-  std::vector<double> solution;
-  for (;;) {
-    std::vector<std::size_t> index;
-    for (std::size_t k = 0; k < kTerms; ++k) {
-      if (active[k]) index.push_back(k);
-    }
-    ZEROLM_CHECK(!index.empty(), "memory fit: no term has a non-negative constant on these records");
-    std::vector<SparseRow> rows;
-    for (std::size_t i = 0; i < specs.size(); ++i) {
-      SparseRow r;
-      for (std::size_t j = 0; j < index.size(); ++j) r.terms.push_back({j, x[i][index[j]]});
-      r.measured = measured_mb[i];
-      rows.push_back(std::move(r));
-    }
-    solution = relative_least_squares(rows, index.size(), 1e-12);
-    std::size_t worst = index.size();
-    for (std::size_t j = 0; j < index.size(); ++j) {
-      if (solution[j] < 0.0 && (worst == index.size() || solution[j] < solution[worst])) worst = j;
-    }
-    if (worst == index.size()) {
-      AnalyticMemoryModel m;
-      m.device_ = device;
-      for (std::size_t j = 0; j < index.size(); ++j) m.coefficients_[index[j]] = solution[j];
-      return m;
-    }
-    active[index[worst]] = false;
-  }
+
+  const auto constants = nonnegative_relative_least_squares(rows, measured_mb, 1e-12, "memory fit");
+  AnalyticMemoryModel m;
+  m.device_ = device;
+  for (std::size_t k = 0; k < kTerms; ++k) m.coefficients_[k] = constants[k];
+  return m;
 }
 
 const std::vector<MemoryModelKind>& memory_models() {

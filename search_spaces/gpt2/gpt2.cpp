@@ -291,11 +291,17 @@ std::vector<Dimension> Gpt2Space::dimensions() const {
 
 void Gpt2Space::validate(const Gpt2Architecture& a) const {
   const int n = static_cast<int>(a.layers.size());
-  ZEROLM_CHECK(n >= 1, "field 'n_layer': value {} must be at least 1", n);
-  ZEROLM_CHECK(a.d_model >= 1, "field 'd_model': value {} must be positive", a.d_model);
+  // The documented ranges (docs/SEARCH_SPACES.md): with them every count below
+  // fits in int64 with room to spare.
+  ZEROLM_CHECK(n >= 1 && n <= kMaxLayers, "field 'n_layer': value {} is not in 1..{}", n, kMaxLayers);
+  ZEROLM_CHECK(a.d_model >= 1 && a.d_model <= kMaxWidth, "field 'd_model': value {} is not in 1..{}", a.d_model,
+               kMaxWidth);
   for (int i = 0; i < n; ++i) {
     const Gpt2Layer& l = a.layers[static_cast<std::size_t>(i)];
-    ZEROLM_CHECK(l.n_head >= 1, "field 'n_head[{}]': value {} must be positive", i, l.n_head);
+    ZEROLM_CHECK(l.n_head >= 1 && l.n_head <= kMaxWidth, "field 'n_head[{}]': value {} is not in 1..{}", i, l.n_head,
+                 kMaxWidth);
+    ZEROLM_CHECK(l.d_inner <= kMaxInner, "field 'd_inner[{}]': value {} is not in 1..{}", i, l.d_inner, kMaxInner);
+
     if (protocol_ != Gpt2Protocol::hwgpt) {
       ZEROLM_CHECK(a.d_model % l.n_head == 0, "field 'n_head[{}]': value {} does not divide d_model {}", i, l.n_head,
                    a.d_model);
@@ -310,7 +316,10 @@ void Gpt2Space::validate(const Gpt2Architecture& a) const {
                a.proj_init_std);
   if (a.adaptive) {
     const AdaptiveEmbedding& e = a.adaptive_embedding;
-    ZEROLM_CHECK(e.n_token >= 1, "field 'embedding.n_token': value {} must be positive", e.n_token);
+    ZEROLM_CHECK(e.n_token >= 1 && e.n_token <= json_fields::kMaxDimension,
+                 "field 'embedding.n_token': value {} is not in 1..{}", e.n_token, json_fields::kMaxDimension);
+    ZEROLM_CHECK(e.d_embed <= kMaxWidth, "field 'embedding.d_embed': value {} is not in 1..{}", e.d_embed, kMaxWidth);
+
     ZEROLM_CHECK(e.div_val >= 1, "field 'embedding.div_val': value {} must be positive", e.div_val);
     ZEROLM_CHECK(e.tgt_len >= 0, "field 'embedding.tgt_len': value {} must not be negative", e.tgt_len);
     ZEROLM_CHECK(!e.cutoffs.empty() && e.cutoffs.back() == e.n_token,
@@ -330,7 +339,9 @@ void Gpt2Space::validate(const Gpt2Architecture& a) const {
                  "field 'embedding.tie_projs': {} entries for {} clusters", std::bit_width(e.untied_projections),
                  e.cutoffs.size());
   } else {
-    ZEROLM_CHECK(a.vocab_size >= 1, "field 'embedding.vocab_size': value {} must be positive", a.vocab_size);
+    ZEROLM_CHECK(a.vocab_size >= 1 && a.vocab_size <= json_fields::kMaxDimension,
+                 "field 'embedding.vocab_size': value {} is not in 1..{}", a.vocab_size, json_fields::kMaxDimension);
+
   }
 }
 
@@ -630,7 +641,7 @@ Architecture Gpt2Space::from_json(const nlohmann::json& v) const {
   Gpt2Architecture a;
   const std::int64_t n = json_fields::integer(v, "n_layer", "");
   ZEROLM_CHECK(n >= 1 && n <= 4096, "field 'n_layer': value {} is not in 1..4096", n);
-  a.d_model = static_cast<int>(json_fields::integer(v, "d_model", ""));
+  a.d_model = json_fields::small_integer(v, "d_model", "");
   const auto heads = json_fields::integer_list(v, "n_head", "");
   const auto inner = json_fields::integer_list(v, "d_inner", "");
   ZEROLM_CHECK(heads.size() == static_cast<std::size_t>(n), "field 'n_head': {} entries for n_layer {}", heads.size(),
@@ -638,7 +649,8 @@ Architecture Gpt2Space::from_json(const nlohmann::json& v) const {
   ZEROLM_CHECK(inner.size() == static_cast<std::size_t>(n), "field 'd_inner': {} entries for n_layer {}", inner.size(),
                n);
   for (std::size_t i = 0; i < heads.size(); ++i)
-    a.layers.push_back({static_cast<int>(heads[i]), static_cast<int>(inner[i])});
+    a.layers.push_back({json_fields::narrow(heads[i], fmt::format("n_head[{}]", i)),
+                        json_fields::narrow(inner[i], fmt::format("d_inner[{}]", i))});
   a.bias = json_fields::boolean(v, "bias", true);
   ZEROLM_CHECK(v.contains("embedding") && v["embedding"].is_object(), "field 'embedding' is missing or not an object");
   const auto& e = v["embedding"];
@@ -647,10 +659,10 @@ Architecture Gpt2Space::from_json(const nlohmann::json& v) const {
   if (kind == "adaptive") {
     a.adaptive = true;
     auto& ae = a.adaptive_embedding;
-    ae.d_embed = static_cast<int>(json_fields::integer(e, "d_embed", "embedding."));
-    ae.div_val = static_cast<int>(json_fields::integer(e, "div_val", "embedding."));
+    ae.d_embed = json_fields::small_integer(e, "d_embed", "embedding.");
+    ae.div_val = json_fields::small_integer(e, "div_val", "embedding.");
     ae.n_token = json_fields::integer(e, "n_token", "embedding.");
-    ae.tgt_len = e.contains("tgt_len") ? static_cast<int>(json_fields::integer(e, "tgt_len", "embedding.")) : 192;
+    ae.tgt_len = e.contains("tgt_len") ? json_fields::small_integer(e, "tgt_len", "embedding.") : 192;
     ae.cutoffs = json_fields::integer_list(e, "cutoffs", "embedding.");
     ae.tie_weight = json_fields::boolean(e, "tie_weight", true);
     if (e.contains("tie_projs")) {
@@ -685,7 +697,7 @@ Architecture Gpt2Space::from_record(const nlohmann::json& record) const {
   if (record.contains("config")) {  // LiteTransformerSearch (archai) record
     a = from_archai_config(record["config"]);
   } else if (record.contains("embed_dim")) {  // HW-GPT-Bench record
-    a.d_model = static_cast<int>(json_fields::integer(record, "embed_dim", ""));
+    a.d_model = json_fields::small_integer(record, "embed_dim", "");
     const std::int64_t n = json_fields::integer(record, "n_layer", "");
     ZEROLM_CHECK(n >= 1 && n <= 4096, "field 'n_layer': value {} is not in 1..4096", n);
     const auto heads = json_fields::integer_list(record, "n_head", "");
@@ -695,7 +707,10 @@ Architecture Gpt2Space::from_record(const nlohmann::json& record) const {
     ZEROLM_CHECK(ratios.size() == static_cast<std::size_t>(n), "field 'mlp_ratio': {} entries for n_layer {}",
                  ratios.size(), n);
     for (std::size_t i = 0; i < heads.size(); ++i) {
-      a.layers.push_back({static_cast<int>(heads[i]), static_cast<int>(ratios[i] * a.d_model)});
+      const std::int64_t width = json_fields::narrow(ratios[i], fmt::format("mlp_ratio[{}]", i)) *
+                                std::int64_t{a.d_model};  // both below 2^24: no overflow
+      a.layers.push_back({json_fields::narrow(heads[i], fmt::format("n_head[{}]", i)),
+                          json_fields::narrow(width, fmt::format("mlp_ratio[{}] * embed_dim", i))});
     }
     a.bias = json_fields::boolean(record, "bias", true);
     a.adaptive = false;
@@ -736,12 +751,13 @@ Gpt2Architecture Gpt2Space::from_archai_config(const nlohmann::json& c) const {
   Gpt2Architecture a;
   const std::int64_t n = json_fields::integer(c, "n_layer", "config.");
   ZEROLM_CHECK(n >= 1 && n <= 4096, "field 'config.n_layer': value {} is not in 1..4096", n);
-  a.d_model = static_cast<int>(json_fields::integer(c, "d_model", "config."));
+  a.d_model = json_fields::small_integer(c, "d_model", "config.");
   ZEROLM_CHECK(a.d_model >= 1, "field 'config.d_model': value {} must be positive", a.d_model);
   const auto heads = per_layer_values(c, "n_head", n);
   const auto inner = per_layer_values(c, "d_inner", n);
   for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i) {
-    a.layers.push_back({static_cast<int>(heads[i]), static_cast<int>(inner[i])});
+    a.layers.push_back({json_fields::narrow(heads[i], fmt::format("n_head[{}]", i)),
+                        json_fields::narrow(inner[i], fmt::format("d_inner[{}]", i))});
   }
   // d_head <= 0 means d_model / n_head per layer. HfGPT2Flex ignores d_head (its heads
   // always split d_model); MemTransformerLM takes a positive one, which this space
@@ -784,10 +800,10 @@ Gpt2Architecture Gpt2Space::from_archai_config(const nlohmann::json& c) const {
   auto& e = a.adaptive_embedding;
   e.n_token = json_fields::integer(c, "n_token", "config.");
   if (a.adaptive) {
-    e.d_embed = static_cast<int>(json_fields::integer(c, "d_embed", "config."));
+    e.d_embed = json_fields::small_integer(c, "d_embed", "config.");
     if (e.d_embed <= 0) e.d_embed = a.d_model;  // archai: d_embed -1 is d_model
-    e.div_val = static_cast<int>(json_fields::integer(c, "div_val", "config."));
-    e.tgt_len = c.contains("tgt_len") ? static_cast<int>(json_fields::integer(c, "tgt_len", "config.")) : 192;
+    e.div_val = json_fields::small_integer(c, "div_val", "config.");
+    e.tgt_len = c.contains("tgt_len") ? json_fields::small_integer(c, "tgt_len", "config.") : 192;
     e.cutoffs = AdaptiveEmbedding::clean_cutoffs(json_fields::integer_list(c, "cutoffs", "config."), e.n_token);
     e.tie_weight = json_fields::boolean(c, "tie_weight", true);
     if (c.contains("tie_projs") && !c["tie_projs"].is_null()) {
