@@ -2,7 +2,8 @@
 # NSC-DP beside zerolm's exact search on NSC's Transformer-XL space, on one
 # machine in one run (docs/SEARCH.md). NSC's code is not part of zerolm: pass
 # the folder of a checkout of Optima-CityU/neural-spectral-capacity (its
-# search/txl/nsc_dp_search.py needs python3-numpy and python3-scipy).
+# search/txl/nsc_dp_search.py needs python3-numpy and python3-scipy; PYTHON picks
+# the interpreter, default python3).
 # Usage: scripts/nsc-side-by-side.sh NSC_CHECKOUT [ZEROLM_BINARY]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,14 +15,14 @@ trap 'rm -rf -- "$tmp"' EXIT
 clock() { date +%s.%N; }
 
 start=$(clock)
-python3 "$nsc/search/txl/nsc_dp_search.py" >"$tmp/nsc.out"
+"${PYTHON:-python3}" "$nsc/search/txl/nsc_dp_search.py" >"$tmp/nsc.out"
 nsc_seconds=$(python3 -c "print(round($(clock) - $start, 3))")
 start=$(clock)
 "$zerolm" search experiments/txl-wt103-nsc-dp.yaml --out "$tmp/run" >"$tmp/zerolm.out"
 "$zerolm" export "$tmp/run" --pareto --out "$tmp/front.json"
 zerolm_seconds=$(python3 -c "print(round($(clock) - $start, 3))")
 
-echo "NSC-DP (whole process, python3 $(python3 -c 'import numpy, scipy; print("numpy", numpy.__version__, "scipy", scipy.__version__)')): ${nsc_seconds} s"
+echo "NSC-DP (whole process, python3 $("${PYTHON:-python3}" -c 'import numpy, scipy; print("numpy", numpy.__version__, "scipy", scipy.__version__)')): ${nsc_seconds} s"
 grep -E "feasible solutions|d_model  =|n_layer  =|n_head   =|d_inner  =|params   =|NSC-MP   =" "$tmp/nsc.out" | sed 's/^ */  /'
 echo "zerolm exact search (whole process: config, search, run store, export of the front): ${zerolm_seconds} s"
 python3 - "$tmp/front.json" <<'PY'
