@@ -29,6 +29,7 @@ corpus="$build/fuzz-corpus"
 rm -rf "$corpus"
 bash tests/fuzz/seed_corpora.sh "$build/zerolm" "$corpus/seeds" "$ZEROLM_BENCHMARKS"
 status=0
+export ZEROLM_FUZZ_BERT_JSON="$corpus/seeds/fixtures/BERT_benchmark.json"  # fuzz_upstream's CSV fixture
 for target in "$build"/fuzz/fuzz_*; do
   name="$(basename "$target")"
   seeds="$corpus/seeds/${name#fuzz_}"

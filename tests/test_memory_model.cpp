@@ -1,14 +1,14 @@
 // The peak-memory model: its fit recovers known constants, refuses negative ones,
 // round-trips through JSON; and, on LTS's TitanXP Pareto set
 // (upstream/lts/pareto_GPT2_lm1b_titanxp, memory_summary.yaml in MB), a fit on the
-// even records ranks the odd ones. The folder is read here by a test-only helper
-// (the run-folder reader proper is the LTS reader's job, issue 13).
+// even records ranks the odd ones (the folder read by the LTS run-folder reader,
+// as `zerolm memory fit|eval --benchmark FOLDER` reads it).
 #include <catch2/catch.hpp>
 
 #include <cmath>
 #include <filesystem>
 
-#include "engine/core/json_yaml.hpp"
+#include "engine/benchmarks/benchmark_file.hpp"
 #include "engine/core/random.hpp"
 #include "engine/latency/memory_model.hpp"
 #include "engine/stats/rank_statistics.hpp"
@@ -23,27 +23,6 @@ std::vector<ModelSpec> gpt2_specs(const std::vector<Architecture>& architectures
   std::vector<ModelSpec> specs(architectures.size());
   for (std::size_t i = 0; i < architectures.size(); ++i) space.lower(architectures[i], specs[i]);
   return specs;
-}
-
-// Test-only: M*/model_config.yaml (archai gpt2 configs) as gpt2 `lts` records, in the
-// order memory_summary.yaml lists them, with their memory in MB. archai's d_embed <= 0
-// means d_model.
-struct MemoryRecords {
-  std::vector<std::string> ids;
-  std::vector<Architecture> architectures;
-  std::vector<double> memory_mb;
-};
-MemoryRecords read_memory_folder(const std::string& folder, const SearchSpace& space) {
-  MemoryRecords out;
-  const auto summary = parse_yaml(read_text_file(folder + "/memory_summary.yaml"), "memory_summary.yaml");
-  for (const auto& [id, mb] : summary.items()) {
-    nlohmann::json config = parse_yaml(read_text_file(folder + "/" + id + "/model_config.yaml"), id);
-    if (config["d_embed"].get<int>() <= 0) config["d_embed"] = config["d_model"];
-    out.ids.push_back(id);
-    out.architectures.push_back(space.from_record({{"config", config}}));
-    out.memory_mb.push_back(mb.get<double>());
-  }
-  return out;
 }
 
 }  // namespace
@@ -86,15 +65,21 @@ TEST_CASE("memory model: the fit recovers known non-negative constants", "[memor
 TEST_CASE("memory model: fitted on even LTS TitanXP records, ranks the odd ones", "[memory][benchmark]") {
   ZEROLM_REQUIRE_BENCHMARK(summary, "upstream/lts/pareto_GPT2_lm1b_titanxp/memory_summary.yaml");
   const std::string folder = std::filesystem::path(summary).parent_path().string();
-  const auto space = make_search_space("gpt2", SpaceOptions{"lts", nlohmann::json::object()});
-  const MemoryRecords records = read_memory_folder(folder, *space);
-  REQUIRE(records.ids.size() >= 8);
-  const auto specs = gpt2_specs(records.architectures, *space);
+  const Benchmark b = load_benchmark(folder);  // the LTS run-folder reader: memory_summary.yaml in MB
+  std::vector<Architecture> architectures;
+  std::vector<double> memory_mb;
+  for (const auto& r : b.records) {
+    if (!r.memory) continue;
+    architectures.push_back(r.architecture);
+    memory_mb.push_back(*r.memory);
+  }
+  REQUIRE(architectures.size() >= 8);
+  const auto specs = gpt2_specs(architectures, *b.space);
   std::vector<ModelSpec> even, odd;
   std::vector<double> even_mb, odd_mb;
   for (std::size_t i = 0; i < specs.size(); ++i) {
     (i % 2 == 0 ? even : odd).push_back(specs[i]);
-    (i % 2 == 0 ? even_mb : odd_mb).push_back(records.memory_mb[i]);
+    (i % 2 == 0 ? even_mb : odd_mb).push_back(memory_mb[i]);
   }
   const auto m = AnalyticMemoryModel::fit(even, even_mb, "titanxp");
   std::vector<double> predicted, parameters;

@@ -95,10 +95,6 @@ void downgrade_to_version_2(const std::string& directory) {
       "ALTER TABLE evaluations DROP COLUMN non_embedding_parameters; "
       "ALTER TABLE archive DROP COLUMN non_embedding_parameters;");
   sql(db, "DELETE FROM meta WHERE key = 'schema_version'");
-  // Version 4 added the non-embedding counts (tests/test_run_store_migration.cpp).
-  sql(db,
-      "ALTER TABLE evaluations DROP COLUMN non_embedding_parameters; "
-      "ALTER TABLE archive DROP COLUMN non_embedding_parameters");
   sqlite3_close(db);
 
 }

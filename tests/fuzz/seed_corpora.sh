@@ -7,7 +7,7 @@ zerolm="$1"
 out="$2"
 bench="${3:-}"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
-mkdir -p "$out"/{search_config,sweep_config,benchmark,architecture,run_store,documents}
+mkdir -p "$out"/{search_config,sweep_config,benchmark,architecture,run_store,documents,upstream,fixtures}
 for f in "$root"/experiments/*.yaml; do
   cp "$f" "$out/search_config/"
   cp "$f" "$out/documents/"
@@ -29,6 +29,23 @@ for name, rel in [("nbb", "nas-bench-bert/architectures.json"), ("lts", "lts-gpt
     json.dump(records[:3], open(os.path.join(out, "benchmark", name + ".json"), "w"))
     for i, r in enumerate(records[:3]):
         json.dump(r, open(os.path.join(out, "architecture", f"{name}-record-{i}.json"), "w"))
+# The published formats (fuzz_upstream): model_config.yaml of LTS records, and
+# NAS-Bench-BERT's CSV rows of three records with those records as the fixture.
+import csv, glob, io
+for run in ["random_GPT2_wt103", "random_TransXL_wt103", "pareto_GPT2_lm1b_titanxp"]:
+    configs = sorted(glob.glob(os.path.join(bench, "upstream", "lts", run, "*", "*model_config.yaml")) +
+                     glob.glob(os.path.join(bench, "upstream", "lts", run, "*", "*", "model_config.yaml")))
+    for i, c in enumerate(configs[:2]):
+        open(os.path.join(out, "upstream", f"{run}-{i}.yaml"), "w").write(open(c).read())
+nbb = os.path.join(bench, "upstream", "nas-bench-bert")
+if os.path.exists(os.path.join(nbb, "BERT_benchmark.json")):
+    records = json.load(open(os.path.join(nbb, "BERT_benchmark.json")))[:3]
+    json.dump(records, open(os.path.join(out, "fixtures", "BERT_benchmark.json"), "w"))
+    json.dump(records, open(os.path.join(out, "benchmark", "nbb-upstream.json"), "w"))
+    ids = {str(r["id"]) for r in records}
+    lines = open(os.path.join(nbb, "BERT_results_activation.csv"), newline="").read().splitlines(True)
+    rows = [lines[0]] + [l for l in lines[1:] if next(csv.reader(io.StringIO(l)))[0] in ids]
+    open(os.path.join(out, "upstream", "bert.csv"), "w").write("csv\n" + "".join(rows))
 PY
 fi
 tmp="$(mktemp -d)"
