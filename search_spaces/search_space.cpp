@@ -22,7 +22,21 @@ Architecture SearchSpace::assemble(const LayeredFamily& family, std::span<const 
   return Architecture(name(), std::move(genes));
 }
 
-std::string SearchSpace::to_yaml(const Architecture& architecture) const { return dump_yaml(to_json(architecture)); }
+void SearchSpace::enumerate_families(const std::vector<LayeredFamily>& families,
+                                     const std::function<void(const Architecture&)>& visit) const {
+  for (const LayeredFamily& family : families) {
+    std::vector<std::size_t> digits(static_cast<std::size_t>(family.layers), 0);
+    for (;;) {
+      visit(assemble(family, digits));
+      std::size_t l = 0;
+      while (l < digits.size() && ++digits[l] == family.options.size()) digits[l++] = 0;
+      if (l == digits.size()) break;
+    }
+  }
+}
+
+std::string SearchSpace::to_yaml(
+const Architecture& architecture) const { return dump_yaml(to_json(architecture)); }
 
 Architecture SearchSpace::from_yaml(const std::string& text) const { return from_json(parse_yaml(text, "architecture")); }
 

@@ -78,6 +78,11 @@ class SearchSpace {
   // independent); empty otherwise. Validated: every assembled architecture is valid.
   virtual std::vector<LayeredFamily> layered_families() const { return {}; }
   Architecture assemble(const LayeredFamily& family, std::span<const std::size_t> option_per_layer) const;
+  // Every architecture of `families`, each layer taking each of its options (an
+  // odometer over the layers): enumerate() of a space whose families cover it.
+  void enumerate_families(const std::vector<LayeredFamily>& families,
+                          const std::function<void(const Architecture&)>& visit) const;
+
 
   // One short line for people (tables, progress); JSON stays the exact form.
   virtual std::string summary(const Architecture& architecture) const;

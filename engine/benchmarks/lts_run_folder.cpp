@@ -86,8 +86,10 @@ std::vector<ScoreFile> score_files(const fs::path& folder) {
   std::sort(found.begin(), found.end());
   std::vector<ScoreFile> out;
   for (const auto& [proxy, seed, path] : found) {
+    const std::string& name = proxy;  // clang 14 cannot capture a structured binding
     const auto seeds =
-        std::count_if(found.begin(), found.end(), [&](const auto& f) { return std::get<0>(f) == proxy; });
+        std::count_if(found.begin(), found.end(), [&](const auto& f) { return std::get<0>(f) == name; });
+
     out.push_back({seeds > 1 ? fmt::format("{}_seed_{}", proxy, seed) : proxy, read_mapping(path)});
   }
   return out;

@@ -528,16 +528,9 @@ std::vector<LayeredFamily> Gpt2Space::layered_families() const {
 void Gpt2Space::enumerate(const std::function<void(const Architecture&)>& visit) const {
   const auto families = layered_families();
   ZEROLM_CHECK(!families.empty(), "search space 'gpt2': a d_inner range is not enumerable (give d_inner_values)");
-  for (const LayeredFamily& family : families) {
-    std::vector<std::size_t> digits(static_cast<std::size_t>(family.layers), 0);
-    for (;;) {
-      visit(assemble(family, digits));
-      std::size_t l = 0;
-      while (l < digits.size() && ++digits[l] == family.options.size()) digits[l++] = 0;
-      if (l == digits.size()) break;
-    }
-  }
+  enumerate_families(families, visit);
 }
+
 
 int Gpt2Space::draw_d_inner(int d_model, CounterRng& rng) const {
   if (!choices_.d_inner_values.empty()) {

@@ -431,16 +431,9 @@ std::optional<std::uint64_t> LlamaSpace::size() const {
 
 void LlamaSpace::enumerate(const std::function<void(const Architecture&)>& visit) const {
   ZEROLM_CHECK(size().has_value(), "search space 'llama': more than 2^64 architectures, too many to enumerate");
-  for (const LayeredFamily& family : layered_families()) {
-    std::vector<std::size_t> digits(static_cast<std::size_t>(family.layers), 0);
-    for (;;) {
-      visit(assemble(family, digits));
-      std::size_t l = 0;
-      while (l < digits.size() && ++digits[l] == family.options.size()) digits[l++] = 0;
-      if (l == digits.size()) break;
-    }
-  }
+  enumerate_families(layered_families(), visit);
 }
+
 
 std::vector<LayeredFamily> LlamaSpace::layered_families() const {
   std::vector<LayeredFamily> families;
