@@ -17,7 +17,8 @@ std::int64_t integer_value(const nlohmann::json& v, const std::string& field) {
   // Integral and within +-2^53 (where a double is exact): larger values are no
   // size of anything, and converting them would wrap (found by fuzzing).
   constexpr double kLimit = 9007199254740992.0;
-  const bool integral = v.is_number_integer() || (v.is_number_float() && std::floor(v.get<double>()) == v.get<double>());
+  const bool integral =
+      v.is_number_integer() || (v.is_number_float() && std::floor(v.get<double>()) == v.get<double>());
   ZEROLM_CHECK(integral, "field '{}': value {} is not an integer", field, v.dump());
   const double as_double = v.is_number_unsigned() ? static_cast<double>(v.get<std::uint64_t>()) : v.get<double>();
   ZEROLM_CHECK(std::abs(as_double) <= kLimit, "field '{}': value {} is not in -2^53..2^53", field, v.dump());
@@ -43,7 +44,7 @@ int small_integer(const nlohmann::json& object, const char* key, const std::stri
 
 std::vector<std::int64_t> integer_list(
 
-const nlohmann::json& object, const char* key, const std::string& where) {
+    const nlohmann::json& object, const char* key, const std::string& where) {
   ZEROLM_CHECK(object.is_object() && object.contains(key) && object[key].is_array(),
                "field '{}{}' is missing or not a list", where, key);
   std::vector<std::int64_t> values;

@@ -23,8 +23,7 @@ int dimension(const nlohmann::json& object, const char* key, const std::string& 
 int narrow(std::int64_t value, const std::string& field);
 int small_integer(const nlohmann::json& object, const char* key, const std::string& where);
 
-std::vector<std::int64_t> integer_list(
-const nlohmann::json& object, const char* key, const std::string& where);
+std::vector<std::int64_t> integer_list(const nlohmann::json& object, const char* key, const std::string& where);
 bool boolean(const nlohmann::json& object, const char* key, bool fallback);
 
 // "128|256"

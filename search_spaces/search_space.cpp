@@ -35,10 +35,11 @@ void SearchSpace::enumerate_families(const std::vector<LayeredFamily>& families,
   }
 }
 
-std::string SearchSpace::to_yaml(
-const Architecture& architecture) const { return dump_yaml(to_json(architecture)); }
+std::string SearchSpace::to_yaml(const Architecture& architecture) const { return dump_yaml(to_json(architecture)); }
 
-Architecture SearchSpace::from_yaml(const std::string& text) const { return from_json(parse_yaml(text, "architecture")); }
+Architecture SearchSpace::from_yaml(const std::string& text) const {
+  return from_json(parse_yaml(text, "architecture"));
+}
 
 void SearchSpace::check_space(const Architecture& architecture) const {
   ZEROLM_CHECK(architecture.space() == name(), "architecture of space '{}' given to space '{}'", architecture.space(),

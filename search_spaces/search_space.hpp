@@ -83,7 +83,6 @@ class SearchSpace {
   void enumerate_families(const std::vector<LayeredFamily>& families,
                           const std::function<void(const Architecture&)>& visit) const;
 
-
   // One short line for people (tables, progress); JSON stays the exact form.
   virtual std::string summary(const Architecture& architecture) const;
 

@@ -11,7 +11,6 @@
 #include "engine/store/checkpoint.hpp"
 #include "search_spaces/search_space.hpp"
 
-
 using namespace zerolm;
 using Catch::Matchers::Contains;
 
@@ -31,7 +30,8 @@ TEST_CASE("fuzzing regressions: a YAML list or mapping as a key is an Error", "[
   CHECK_THROWS_AS(parse_yaml("? {x: 1}\n: 2\n", "input"), Error);
 }
 
-TEST_CASE("fuzzing regressions: an architecture size beyond 2^53 is an Error, not a wrapped integer", "[documents][fuzz]") {
+TEST_CASE("fuzzing regressions: an architecture size beyond 2^53 is an Error, not a wrapped integer",
+          "[documents][fuzz]") {
   // fuzz_architecture: json_fields::integer converted 2.2e38 to int64 (undefined behaviour).
   for (const auto& d : search_spaces()) {
     const auto space = make_search_space(d.name);

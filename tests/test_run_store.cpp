@@ -96,7 +96,6 @@ void downgrade_to_version_2(const std::string& directory) {
       "ALTER TABLE archive DROP COLUMN non_embedding_parameters;");
   sql(db, "DELETE FROM meta WHERE key = 'schema_version'");
   sqlite3_close(db);
-
 }
 
 // Version 1: also no island column or tables, no latencies table.

@@ -104,8 +104,8 @@ Benchmark load_benchmark(const std::string& path, const BenchmarkOptions& how) {
   if (std::filesystem::is_directory(path, not_a_folder)) {  // a format of several files (a run folder)
     if (!how.format.empty()) {
       benchmark.reader = &detect_format(path, nlohmann::json::object(), how.format);
-      ZEROLM_CHECK(benchmark.reader->read_folder != nullptr, "{}: --format {} is a file format, not a folder's",
-                   path, how.format);
+      ZEROLM_CHECK(benchmark.reader->read_folder != nullptr, "{}: --format {} is a file format, not a folder's", path,
+                   how.format);
     } else {
       std::string known;
       for (const auto& reader : benchmark_readers()) {
@@ -163,7 +163,6 @@ Benchmark load_benchmark(const std::string& path, const BenchmarkOptions& how) {
           record.baselines[name] = value.get<double>();
           ++baseline_counts[name];
         }
-
       }
     } catch (const Error& e) {
       // A run folder's record names its own file (model_config.yaml).
@@ -178,7 +177,6 @@ Benchmark load_benchmark(const std::string& path, const BenchmarkOptions& how) {
     if (r.contains("memory_mb") && r["memory_mb"].is_number()) record.memory = r["memory_mb"].get<double>();
     record.raw = r;
     benchmark.records.push_back(std::move(record));
-
   }
   for (const auto& [name, count] : baseline_counts) {
     if (count == benchmark.records.size()) {
@@ -189,7 +187,6 @@ Benchmark load_benchmark(const std::string& path, const BenchmarkOptions& how) {
       fmt::print(stderr, "zerolm: note: {}: published proxy {} is {}; it is left out\n", path, name,
                  benchmark.partial_baselines[name]);
     }
-
   }
 
   if (benchmark.reader->read_baselines) benchmark.reader->read_baselines(benchmark, how.baselines);

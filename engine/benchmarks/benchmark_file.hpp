@@ -55,7 +55,7 @@ struct BenchmarkRecord {
   std::optional<double> memory;             // measured peak memory (MB), where the format holds it
   std::optional<double> latency;            // measured latency (ms), where the format holds it
 
-  nlohmann::json raw;                       // the record as read
+  nlohmann::json raw;  // the record as read
 };
 
 struct Benchmark {
@@ -67,7 +67,7 @@ struct Benchmark {
   // name -> "missing or not a number in 3 of 200 records".
   std::map<std::string, std::string> partial_baselines;
 
-  std::unique_ptr<SearchSpace> space;       // the space and protocol the records were read into
+  std::unique_ptr<SearchSpace> space;  // the space and protocol the records were read into
   std::vector<BenchmarkRecord> records;
 
   // The records' architectures and ground truths, in record order.

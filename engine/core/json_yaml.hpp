@@ -4,17 +4,16 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <nlohmann/json.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
 
 #include "engine/core/error.hpp"
-
 
 namespace zerolm {
 
@@ -57,17 +56,15 @@ T json_whole(const nlohmann::json& value, const char* field) {
   static_assert(std::is_integral_v<T>);
   if (value.is_number_unsigned()) {
     const auto v = value.get<std::uint64_t>();
-    ZEROLM_CHECK(v <= static_cast<std::uint64_t>(std::numeric_limits<T>::max()), "'{}': {} is out of range", field,
-                 v);
+    ZEROLM_CHECK(v <= static_cast<std::uint64_t>(std::numeric_limits<T>::max()), "'{}': {} is out of range", field, v);
     return static_cast<T>(v);
   }
   ZEROLM_CHECK(value.is_number_integer(), "'{}': value {} is not a whole number", field, value.dump());
   const auto v = value.get<std::int64_t>();
-  ZEROLM_CHECK(std::cmp_greater_equal(v, std::numeric_limits<T>::min()) &&
-                   std::cmp_less_equal(v, std::numeric_limits<T>::max()),
-               "'{}': {} is out of range", field, v);
+  ZEROLM_CHECK(
+      std::cmp_greater_equal(v, std::numeric_limits<T>::min()) && std::cmp_less_equal(v, std::numeric_limits<T>::max()),
+      "'{}': {} is out of range", field, v);
   return static_cast<T>(v);
 }
-
 
 }  // namespace zerolm

@@ -85,5 +85,4 @@ std::int64_t ModelSpec::parameters_with_role(Role role) const {
   return total;
 }
 
-
 }  // namespace zerolm

@@ -116,7 +116,6 @@ class ModelSpec {
   }
   [[noreturn]] static void refuse_extent(std::string_view name, std::int64_t extent);
   TensorSpec& append() {
-
     if (count_ == storage_.size()) grow();
     return storage_[count_++];
   }

@@ -80,8 +80,8 @@ AnalyticLatencyModel AnalyticLatencyModel::fit(std::span<const ModelSpec> specs,
   m.workload_ = workload;
   std::vector<std::vector<double>> rows;
   for (std::size_t r = 0; r < specs.size(); ++r) {
-    ZEROLM_CHECK(std::isfinite(measured_ms[r]) && measured_ms[r] > 0.0,
-                 "latency fit: record {} has latency {} ms", r, measured_ms[r]);
+    ZEROLM_CHECK(std::isfinite(measured_ms[r]) && measured_ms[r] > 0.0, "latency fit: record {} has latency {} ms", r,
+                 measured_ms[r]);
     const auto x = m.terms(specs[r]);
     rows.emplace_back(x.begin(), x.end());
   }

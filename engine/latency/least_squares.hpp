@@ -28,7 +28,6 @@ std::vector<double> nonnegative_relative_least_squares(std::span<const std::vect
                                                        std::span<const double> measured, double ridge,
                                                        const char* what);
 
-
 // A fitted latency cost: rounding residue around zero (|value| below 1e-9 of the
 // largest cost) becomes 0; a clearly negative cost means the records do not
 // determine that term, and is an error naming it.

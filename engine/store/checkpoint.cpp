@@ -5,7 +5,6 @@
 #include "engine/core/error.hpp"
 #include "engine/core/json_yaml.hpp"
 
-
 namespace zerolm {
 
 std::string hash_hex(std::uint64_t hash) { return fmt::format("{:016x}", hash); }

@@ -7,11 +7,11 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <string_view>
-#include <cstdlib>
-#include <filesystem>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -58,8 +58,7 @@ class Statement {
  public:
   Statement(sqlite3* db, const std::string& sql) : db_(db) {
     ZEROLM_CHECK(sqlite3_prepare_v2(db, sql.c_str(), -1, &statement_, nullptr) == SQLITE_OK, "run store {}: {} ({})",
-                 database_name(db),
-                 sqlite3_errmsg(db), sql);
+                 database_name(db), sqlite3_errmsg(db), sql);
   }
   ~Statement() { sqlite3_finalize(statement_); }
   Statement& bind(int i, const std::string& v) {
@@ -289,8 +288,8 @@ Checkpoint checkpoint_from_version_2(sqlite3* db, const nlohmann::json& old) {
 
   const auto& best = old.at("best");
   if (best.is_array()) {
-    c.best = {json_whole<std::uint64_t>(best.at(0), "best hash"), best.at(1).get<std::string>(), best.at(2).get<double>(),
-              best.at(3).get<double>(), best.at(4).get<double>()};
+    c.best = {json_whole<std::uint64_t>(best.at(0), "best hash"), best.at(1).get<std::string>(),
+              best.at(2).get<double>(), best.at(3).get<double>(), best.at(4).get<double>()};
   } else if (best.is_string() && !best.get<std::string>().empty()) {
     c.best.hash = parse_hash_hex(best.get<std::string>());
     Statement objectives(db, "SELECT score, parameters, latency FROM evaluations WHERE hash = ? LIMIT 1");
@@ -836,7 +835,8 @@ std::pair<SearchState, std::vector<EvaluatedArchitecture>> RunStore::load(const 
     cache.push_back(e);
   }
   Statement population(db_, "SELECT hash FROM population ORDER BY position");
-  while (population.step()) state.population.push_back(evaluated(by_hash, parse_hash_hex(population.text(0)), directory_));
+  while (population.step())
+    state.population.push_back(evaluated(by_hash, parse_hash_hex(population.text(0)), directory_));
   state.archive = load_archive(space, objectives);
   if (state.have_best) state.best = evaluated(by_hash, checkpoint.best.hash, directory_);
   Statement history(db_,

@@ -341,7 +341,6 @@ void Gpt2Space::validate(const Gpt2Architecture& a) const {
   } else {
     ZEROLM_CHECK(a.vocab_size >= 1 && a.vocab_size <= json_fields::kMaxDimension,
                  "field 'embedding.vocab_size': value {} is not in 1..{}", a.vocab_size, json_fields::kMaxDimension);
-
   }
 }
 
@@ -531,7 +530,6 @@ void Gpt2Space::enumerate(const std::function<void(const Architecture&)>& visit)
   enumerate_families(families, visit);
 }
 
-
 int Gpt2Space::draw_d_inner(int d_model, CounterRng& rng) const {
   if (!choices_.d_inner_values.empty()) {
     return choices_.d_inner_values[rng.below(choices_.d_inner_values.size())];
@@ -701,7 +699,7 @@ Architecture Gpt2Space::from_record(const nlohmann::json& record) const {
                  ratios.size(), n);
     for (std::size_t i = 0; i < heads.size(); ++i) {
       const std::int64_t width = json_fields::narrow(ratios[i], fmt::format("mlp_ratio[{}]", i)) *
-                                std::int64_t{a.d_model};  // both below 2^24: no overflow
+                                 std::int64_t{a.d_model};  // both below 2^24: no overflow
       a.layers.push_back({json_fields::narrow(heads[i], fmt::format("n_head[{}]", i)),
                           json_fields::narrow(width, fmt::format("mlp_ratio[{}] * embed_dim", i))});
     }

@@ -88,9 +88,8 @@ class Gpt2Space final : public SearchSpace {
   // Documented ranges of every dimension (docs/SEARCH_SPACES.md); vocabularies,
   // n_token, d_embed and tgt_len are at most json_fields::kMaxDimension (2^24).
   static constexpr int kMaxLayers = 4096;
-  static constexpr int kMaxWidth = 65536;      // d_model, heads
-  static constexpr int kMaxInner = 1 << 20;    // d_inner
-
+  static constexpr int kMaxWidth = 65536;    // d_model, heads
+  static constexpr int kMaxInner = 1 << 20;  // d_inner
 
   explicit Gpt2Space(Gpt2Protocol protocol);
   Gpt2Space(Gpt2Protocol protocol, Gpt2Choices choices);

@@ -1,7 +1,7 @@
 // Hugging Face GPT2Config (model_type gpt2) as a gpt2 architecture under the
-// `gpt2` protocol, the network GPT2LMHeadModel builds (/work/notes/hf/SPEC.md
-// section 2): learned positions, tied head, biases everywhere. Fields without
-// parameters (dropouts, activation, epsilon, token ids, summary_*) are not read;
+// `gpt2` protocol, the network GPT2LMHeadModel builds (transformers'
+// configuration_gpt2.py/modeling_gpt2.py): learned positions, tied head,
+// biases everywhere. Fields without parameters (dropouts, activation, epsilon, token ids, summary_*) are not read;
 // fields that would change the network and that the protocol cannot hold are
 // refused, naming the field and value, and so are the per-layer lists and
 // extra blocks that older zerolm `hf` exports wrote (GPT2Config cannot build them).

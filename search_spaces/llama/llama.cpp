@@ -434,7 +434,6 @@ void LlamaSpace::enumerate(const std::function<void(const Architecture&)>& visit
   enumerate_families(layered_families(), visit);
 }
 
-
 std::vector<LayeredFamily> LlamaSpace::layered_families() const {
   std::vector<LayeredFamily> families;
   for (const auto& g : global_configurations()) {
@@ -474,8 +473,7 @@ Architecture LlamaSpace::from_json(const nlohmann::json& v) const {
       "intermediate_size"};
   for (const auto& item : v.items()) {
     const std::string& key = item.key();  // a named variable: clang 14 cannot capture a structured binding
-    ZEROLM_CHECK(
-std::any_of(std::begin(kKeys), std::end(kKeys), [&](const char* k) { return key == k; }),
+    ZEROLM_CHECK(std::any_of(std::begin(kKeys), std::end(kKeys), [&](const char* k) { return key == k; }),
                  "field '{}' is not a llama field (expected hidden_size, num_hidden_layers, vocab_size, "
                  "tie_word_embeddings, head_dim, attention_bias, mlp_bias, initializer_range, num_attention_heads, "
                  "num_key_value_heads, intermediate_size)",

@@ -1,6 +1,7 @@
 // Hugging Face configs as llama architectures: LlamaConfig (model_type llama)
 // and DeciLMConfig (model_type nemotron-nas, per-layer block_configs), read as
-// transformers builds them (/work/notes/hf/SPEC.md sections 1.1-1.3 and 3).
+// transformers builds them (LlamaConfig/modeling_llama.py, and DeciLM's
+// configuration_decilm.py/modeling_decilm.py, read for this).
 // Fields without parameters (rope_theta, rope_scaling, rms_norm_eps,
 // max_position_embeddings, pretraining_tp, token ids, dtype) do not change the
 // network zerolm scores and are not read; every field that would change it and

@@ -22,8 +22,8 @@ void lower_all(const zerolm::Benchmark& b) {
 
 // A run folder of one record: config_0/j0/model_config.yaml is the input.
 void run_folder(const std::string& text) {
-  const std::string config = zerolm::fuzz::as_file(reinterpret_cast<const std::uint8_t*>(text.data()), text.size(),
-                                                   "model_config.yaml");
+  const std::string config =
+      zerolm::fuzz::as_file(reinterpret_cast<const std::uint8_t*>(text.data()), text.size(), "model_config.yaml");
   const auto root = std::filesystem::path(config).parent_path() / "run";
   static const bool made = [&] {
     std::filesystem::create_directories(root / "config_0" / "j0");
