@@ -9,6 +9,7 @@
 
 #include "engine/benchmarks/benchmark_file.hpp"
 #include "engine/cli/commands.hpp"
+#include "engine/cli/measured_records.hpp"
 #include "engine/core/error.hpp"
 #include "engine/core/json_yaml.hpp"
 #include "engine/latency/analytic_latency.hpp"
@@ -20,49 +21,11 @@
 namespace zerolm::cli {
 
 namespace {
-// The records of `subset`, lowered, with their measured latency.
-void select(const CliParams& o, std::vector<Architecture>& architectures, std::vector<ModelSpec>& specs,
-            std::vector<double>& measured, std::unique_ptr<SearchSpace>* space_out = nullptr) {
-  ZEROLM_CHECK(o.subset == "even" || o.subset == "odd" || o.subset == "all", "--subset: value '{}' is not even|odd|all",
-               o.subset);
-  Benchmark b = load_benchmark(o.benchmark, BenchmarkOptions{o.space.protocol, o.benchmark_format, o.baselines});
-  std::size_t without = 0;
-  for (const auto& r : b.records) without += r.latency ? 0 : 1;
-  ZEROLM_CHECK(without < b.records.size(),
-               "{}: not a latency benchmark (format {}: no record holds a measured latency)", o.benchmark,
-               b.reader->name);
-  if (without > 0) {
-    fmt::print(stderr, "zerolm: {}: {} of {} records without a measured latency skipped\n", o.benchmark, without,
-               b.records.size());
-  }
-  // even|odd count the records that hold a latency, so both halves are halves.
-  std::size_t position = 0;
-  for (const auto& r : b.records) {
-    if (!r.latency) continue;
-    const std::size_t i = position++;
-    if ((o.subset == "even" && i % 2 != 0) || (o.subset == "odd" && i % 2 == 0)) continue;
-    architectures.push_back(r.architecture);
-    specs.emplace_back();
-    b.space->lower(r.architecture, specs.back());
-    measured.push_back(*r.latency);
-  }
-  ZEROLM_CHECK(!specs.empty(), "{}: the {} subset holds no record with a measured latency", o.benchmark, o.subset);
-
-  if (space_out != nullptr) *space_out = std::move(b.space);
-}
-
-struct Accuracy {
-  double spearman, mape;
-};
-Accuracy accuracy(const LatencyModel& m, const std::vector<Architecture>& architectures,
-                  const std::vector<ModelSpec>& specs, const std::vector<double>& measured) {
+FitAccuracy accuracy(const LatencyModel& m, const MeasuredRecords& records) {
   std::vector<double> predicted;
-  double error = 0;
-  for (std::size_t i = 0; i < specs.size(); ++i) {
-    predicted.push_back(m.predict_ms(architectures[i], specs[i]));
-    error += std::abs(predicted.back() - measured[i]) / measured[i];
-  }
-  return {stats::spearman(predicted, measured), 100.0 * error / static_cast<double>(specs.size())};
+  for (std::size_t i = 0; i < records.specs.size(); ++i)
+    predicted.push_back(m.predict_ms(records.architectures[i], records.specs[i]));
+  return fit_accuracy(predicted, records.measured);
 }
 
 void write_model(const LatencyModel& model, const std::string& path) {
@@ -89,30 +52,23 @@ int run_latency_fit(const CliParams& o) {
   const LatencyModelKind* kind = find_latency_model_kind(o.model);
   ZEROLM_CHECK(kind != nullptr && kind->fit, "--model: value '{}' is not a model kind that is fitted ({})", o.model,
                fitted_latency_model_names());
-  std::vector<Architecture> architectures;
-  std::vector<ModelSpec> specs;
-  std::vector<double> measured;
-  select(o, architectures, specs, measured);
-  const auto model = kind->fit(specs, measured, {o.batch, o.sequence}, o.latency_device);
-  const auto fit = accuracy(*model, architectures, specs, measured);
+  const MeasuredRecords r = select_measured(o, &BenchmarkRecord::latency, "latency");
+  const auto model = kind->fit(r.specs, r.measured, {o.batch, o.sequence}, o.latency_device);
+  const auto fit = accuracy(*model, r);
   write_model(*model, o.out);
   fmt::print("fitted on {} records ({} subset of {}): Spearman {:.4f}, MAPE {:.2f}% in sample; model in {}\n",
-             specs.size(), o.subset, o.benchmark, fit.spearman, fit.mape, o.out);
+             r.specs.size(), o.subset, o.benchmark, fit.spearman, fit.mape, o.out);
   return 0;
 }
 
 int run_latency_eval(const CliParams& o) {
-  std::vector<Architecture> architectures;
-  std::vector<ModelSpec> specs;
-  std::vector<double> measured;
-  std::unique_ptr<SearchSpace> space;
-  select(o, architectures, specs, measured, &space);
-  const auto model = make_latency_model(read_json_file(o.model), o.model, *space);
-  const auto a = accuracy(*model, architectures, specs, measured);
+  const MeasuredRecords r = select_measured(o, &BenchmarkRecord::latency, "latency");
+  const auto model = make_latency_model(read_json_file(o.model), o.model, *r.space);
+  const auto a = accuracy(*model, r);
   if (o.json) {
-    fmt::print("{}\n", nlohmann::json{{"n", specs.size()}, {"spearman", a.spearman}, {"mape", a.mape}}.dump());
+    fmt::print("{}\n", nlohmann::json{{"n", r.specs.size()}, {"spearman", a.spearman}, {"mape", a.mape}}.dump());
   } else {
-    fmt::print("{} records ({} subset of {}): Spearman {:.4f}, MAPE {:.2f}%\n", specs.size(), o.subset, o.benchmark,
+    fmt::print("{} records ({} subset of {}): Spearman {:.4f}, MAPE {:.2f}%\n", r.specs.size(), o.subset, o.benchmark,
                a.spearman, a.mape);
   }
   return 0;
