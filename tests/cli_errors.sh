@@ -149,6 +149,29 @@ if [[ -f "$h100" ]]; then
   expect_error "latency eval: malformed lut file" "bad-lut.json: not a lut latency model" -- latency eval --benchmark "$h100" --model "$tmp/bad-lut.json"
 fi
 
+# Peak memory: the model, the limit and the objective.
+printf 'space: gpt2\nobjectives: [proxy, parameters, memory]\n' > "$tmp/memory-none.yaml"
+expect_error "search: a memory objective without a model" "a memory objective or constraints.max_memory needs a 'memory' model" -- search "$tmp/memory-none.yaml" --out "$tmp/never-m1"
+printf 'space: gpt2\nconstraints:\n  max_memory: 300\n' > "$tmp/memory-limit.yaml"
+expect_error "search: max_memory without a model" "a memory objective or constraints.max_memory needs a 'memory' model" -- search "$tmp/memory-limit.yaml" --out "$tmp/never-m2"
+printf 'space: gpt2\nmemory:\n  file: missing-memory.json\nconstraints:\n  max_memory: -1\n' > "$tmp/memory-negative.yaml"
+expect_error "search: a missing memory file" "memory-negative.yaml:3:9: 'memory.file'" -- search "$tmp/memory-negative.yaml" --out "$tmp/never-m3"
+printf '{"model": "analytic", "constants": {"constant_mb": 150, "mb_per_mparameter": -3, "mb_per_kactivation": 1}}' > "$tmp/memory-bad.json"
+printf 'space: gpt2\nmemory:\n  file: memory-bad.json\n' > "$tmp/memory-bad.yaml"
+expect_error "search: a memory model with a negative constant" "memory-bad.json: field 'constants.mb_per_mparameter': value -3 is not a finite number >= 0" -- search "$tmp/memory-bad.yaml" --out "$tmp/never-m4"
+printf '{"model": "analytic", "constants": {"constant_mb": 150, "mb_per_mparameter": 3, "mb_per_kactivation": 1}}' > "$tmp/memory-good.json"
+printf 'space: gpt2\nmemory:\n  file: memory-good.json\nconstraints:\n  max_memory: -1\n' > "$tmp/memory-negative.yaml"
+expect_error "search: a negative max_memory" "memory-negative.yaml:5:15: 'constraints.max_memory': value -1 must be positive (MB)" -- search "$tmp/memory-negative.yaml" --out "$tmp/never-m5"
+printf 'space: gpt2\nmemory:\n  file: memory-good.json\n  batch: 4\n' > "$tmp/memory-key.yaml"
+expect_error "search: a memory key that does not apply" "memory-key.yaml:4:3: 'memory.batch' does not apply with a file" -- search "$tmp/memory-key.yaml" --out "$tmp/never-m6"
+printf 'space: gpt2\nmemory: {model: analytic}\n' > "$tmp/memory-nofile.yaml"
+expect_error "search: a memory section without a file" "'memory' needs a 'file' (from zerolm memory fit)" -- search "$tmp/memory-nofile.yaml" --out "$tmp/never-m7"
+printf 'space: gpt2\nmemory:\n  file: memory-good.json\nlatency: {model: analytic}\nobjectives: [proxy, parameters, latency, memory]\n' > "$tmp/memory-four.yaml"
+expect_error "search: latency and memory both as objectives" "or [proxy, parameters, memory] (bound the other cost" -- search "$tmp/memory-four.yaml" --out "$tmp/never-m8"
+printf 'space: gpt2\nmemory:\n  file: memory-good.json\nconstraints:\n  max_memory: 1\n' > "$tmp/memory-tight.yaml"
+expect_error "search: a memory limit no architecture meets" "peak memory within 1 MB after 1000 draws" -- search "$tmp/memory-tight.yaml" --out "$tmp/never-m9"
+for never in "$tmp"/never-m[1-8]; do [[ ! -e "$never/run.sqlite" ]] || fail "a refused memory config left a run store in $never"; done
+
 # Spectral proxies and exact search.
 expect_error "rank: unknown spectral statistic" "--statistic: unknown spectral statistic 'svd'" -- rank --benchmark "$malformed" --proxy spectral --statistic svd
 expect_error "score: non-positive gain" "--gain: value -1 must be positive" -- score --proxy spectral --gain -1

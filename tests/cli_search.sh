@@ -178,3 +178,33 @@ awk -F': ' '
   END { if (bad != "" || ne < 1000) { print "outside the budget:" bad " (" ne " points)"; exit 1 } }
 ' "$tmp/llama.pareto.json" || fail "llama front outside its budget"
 echo "ok: experiments/llama.yaml: exact front of $(grep -c '"hash"' "$tmp/llama.pareto.json") points inside 1.2e9 parameters and 66.7 ms"
+
+# The shipped TitanXP memory config (models fitted on LTS's TitanXP folder): peak
+# memory as the third objective under max_memory; every front point within the
+# limit, the memories survive a kill and resume, and the report shows them.
+memory_config="$root/experiments/gpt2-lts-titanxp-memory.yaml"
+memory_small=(--set search.population=32 --set search.tournament=8 --set search.children=16
+              --set search.max_evaluations=320)
+"$ZEROLM" search "$memory_config" "${memory_small[@]}" --out "$tmp/memory" >/dev/null 2>"$tmp/memory.err" ||
+  fail "memory config: $(cat "$tmp/memory.err")"
+"$ZEROLM" export "$tmp/memory" --pareto --out "$tmp/memory.pareto.json" || fail "export of the memory run"
+awk -F': ' '
+  /^    "memory_mb": / { m = $2 + 0; if (m > 250 || m <= 150) bad = bad " " m; n++ }
+  END { if (bad != "" || n < 10) { print "memories outside (150, 250] MB:" bad " (" n " points)"; exit 1 } }
+' "$tmp/memory.pareto.json" || fail "memory front outside its limit"
+killable 6:in_transaction search "$memory_config" "${memory_small[@]}" --out "$tmp/memory-killed"
+[ $? -eq 137 ] || fail "memory: the run was not killed"
+"$ZEROLM" search --resume "$tmp/memory-killed" >/dev/null 2>&1 || fail "memory: resume"
+"$ZEROLM" export "$tmp/memory-killed" --pareto --out "$tmp/memory-killed.pareto.json" || fail "memory: export"
+cmp -s "$tmp/memory.pareto.json" "$tmp/memory-killed.pareto.json" || fail "memory: the resumed front differs"
+"$ZEROLM" report "$tmp/memory" --out "$tmp/memory.html" >/dev/null 2>&1 || fail "memory: report"
+grep -q "peak memory (MB)" "$tmp/memory.html" || fail "memory: the report shows no peak memory"
+echo "ok: experiments/gpt2-lts-titanxp-memory.yaml: front of $(grep -c '"hash"' "$tmp/memory.pareto.json") points within 250 MB, same after a kill"
+# The same config under exact search (peak memory is a sum over layers): the
+# front within the limit.
+"$ZEROLM" search "$memory_config" --set search.strategy=exact --set 'choices.n_layer_values=[2,3,4]' \
+  --set 'choices.d_inner_values=[512,1024,2048]' --out "$tmp/memory-exact" >/dev/null 2>&1 || fail "memory: exact search"
+"$ZEROLM" export "$tmp/memory-exact" --pareto --out "$tmp/memory-exact.json" || fail "memory: export of the exact run"
+awk -F': ' '/^    "memory_mb": / { m = $2 + 0; if (m > 250 || m <= 150) exit 1; n++ } END { exit n < 5 }' \
+  "$tmp/memory-exact.json" || fail "memory: the exact front is outside (150, 250] MB or has fewer than 5 points"
+echo "ok: exact search with the memory objective: front of $(grep -c '"hash"' "$tmp/memory-exact.json") points within 250 MB"

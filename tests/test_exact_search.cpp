@@ -1,5 +1,5 @@
 // Exact search under budgets: parameter windows (total and non-embedding, with a
-// lower bound inside the front), latency as a bound and as a third objective,
+// lower bound inside the front), latency and peak memory as bounds and as a third objective,
 // against brute force on narrowed FlexiBERT spaces; non-additive costs refused;
 // evolution honours the same windows.
 #include <catch2/catch.hpp>
@@ -7,6 +7,7 @@
 #include "engine/core/error.hpp"
 #include "engine/core/json_yaml.hpp"
 #include "engine/latency/analytic_latency.hpp"
+#include "engine/latency/memory_model.hpp"
 #include "engine/search/exact_search.hpp"
 #include "proxies/spectral_proxy.hpp"
 #include "proxies/zerolm_proxy.hpp"
@@ -168,6 +169,45 @@ TEST_CASE("exact search: analytic latency as a bound and as a third objective", 
     const auto three = exact_search(space, zero, costs);
     CHECK(three.front.size() >= front.size());
     for (const auto& e : three.front) CHECK(e.latency > 0.0);
+  }
+}
+
+TEST_CASE("exact search: analytic peak memory as a bound and as a third objective", "[search][exact][memory]") {
+  // Constants of the size the TitanXP fit gives (docs/LATENCY.md): the memory is a
+  // sum over layers (parameters and matrix widths) plus a constant.
+  const auto memory = AnalyticMemoryModel::from_json(nlohmann::json::parse(R"({"model": "analytic", "device": "test",
+        "constants": {"constant_mb": 150, "mb_per_mparameter": 3.2, "mb_per_kactivation": 1.2}})"),
+                                                     "test memory model");
+  const auto latency = AnalyticLatencyModel::from_json(
+      nlohmann::json::parse(read_text_file(std::string(ZEROLM_SOURCE_DIR) + "/experiments/latency/h100-analytic.json")),
+      "h100-analytic.json");
+  const ZeroLmProxy zero({});
+  const auto space = narrow_space(FlexiBertProtocol::trained);
+  const auto front = exact_search(space, zero).front;
+  std::vector<AdditiveCost> costs{total_parameters_cost(), memory_cost(memory)};
+  costs[0].objective = true;
+  ModelSpec spec;
+  space.lower(front[front.size() / 2].architecture, spec);
+  const double middle_mb = memory.predict_mb(spec);
+  REQUIRE(middle_mb > 150.0);
+  SECTION("max memory, front of (score, parameters)") {
+    costs[1].max = middle_mb;
+    check_exact_front(space, zero, costs);
+    const auto bounded = exact_search(space, zero, costs);
+    CHECK(bounded.front.size() < front.size());
+    for (const auto& e : bounded.front) CHECK(e.memory <= middle_mb);
+  }
+  SECTION("memory as an objective under a latency bound: four costs, the general pruning") {
+    costs[1].objective = true;
+    space.lower(front[3 * front.size() / 4].architecture, spec);
+    costs.push_back(latency_cost(latency));
+    costs.back().max = latency.predict_ms(spec);
+    check_exact_front(space, zero, costs);
+    const auto three = exact_search(space, zero, costs);
+    for (const auto& e : three.front) {
+      CHECK(e.memory > 150.0);
+      CHECK(e.latency <= costs.back().max);
+    }
   }
 }
 

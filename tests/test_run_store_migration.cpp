@@ -1,6 +1,8 @@
 // Schema version 4: evaluations and archive members carry their non-embedding
 // parameter count; a version-3 store (without the column) is migrated in place
-// when opened for writing and in memory when opened read-only.
+// when opened for writing and in memory when opened read-only. Version 5: peak
+// memory beside latency; a run with a memory model keeps its memories, and a
+// version-4 store (no memory anywhere) gains zeros and resumes.
 #include <sqlite3.h>
 
 #include <catch2/catch.hpp>
@@ -8,6 +10,7 @@
 #include <unistd.h>
 #include <filesystem>
 
+#include "engine/latency/memory_model.hpp"
 #include "engine/search/evolution.hpp"
 #include "engine/store/run_store.hpp"
 #include "proxies/zerolm_proxy.hpp"
@@ -25,7 +28,91 @@ void downgrade_to_3(const std::string& folder) {
   REQUIRE(sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK);
   sqlite3_close(db);
 }
+void downgrade_to_4(const std::string& folder) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open((std::filesystem::path(folder) / "run.sqlite").c_str(), &db) == SQLITE_OK);
+  const char* sql =
+      "ALTER TABLE evaluations DROP COLUMN memory; ALTER TABLE archive DROP COLUMN memory;"
+      "ALTER TABLE island_members DROP COLUMN memory; ALTER TABLE island_archive DROP COLUMN memory;"
+      "UPDATE meta SET value = json_remove(value, '$.best.memory', '$.reference.memory') WHERE key = 'checkpoint';"
+      "UPDATE meta SET value = '4' WHERE key = 'schema_version';";
+  REQUIRE(sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+}
+
+std::string temporary_folder(const char* name) {
+  const auto folder =
+      (std::filesystem::temp_directory_path() / (std::string("zerolm-") + name + "-" + std::to_string(::getpid())))
+          .string();
+  std::filesystem::remove_all(folder);
+  return folder;
+}
 }  // namespace
+
+TEST_CASE("run store: memories survive the store; version 4 stores gain zeros and resume", "[store][memory]") {
+  const auto space = make_search_space("gpt2", {"lts"});
+  const ZeroLmProxy proxy({});
+  const auto memory = AnalyticMemoryModel::from_json(nlohmann::json::parse(R"({"model": "analytic",
+        "constants": {"constant_mb": 150, "mb_per_mparameter": 3.2, "mb_per_kactivation": 1.2}})"),
+                                                     "test memory model");
+  SearchConfig config;
+  config.population = 8;
+  config.tournament = 2;
+  config.children = 4;
+  config.max_evaluations = 24;
+  const nlohmann::json stored{{"space", "gpt2"}, {"protocol", "lts"}, {"choices", nlohmann::json::object()}};
+  SECTION("a memory objective: every stored memory is the model's") {
+    const auto folder = temporary_folder("memory-store");
+    config.memory = &memory;
+    config.objectives = ObjectiveSet::proxy_parameters_memory;
+    {
+      RunStore store = RunStore::create(folder, stored);
+      SearchRun run(*space, proxy, config);
+      while (!run.finished()) store.commit_generation(*space, run.state(), run.step());
+    }
+    const RunStore store = RunStore::open_read_only(folder);
+    const auto [state, cache] = store.load(*space, config.objectives);
+    REQUIRE(cache.size() >= 8);
+    ModelSpec spec;
+    for (const auto& e : cache) {
+      space->lower(e.architecture, spec);
+      CHECK(e.memory == memory.predict_mb(spec));
+    }
+    REQUIRE(state.archive.size() > 0);
+    for (const auto& e : state.archive.entries()) {
+      space->lower(e.architecture, spec);
+      CHECK(e.objectives.memory == memory.predict_mb(spec));
+    }
+    CHECK(state.best.memory > 150.0);
+    CHECK(store.checkpoint().reference.memory > 0.0);
+    std::filesystem::remove_all(folder);
+  }
+  SECTION("a version-4 store (no memory columns, no checkpoint memory) migrates and resumes") {
+    const auto folder = temporary_folder("memory-migration");
+    config.max_evaluations = 12;
+    {
+      RunStore store = RunStore::create(folder, stored);
+      SearchRun run(*space, proxy, config);
+      while (!run.finished()) store.commit_generation(*space, run.state(), run.step());
+    }
+    downgrade_to_4(folder);
+    {
+      const RunStore read_only = RunStore::open_read_only(folder);
+      CHECK(read_only.schema_version() == RunStore::kSchemaVersion);
+      CHECK(read_only.checkpoint().best.memory == 0.0);
+    }
+    RunStore store = RunStore::open(folder);
+    CHECK(store.schema_version() == RunStore::kSchemaVersion);
+    auto [state, cache] = store.load(*space, config.objectives);
+    for (const auto& e : cache) CHECK(e.memory == 0.0);
+    config.max_evaluations = 24;
+    SearchRun run(*space, proxy, config);
+    run.restore(std::move(state), cache);
+    while (!run.finished()) store.commit_generation(*space, run.state(), run.step());
+    CHECK(store.checkpoint().evaluations >= 24);
+    std::filesystem::remove_all(folder);
+  }
+}
 
 TEST_CASE("run store: version 3 stores gain their non-embedding counts", "[store]") {
   const auto folder =

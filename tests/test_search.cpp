@@ -122,3 +122,55 @@ TEST_CASE("a latency model adds the third objective and the latency limit", "[se
   without.latency = nullptr;
   CHECK_THROWS_AS(run_search(*space, proxy, without), Error);
 }
+
+#include "engine/core/random.hpp"
+#include "engine/latency/memory_model.hpp"
+
+TEST_CASE("a memory model adds peak memory as the third objective and the memory limit", "[search][memory]") {
+  const auto space = make_search_space("gpt2", {"lts"});
+  ProxyOptions options;
+  const ZeroLmProxy proxy(options);
+  const auto memory = AnalyticMemoryModel::from_json(nlohmann::json::parse(R"({"model": "analytic",
+        "constants": {"constant_mb": 150, "mb_per_mparameter": 3.2, "mb_per_kactivation": 1.2}})"),
+                                                     "test memory model");
+  SearchConfig config;
+  config.population = 32;
+  config.tournament = 8;
+  config.children = 16;
+  config.max_evaluations = 400;
+  config.memory = &memory;
+  // The median peak memory of a few samples: the limit cuts the space.
+  std::vector<double> sampled;
+  ModelSpec spec;
+  for (std::uint64_t i = 0; i < 64; ++i) {
+    CounterRng rng(i, 7);
+    space->lower(space->sample(rng), spec);
+    sampled.push_back(memory.predict_mb(spec));
+  }
+  std::nth_element(sampled.begin(), sampled.begin() + 32, sampled.end());
+  config.max_memory = sampled[32];
+  SECTION("a limit only") {
+    const auto r = run_search(*space, proxy, config);
+    REQUIRE(r.archive.size() > 0);
+    for (const auto& e : r.archive.entries()) {
+      CHECK(e.objectives.memory > 150.0);
+      CHECK(e.objectives.memory <= config.max_memory);
+    }
+  }
+  SECTION("an objective: the archive is the front of (score, parameters, memory)") {
+    config.objectives = ObjectiveSet::proxy_parameters_memory;
+    const auto r = run_search(*space, proxy, config);
+    REQUIRE(r.archive.objective_set() == ObjectiveSet::proxy_parameters_memory);
+    REQUIRE(r.archive.size() > 1);
+    for (const auto& a : r.archive.entries()) {
+      CHECK(a.objectives.memory <= config.max_memory);
+      for (const auto& b : r.archive.entries())
+        CHECK_FALSE(dominates(b.objectives, a.objectives, ObjectiveSet::proxy_parameters_memory));
+    }
+    CHECK(r.reference.memory > config.max_memory / 2);  // twice the heaviest of the first batch
+    CHECK(r.history.back().hypervolume > 0.0);
+  }
+  SearchConfig without = config;
+  without.memory = nullptr;
+  CHECK_THROWS_AS(run_search(*space, proxy, without), Error);
+}

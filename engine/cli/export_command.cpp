@@ -29,12 +29,13 @@ int run_export(const CliParams& o) {
     ZEROLM_CHECK(o.export_top == 0, "--island takes --pareto or --population");
     const IslandRestart island = store.load_islands(islands).at(static_cast<std::size_t>(o.island));
     const auto evaluated = [&](const EvaluationRow& r) {
-      return EvaluatedArchitecture{space->from_json(nlohmann::json::parse(r.architecture)), r.score, r.parameters,
-                                   r.latency};
+      EvaluatedArchitecture e{space->from_json(nlohmann::json::parse(r.architecture)), r.score, r.parameters,
+                              r.latency};
+      e.memory = r.memory;
+      return e;
     };
     state.archive = ParetoArchive(c.search.objectives);
-    for (const auto& r : island.archive)
-      state.archive.offer(evaluated(r).architecture, {r.score, r.parameters, r.latency});
+    for (const auto& r : island.archive) state.archive.offer(evaluated(r).architecture, r.objectives());
     state.population.clear();
     for (const auto& r : island.population) state.population.push_back(evaluated(r));
   } else {
@@ -45,7 +46,9 @@ int run_export(const CliParams& o) {
   std::vector<EvaluatedArchitecture> chosen;
   if (o.pareto) {
     for (const auto& e : state.archive.entries()) {
-      chosen.push_back({e.architecture, e.objectives.proxy, e.objectives.parameters, e.objectives.latency});
+      EvaluatedArchitecture member{e.architecture, e.objectives.proxy, e.objectives.parameters, e.objectives.latency};
+      member.memory = e.objectives.memory;
+      chosen.push_back(std::move(member));
     }
     std::sort(chosen.begin(), chosen.end(), [](const auto& a, const auto& b) { return a.parameters < b.parameters; });
   } else if (o.population) {

@@ -95,6 +95,39 @@ nlohmann::json parse_latency(const std::string& file, const YAML::Node& l) {
   return kind->from_config(section, std::filesystem::path(file).parent_path().string(), at);
 }
 
+// The `memory:` section: `file:` names a model written by `zerolm memory fit`
+// (`model:` may say its kind), read now and stored inline; a stored run's
+// section is the model itself.
+nlohmann::json parse_memory(const std::string& file, const YAML::Node& m) {
+  ZEROLM_CHECK(m.IsMap(), "{}: 'memory' must be a mapping such as {{file: mem.json}}", where(file, m));
+  const nlohmann::json section = yaml_to_json(m);
+  const std::string name = m["model"] ? scalar<std::string>(file, m["model"], "memory.model") : "analytic";
+  ZEROLM_CHECK(find_memory_model_kind(name) != nullptr, "{}: 'memory.model': value '{}' is not {}",
+               where(file, m["model"] ? m["model"] : m), name, memory_model_names());
+  if (!m["file"]) {  // the stored form: the model's own fields
+    try {
+      return zerolm::make_memory_model(section, "memory")->to_json();
+    } catch (const Error& e) {
+      throw e.with_context(fmt::format("{}: 'memory' needs a 'file' (from zerolm memory fit)", where(file, m)));
+    }
+  }
+  for (const auto& item : m) {
+    const auto key = item.first.as<std::string>();
+    ZEROLM_CHECK(key == "model" || key == "file", "{}: 'memory.{}' does not apply with a file (it takes: model, file)",
+                 where(file, item.first), key);
+  }
+  std::filesystem::path path = scalar<std::string>(file, m["file"], "memory.file");
+  if (path.is_relative()) path = std::filesystem::path(file).parent_path() / path;
+  try {
+    auto model = zerolm::make_memory_model(read_json_file(path.string()), path.string());
+    ZEROLM_CHECK(model->kind() == name, "{}: field 'model': value '{}', but 'memory.model' says '{}'", path.string(),
+                 model->kind(), name);
+    return model->to_json();
+  } catch (const Error& e) {
+    throw e.with_context(where(file, m["file"]) + ": 'memory.file'");
+  }
+}
+
 // `search.seed_architectures`: files (a Hugging Face config.json or a zerolm
 // export, relative to the config's folder) or inline architectures of the
 // config's space and protocol; stored inline, so a run never reads the files again.
@@ -124,7 +157,7 @@ SearchRunConfig parse(const std::string& file, const YAML::Node& root) {
   SearchRunConfig c;
   check_keys(file, root, "",
              {"space", "protocol", "choices", "proxy", "search", "constraints", "objectives", "seed", "device",
-              "output", "log_every", "latency", "islands"});
+              "output", "log_every", "latency", "memory", "islands"});
   if (root["space"]) c.space = scalar<std::string>(file, root["space"], "space");
   if (root["protocol"]) c.protocol = scalar<std::string>(file, root["protocol"], "protocol");
   if (const auto choices = root["choices"]) {
@@ -180,12 +213,18 @@ SearchRunConfig parse(const std::string& file, const YAML::Node& root) {
                  where(file, s["tournament"] ? s["tournament"] : s), c.search.tournament, c.search.population);
   }
   if (const auto l = root["latency"]) c.latency = parse_latency(file, l);
+  if (const auto m = root["memory"]) c.memory = parse_memory(file, m);
   if (const auto k = root["constraints"]) {
-    check_keys(file, k, "constraints", {"max_parameters", "min_parameters", "parameters", "max_latency"});
+    check_keys(file, k, "constraints", {"max_parameters", "min_parameters", "parameters", "max_latency", "max_memory"});
     if (k["max_latency"]) {
       c.search.max_latency = scalar<double>(file, k["max_latency"], "constraints.max_latency");
       ZEROLM_CHECK(c.search.max_latency > 0, "{}: 'constraints.max_latency': value {} must be positive",
                    where(file, k["max_latency"]), c.search.max_latency);
+    }
+    if (k["max_memory"]) {
+      c.search.max_memory = scalar<double>(file, k["max_memory"], "constraints.max_memory");
+      ZEROLM_CHECK(c.search.max_memory > 0, "{}: 'constraints.max_memory': value {} must be positive (MB)",
+                   where(file, k["max_memory"]), c.search.max_memory);
     }
     if (k["max_parameters"]) {
       c.search.max_parameters = scalar<double>(file, k["max_parameters"], "constraints.max_parameters");
@@ -213,13 +252,12 @@ SearchRunConfig parse(const std::string& file, const YAML::Node& root) {
     ZEROLM_CHECK(o.IsSequence(), "{}: 'objectives' must be a list such as [proxy, parameters]", where(file, o));
     std::vector<std::string> names;
     for (const auto& item : o) names.push_back(scalar<std::string>(file, item, "objectives[]"));
-    if (names == std::vector<std::string>{"proxy", "parameters"}) {
-      c.search.objectives = ObjectiveSet::proxy_parameters;
-    } else if (names == std::vector<std::string>{"proxy", "parameters", "latency"}) {
-      c.search.objectives = ObjectiveSet::proxy_parameters_latency;
-    } else {
-      ZEROLM_FAIL("{}: 'objectives': expected [proxy, parameters] or [proxy, parameters, latency]", where(file, o));
-    }
+    const auto set = parse_objective_set(names);
+    ZEROLM_CHECK(set.has_value(),
+                 "{}: 'objectives': expected [proxy, parameters], [proxy, parameters, latency] or [proxy, parameters, "
+                 "memory] (bound the other cost with constraints.max_latency or max_memory)",
+                 where(file, o));
+    c.search.objectives = *set;
   }
   return c;
 }
@@ -229,6 +267,11 @@ SearchRunConfig parse(const std::string& file, const YAML::Node& root) {
 std::unique_ptr<LatencyModel> SearchRunConfig::make_latency_model(const SearchSpace& search_space) const {
   if (latency.is_null()) return nullptr;
   return zerolm::make_latency_model(latency, "config 'latency'", search_space);
+}
+
+std::unique_ptr<MemoryModel> SearchRunConfig::make_memory_model() const {
+  if (memory.is_null()) return nullptr;
+  return zerolm::make_memory_model(memory, "config 'memory'");
 }
 
 std::unique_ptr<SearchSpace> SearchRunConfig::make_space() const {
@@ -257,9 +300,7 @@ nlohmann::json SearchRunConfig::to_json() const {
                        {"archive_parents", search.archive_parents},
                        {"max_evaluations", search.max_evaluations},
                        {"max_seconds", search.max_seconds}}},
-                     {"objectives", search.objectives == ObjectiveSet::proxy_parameters
-                                        ? nlohmann::json{"proxy", "parameters"}
-                                        : nlohmann::json{"proxy", "parameters", "latency"}},
+                     {"objectives", objective_names(search.objectives)},
                      {"seed", search.seed},
                      {"device", device},
                      {"output", output},
@@ -273,7 +314,9 @@ nlohmann::json SearchRunConfig::to_json() const {
   if (search.min_parameters > 0) out["constraints"]["min_parameters"] = search.min_parameters;
   if (search.parameter_budget == ParameterCount::non_embedding) out["constraints"]["parameters"] = "non_embedding";
   if (std::isfinite(search.max_latency)) out["constraints"]["max_latency"] = search.max_latency;
+  if (std::isfinite(search.max_memory)) out["constraints"]["max_memory"] = search.max_memory;
   if (!latency.is_null()) out["latency"] = latency;
+  if (!memory.is_null()) out["memory"] = memory;
   return out;
 }
 
@@ -318,9 +361,12 @@ SearchRunConfig load_search_config(const std::string& path, const std::vector<st
     throw;
   }
   yaml_fields::OverrideNodes::current() = outer;
-  ZEROLM_CHECK(!c.latency.is_null() ||
-                   (c.search.objectives == ObjectiveSet::proxy_parameters && !std::isfinite(c.search.max_latency)),
+  ZEROLM_CHECK(!c.latency.is_null() || (c.search.objectives != ObjectiveSet::proxy_parameters_latency &&
+                                        !std::isfinite(c.search.max_latency)),
                "{}: a latency objective or constraints.max_latency needs a 'latency' model", path);
+  ZEROLM_CHECK(!c.memory.is_null() || (c.search.objectives != ObjectiveSet::proxy_parameters_memory &&
+                                       !std::isfinite(c.search.max_memory)),
+               "{}: a memory objective or constraints.max_memory needs a 'memory' model (zerolm memory fit)", path);
   return c;
 }
 

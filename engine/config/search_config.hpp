@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/latency/latency_model.hpp"
+#include "engine/latency/memory_model.hpp"
 #include "engine/search/evolution.hpp"
 #include "proxies/proxy.hpp"
 #include "search_spaces/search_space.hpp"
@@ -35,6 +36,8 @@ struct SearchRunConfig {
   // The latency model, inline (a config's `latency: {file: ...}` is read when the
   // config is loaded, so a stored run never depends on the file again); null: none.
   nlohmann::json latency;
+  // The peak-memory model, inline likewise (`memory: {file: ...}`); null: none.
+  nlohmann::json memory;
   std::string output;         // run folder (the CLI's --out wins)
   std::size_t log_every = 1;  // generations between progress lines
 
@@ -43,6 +46,8 @@ struct SearchRunConfig {
 
   // The latency model this config names, or nullptr.
   std::unique_ptr<LatencyModel> make_latency_model(const SearchSpace& search_space) const;
+  // The memory model this config names, or nullptr.
+  std::unique_ptr<MemoryModel> make_memory_model() const;
 
   // The configuration as JSON (what the run store keeps and `--resume` reads).
   nlohmann::json to_json() const;

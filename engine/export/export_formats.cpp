@@ -110,6 +110,7 @@ nlohmann::json describe_export(const SearchSpace& space, const SearchRunConfig& 
           {"parameters", total},
           {"non_embedding_parameters", total - spec.parameters_with_role(Role::embedding)},
           {"latency", e.latency},
+          {"memory_mb", e.memory},
           {"hash", fmt::format("{:016x}", e.architecture.hash())},
           {"architecture", space.to_json(e.architecture)}};
 }

@@ -108,6 +108,9 @@ std::string run_report(const std::string& directory, std::size_t mark_top) {
   const RunData d = read_run(directory);
   const auto& c = d.config;
   const bool with_latency = c.search.objectives == ObjectiveSet::proxy_parameters_latency || !c.latency.is_null();
+  const bool with_memory = c.search.objectives == ObjectiveSet::proxy_parameters_memory || !c.memory.is_null();
+  // The archive's colour: its third objective, else the latency when there is one.
+  const bool colour_memory = c.search.objectives == ObjectiveSet::proxy_parameters_memory;
 
   Plot front;
   front.id = "pareto-front";
@@ -130,12 +133,21 @@ std::string run_report(const std::string& directory, std::size_t mark_top) {
   for (const auto& e : d.state.archive.entries()) {
     members.x.push_back(e.objectives.parameters);
     members.y.push_back(e.objectives.proxy);
-    if (with_latency) members.values.push_back(e.objectives.latency);
+    if (colour_memory) {
+      members.values.push_back(e.objectives.memory);
+    } else if (with_latency) {
+      members.values.push_back(e.objectives.latency);
+    }
     members.labels.push_back(fmt::format(
-        "score {:.5g}, {} parameters{}: {}", e.objectives.proxy, format_parameters(e.objectives.parameters),
-        with_latency ? fmt::format(", {:.3g} ms", e.objectives.latency) : "", d.space->summary(e.architecture)));
+        "score {:.5g}, {} parameters{}{}: {}", e.objectives.proxy, format_parameters(e.objectives.parameters),
+        with_latency ? fmt::format(", {:.3g} ms", e.objectives.latency) : "",
+        with_memory ? fmt::format(", {:.4g} MB", e.objectives.memory) : "", d.space->summary(e.architecture)));
   }
-  if (with_latency) front.scale_label = "latency (ms)";
+  if (colour_memory) {
+    front.scale_label = "peak memory (MB)";
+  } else if (with_latency) {
+    front.scale_label = "latency (ms)";
+  }
   front.series.push_back(std::move(members));
   // What `zerolm export --top K` writes.
   std::vector<EvaluatedArchitecture> top = d.evaluated;
@@ -174,11 +186,13 @@ std::string run_report(const std::string& directory, std::size_t mark_top) {
 
   std::string table = "<table><tr><th>#</th><th>score</th><th>parameters</th>";
   if (with_latency) table += "<th>latency (ms)</th>";
+  if (with_memory) table += "<th>peak memory (MB)</th>";
   table += "<th>architecture</th></tr>\n";
   for (std::size_t i = 0; i < top.size(); ++i) {
     table += fmt::format("<tr><td>{}</td><td>{:.6g}</td><td>{}</td>", i + 1, top[i].score,
                          format_parameters(top[i].parameters));
     if (with_latency) table += fmt::format("<td>{:.4g}</td>", top[i].latency);
+    if (with_memory) table += fmt::format("<td>{:.4g}</td>", top[i].memory);
     table += fmt::format("<td class=\"text\">{}</td></tr>\n", escape(d.space->summary(top[i].architecture)));
   }
   table += "</table>";

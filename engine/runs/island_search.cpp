@@ -35,11 +35,11 @@ std::string encode(const json& value) {
 json decode(const std::string& bytes) { return json::from_cbor(bytes); }
 
 json row_json(const EvaluationRow& r) {
-  return json::array({r.hash, r.architecture, r.score, r.parameters, r.latency});
+  return json::array({r.hash, r.architecture, r.score, r.parameters, r.latency, r.memory});
 }
 EvaluationRow row_from_json(const json& j) {
-  return {j.at(0).get<std::uint64_t>(), j.at(1).get<std::string>(), j.at(2).get<double>(), j.at(3).get<double>(),
-          j.at(4).get<double>()};
+  return {j.at(0).get<std::uint64_t>(), j.at(1).get<std::string>(), j.at(2).get<double>(),
+          j.at(3).get<double>(),        j.at(4).get<double>(),      j.at(5).get<double>()};
 }
 json rows_json(const std::vector<EvaluationRow>& rows) {
   json out = json::array();
@@ -53,11 +53,17 @@ std::vector<EvaluationRow> rows_from_json(const json& j) {
 }
 
 EvaluationRow row_of(const SearchSpace& space, const EvaluatedArchitecture& e, bool with_text) {
-  return {e.architecture.hash(), with_text ? space.to_json(e.architecture).dump() : std::string(), e.score,
-          e.parameters, e.latency};
+  return {e.architecture.hash(),
+          with_text ? space.to_json(e.architecture).dump() : std::string(),
+          e.score,
+          e.parameters,
+          e.latency,
+          e.memory};
 }
 EvaluatedArchitecture evaluated_of(const SearchSpace& space, const EvaluationRow& r) {
-  return {space.from_json(json::parse(r.architecture)), r.score, r.parameters, r.latency};
+  EvaluatedArchitecture e{space.from_json(json::parse(r.architecture)), r.score, r.parameters, r.latency};
+  e.memory = r.memory;
+  return e;
 }
 
 // Test hook: ZEROLM_KILL_RANK_AT="RANK:GENERATION" kills that rank with SIGKILL
@@ -108,7 +114,7 @@ class IslandReporter {
     ArchiveChanges changes = changes_since(s.archive, archive_sent_);
     for (const ArchiveEntry* e : changes.added) {
       g.archive_added.push_back({e->architecture.hash(), space_.to_json(e->architecture).dump(), e->objectives.proxy,
-                                 e->objectives.parameters, e->objectives.latency});
+                                 e->objectives.parameters, e->objectives.latency, e->objectives.memory});
     }
     g.archive_removed = std::move(changes.removed);
     std::sort(g.archive_removed.begin(), g.archive_removed.end());
@@ -177,7 +183,7 @@ SearchState restore_island(const SearchSpace& space, const json& restart, Object
   s.archive = ParetoArchive(objectives);
   for (const auto& j : restart.at("archive")) {
     const auto e = evaluated_of(space, row_from_json(j));
-    s.archive.offer(e.architecture, {e.score, e.parameters, e.latency});
+    s.archive.offer(e.architecture, e.objectives());
     cache.push_back(e);
   }
   return s;
@@ -212,7 +218,7 @@ class Coordinator {
     const EvaluationRow* best = nullptr;
     for (const auto& g : islands) {
       for (const auto& r : g.archive_added) {
-        archive_.offer(space_.from_json(json::parse(r.architecture)), {r.score, r.parameters, r.latency});
+        archive_.offer(space_.from_json(json::parse(r.architecture)), r.objectives());
       }
       evaluations += g.checkpoint.evaluations;
       if (g.checkpoint.have_best && (best == nullptr || g.checkpoint.best.score > best->score))
@@ -220,6 +226,7 @@ class Coordinator {
       if (generation == 0) {  // the global reference bounds every island's
         reference_.parameters = std::max(reference_.parameters, g.checkpoint.reference.parameters);
         reference_.latency = std::max(reference_.latency, g.checkpoint.reference.latency);
+        reference_.memory = std::max(reference_.memory, g.checkpoint.reference.memory);
       }
     }
     const double seconds = seconds_before_ + std::chrono::duration<double>(Clock::now() - started_).count();

@@ -33,6 +33,8 @@ RunParts make_run_parts(const SearchRunConfig& c, const kernels::WeightStatistic
   parts.latency = c.make_latency_model(*parts.space);
   parts.search = c.search;
   parts.search.latency = parts.latency.get();
+  parts.memory = c.make_memory_model();
+  parts.search.memory = parts.memory.get();
   return parts;
 }
 

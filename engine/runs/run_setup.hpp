@@ -22,7 +22,8 @@ struct RunParts {
   std::unique_ptr<SearchSpace> space;
   std::unique_ptr<Proxy> proxy;
   std::unique_ptr<LatencyModel> latency;  // nullptr: none
-  SearchConfig search;                    // the config's, with the latency model set
+  std::unique_ptr<MemoryModel> memory;    // nullptr: none
+  SearchConfig search;                    // the config's, with the latency and memory models set
 };
 
 // `backend` draws sampled weights.

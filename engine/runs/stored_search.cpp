@@ -34,14 +34,11 @@ SearchSummary run_exact(const SearchRunConfig& c, const SearchSpace& space, cons
     const ExactSearchResult exact = exact_search(space, proxy, exact_costs(search));
     SearchState state;
     state.generation = 1;
-    ZEROLM_CHECK(!exact.front.empty(),
-                 "search strategy exact: no architecture of space '{}' has {} parameters in [{}, {}]{}", space.name(),
-                 search.parameter_budget == ParameterCount::total ? "total" : "non-embedding", search.min_parameters,
-                 search.max_parameters,
-                 std::isfinite(search.max_latency) ? fmt::format(" and latency within {} ms", search.max_latency) : "");
+    ZEROLM_CHECK(!exact.front.empty(), "search strategy exact: no architecture of space '{}' has {}", space.name(),
+                 search.limits_text());
     state.archive = ParetoArchive(c.search.objectives);
     for (const auto& e : exact.front) {
-      state.archive.offer(e.architecture, {e.score, e.parameters, e.latency});
+      state.archive.offer(e.architecture, e.objectives());
       state.population.push_back(e);
     }
     state.best = exact.front.back();

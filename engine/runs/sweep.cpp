@@ -16,8 +16,8 @@
 #include "engine/core/error.hpp"
 #include "engine/core/json_yaml.hpp"
 #include "engine/core/resources.hpp"
-#include "engine/runs/run_setup.hpp"
 #include "engine/distributed/communicator.hpp"
+#include "engine/runs/run_setup.hpp"
 #include "kernels/weight_statistics.hpp"
 
 namespace zerolm {
@@ -65,7 +65,8 @@ std::string config_difference(const SearchRunConfig& stored, const SearchRunConf
     if (b.contains(key) && b[key] == value) continue;
     if (value.is_object() && b.contains(key) && b[key].is_object()) {
       for (const auto& [inner, inner_value] : value.items()) {
-        if (!b[key].contains(inner) || b[key][inner] != inner_value) keys += (keys.empty() ? "" : ", ") + key + "." + inner;
+        if (!b[key].contains(inner) || b[key][inner] != inner_value)
+          keys += (keys.empty() ? "" : ", ") + key + "." + inner;
       }
       for (const auto& [inner, inner_value] : b[key].items()) {
         if (!value.contains(inner)) keys += (keys.empty() ? "" : ", ") + key + "." + inner;
@@ -171,7 +172,8 @@ std::vector<SweepPointResult> run_sweep(const SweepConfig& sweep, const SweepRun
     ZEROLM_CHECK(options.force || count <= kMaxSweepPoints,
                  "{}: the sweep has {} points, more than {}; check its axes, or pass --force to run them all",
                  sweep.file, count, kMaxSweepPoints);
-    check_fits_in_memory(static_cast<double>(count) * 16384.0, fmt::format("{}: a sweep of {} points", sweep.file, count));
+    check_fits_in_memory(static_cast<double>(count) * 16384.0,
+                         fmt::format("{}: a sweep of {} points", sweep.file, count));
     points = sweep.points();
     restart.assign(points.size(), false);
     // Every point's config is read and checked before anything runs.

@@ -9,6 +9,7 @@
 
 #include "engine/core/error.hpp"
 #include "engine/latency/latency_model.hpp"
+#include "engine/latency/memory_model.hpp"
 #include "engine/scoring/evaluate.hpp"
 
 namespace zerolm {
@@ -20,19 +21,38 @@ SearchStrategy parse_search_strategy(const std::string& text) {
   ZEROLM_FAIL("unknown search strategy '{}' (expected evolution|random|exact)", text);
 }
 
+std::string SearchConfig::limits_text() const {
+  std::string text =
+      fmt::format("{} parameters in [{}, {}]", parameter_budget == ParameterCount::total ? "total" : "non-embedding",
+                  min_parameters, max_parameters);
+  if (std::isfinite(max_latency)) text += fmt::format(", latency within {} ms", max_latency);
+  if (std::isfinite(max_memory)) text += fmt::format(", peak memory within {} MB", max_memory);
+  return text;
+}
+
+std::string SearchConfig::missing_model() const {
+  if (latency == nullptr && (objectives == ObjectiveSet::proxy_parameters_latency || std::isfinite(max_latency)))
+    return "a latency objective or constraints.max_latency needs a 'latency' model";
+  if (memory == nullptr && (objectives == ObjectiveSet::proxy_parameters_memory || std::isfinite(max_memory)))
+    return "a memory objective or constraints.max_memory needs a 'memory' model";
+  return "";
+}
+
 Objectives hypervolume_reference(const SearchConfig& config, std::span<const EvaluatedArchitecture> first_batch) {
   Objectives reference = config.reference;
   if (reference.parameters <= 0.0) {
-    double largest = 0.0, slowest = 0.0;
+    double largest = 0.0, slowest = 0.0, heaviest = 0.0;
     for (const auto& e : first_batch) {
       largest = std::max(largest, e.parameters);
       slowest = std::max(slowest, e.latency);
+      heaviest = std::max(heaviest, e.memory);
     }
     // The budget is the reference when it bounds the archive's own count (the total).
     reference.parameters = std::isfinite(config.max_parameters) && config.parameter_budget == ParameterCount::total
                                ? config.max_parameters
                                : 2.0 * largest;
     reference.latency = 2.0 * slowest;
+    reference.memory = 2.0 * heaviest;
   }
   return reference;
 }
@@ -51,7 +71,8 @@ Cost Evaluator::cost(const Architecture& architecture) const {
   space_.lower(architecture, spec);
   const auto total = spec.total_parameters();
   return {static_cast<double>(total), latency_ != nullptr ? latency_->predict_ms(architecture, spec) : 0.0,
-          static_cast<double>(total - spec.parameters_with_role(Role::embedding))};
+          static_cast<double>(total - spec.parameters_with_role(Role::embedding)),
+          memory_ != nullptr ? memory_->predict_mb(spec) : 0.0};
 }
 
 std::vector<EvaluatedArchitecture> Evaluator::evaluate(std::span<const Architecture> architectures) {
@@ -67,8 +88,9 @@ std::vector<EvaluatedArchitecture> Evaluator::evaluate(std::span<const Architect
     std::vector<Cost> costs(fresh.size());
     tbb::parallel_for(std::size_t{0}, fresh.size(), [&](std::size_t i) { costs[i] = cost(fresh[i]); });
     for (std::size_t i = 0; i < fresh.size(); ++i) {
-      cache_[fresh[i].hash()] = {fresh[i], scores[i].score, costs[i].parameters, costs[i].latency,
-                                 costs[i].non_embedding_parameters};
+      cache_[fresh[i].hash()] = {
+          fresh[i],       scores[i].score, costs[i].parameters, costs[i].latency, costs[i].non_embedding_parameters,
+          costs[i].memory};
     }
   }
   cache_hits_ += architectures.size() - fresh.size();
@@ -89,18 +111,18 @@ Architecture within_limits(const Evaluator& evaluator, const SearchConfig& confi
     Architecture a = make(attempt);
     if (config.within_limits(evaluator.cost(a))) return a;
   }
-  ZEROLM_FAIL("constraints: no architecture with {} parameters in [{}, {}] and latency within {} ms after 1000 draws",
-              config.parameter_budget == ParameterCount::total ? "total" : "non-embedding", config.min_parameters,
-              config.max_parameters, config.max_latency);
+  ZEROLM_FAIL("constraints: no architecture with {} after 1000 draws", config.limits_text());
 }
 
 }  // namespace
 
 SearchRun::SearchRun(const SearchSpace& space, const Proxy& proxy, SearchConfig config)
-    : space_(space), config_(std::move(config)), evaluator_(space, proxy, config_.latency), started_(Clock::now()) {
-  ZEROLM_CHECK(config_.latency != nullptr ||
-                   (config_.objectives == ObjectiveSet::proxy_parameters && !std::isfinite(config_.max_latency)),
-               "search: a latency objective or max_latency needs a latency model (config 'latency')");
+    : space_(space),
+      config_(std::move(config)),
+      evaluator_(space, proxy, config_.latency, config_.memory),
+      started_(Clock::now()) {
+  const std::string missing = config_.missing_model();
+  ZEROLM_CHECK(missing.empty(), "search: {}", missing);
   ZEROLM_CHECK(config_.population >= 1, "search: population {} must be at least 1", config_.population);
   ZEROLM_CHECK(config_.children >= 1, "search: children per step {} must be at least 1", config_.children);
   ZEROLM_CHECK(config_.tournament >= 1 && config_.tournament <= config_.population,
@@ -131,9 +153,10 @@ Architecture SearchRun::draw_child(std::size_t generation, std::size_t child) co
     const Architecture& seed = config_.seeds[child];
     const Cost c = evaluator_.cost(seed);
     ZEROLM_CHECK(config_.within_limits(c),
-                 "search.seed_architectures[{}] ({}): {} parameters ({} non-embedding), latency {} ms: outside the "
-                 "constraints",
-                 child, space_.summary(seed), c.parameters, c.non_embedding_parameters, c.latency);
+                 "search.seed_architectures[{}] ({}): {} parameters ({} non-embedding), latency {} ms, peak memory {} "
+                 "MB: outside the constraints ({})",
+                 child, space_.summary(seed), c.parameters, c.non_embedding_parameters, c.latency, c.memory,
+                 config_.limits_text());
     return seed;
   }
   return within_limits(evaluator_, config_, [&](int attempt) {
@@ -205,7 +228,7 @@ void SearchRun::immigrate(std::span<const EvaluatedArchitecture> arrivals) {
 }
 
 void SearchRun::join(const EvaluatedArchitecture& e) {
-  state_.archive.offer(e.architecture, {e.score, e.parameters, e.latency});
+  state_.archive.offer(e.architecture, e.objectives());
   if (!state_.have_best || e.score > state_.best.score) {
     state_.best = e;
     state_.have_best = true;

@@ -26,23 +26,29 @@ struct EvaluatedArchitecture {
   double parameters = 0.0;
   double latency = 0.0;                   // 0 until a latency model is configured
   double non_embedding_parameters = 0.0;  // parameters minus the embedding tables and the LM head
+  double memory = 0.0;                    // predicted peak MB; 0 until a memory model is configured
+
+  Objectives objectives() const { return {score, parameters, latency, memory}; }
 };
 
 class LatencyModel;
+class MemoryModel;
 
-// What an architecture costs: parameters (total and non-embedding) and predicted
-// latency (ms; 0 without a latency model).
+// What an architecture costs: parameters (total and non-embedding), predicted
+// latency (ms) and peak memory (MB); each 0 without its model.
 struct Cost {
   double parameters = 0.0;
   double latency = 0.0;
   double non_embedding_parameters = 0.0;
+  double memory = 0.0;
 };
 
-// Proxy scores, parameter counts and latencies, cached by canonical hash.
+// Proxy scores, parameter counts, latencies and memories, cached by canonical hash.
 class Evaluator {
  public:
-  Evaluator(const SearchSpace& space, const Proxy& proxy, const LatencyModel* latency = nullptr)
-      : space_(space), proxy_(proxy), latency_(latency) {}
+  Evaluator(const SearchSpace& space, const Proxy& proxy, const LatencyModel* latency = nullptr,
+            const MemoryModel* memory = nullptr)
+      : space_(space), proxy_(proxy), latency_(latency), memory_(memory) {}
   // One proxy call for the architectures not yet in the cache.
   std::vector<EvaluatedArchitecture> evaluate(std::span<const Architecture> architectures);
   Cost cost(const Architecture& architecture) const;
@@ -54,6 +60,7 @@ class Evaluator {
   const SearchSpace& space_;
   const Proxy& proxy_;
   const LatencyModel* latency_;
+  const MemoryModel* memory_;
   std::unordered_map<std::uint64_t, EvaluatedArchitecture> cache_;
   std::size_t cache_hits_ = 0;
 };
@@ -79,6 +86,8 @@ struct SearchConfig {
   ParameterCount parameter_budget = ParameterCount::total;
   double max_latency = std::numeric_limits<double>::infinity();  // ms, with a latency model
   const LatencyModel* latency = nullptr;                         // predicts each architecture's latency
+  double max_memory = std::numeric_limits<double>::infinity();   // peak MB, with a memory model
+  const MemoryModel* memory = nullptr;                           // predicts each architecture's peak memory
   std::uint64_t seed = 0;
   ObjectiveSet objectives = ObjectiveSet::proxy_parameters;
   // Hypervolume reference; parameters <= 0 means "twice the largest of the first batch".
@@ -93,8 +102,13 @@ struct SearchConfig {
   }
   bool within_limits(const Cost& cost) const {
     const double p = budgeted_parameters(cost);
-    return p >= min_parameters && p <= max_parameters && cost.latency <= max_latency;
+    return p >= min_parameters && p <= max_parameters && cost.latency <= max_latency && cost.memory <= max_memory;
   }
+  // The limits in words, for errors: "total parameters in [0, 1e+06] and latency within 3 ms".
+  std::string limits_text() const;
+  // One line when the objectives or limits need a model the config lacks (the
+  // latency or memory model); empty when they have what they need.
+  std::string missing_model() const;
 };
 
 struct GenerationRecord {
@@ -132,7 +146,7 @@ struct SearchState {
 
 // The hypervolume reference of a search: the config's, or, when its parameters are
 // <= 0, (score 0, the parameter budget or twice the largest of the first batch,
-// twice the slowest of the first batch).
+// twice the slowest and twice the largest peak memory of the first batch).
 Objectives hypervolume_reference(const SearchConfig& config, std::span<const EvaluatedArchitecture> first_batch);
 
 // A search that advances one generation at a time, so a run store can checkpoint

@@ -10,6 +10,7 @@
 
 #include "engine/core/error.hpp"
 #include "engine/latency/latency_model.hpp"
+#include "engine/latency/memory_model.hpp"
 #include "engine/scoring/evaluate.hpp"
 
 namespace zerolm {
@@ -206,6 +207,11 @@ AdditiveCost latency_cost(const LatencyModel& model) {
           [&model](const Architecture& a, const ModelSpec& spec) { return model.predict_ms(a, spec); }};
 }
 
+AdditiveCost memory_cost(const MemoryModel& model) {
+  return {"peak memory (MB)", CostField::memory,
+          [&model](const Architecture&, const ModelSpec& spec) { return model.predict_mb(spec); }};
+}
+
 std::vector<AdditiveCost> exact_costs(const SearchConfig& config) {
   std::vector<AdditiveCost> costs{total_parameters_cost(), non_embedding_parameters_cost()};
   costs[0].objective = true;
@@ -216,6 +222,11 @@ std::vector<AdditiveCost> exact_costs(const SearchConfig& config) {
     costs.push_back(latency_cost(*config.latency));
     costs.back().objective = config.objectives == ObjectiveSet::proxy_parameters_latency;
     costs.back().max = config.max_latency;
+  }
+  if (config.memory != nullptr) {
+    costs.push_back(memory_cost(*config.memory));
+    costs.back().objective = config.objectives == ObjectiveSet::proxy_parameters_memory;
+    costs.back().max = config.max_memory;
   }
   return costs;
 }
@@ -485,6 +496,7 @@ ExactSearchResult exact_search(const SearchSpace& space, const Proxy& proxy, std
                             static_cast<double>(total - spec.parameters_with_role(Role::embedding))};
     for (std::size_t k = 0; k < costs.size(); ++k) {
       if (costs[k].field == CostField::latency) e.latency = values[k];
+      if (costs[k].field == CostField::memory) e.memory = values[k];
     }
     result.front.push_back(std::move(e));
     result.front_costs.push_back(values);

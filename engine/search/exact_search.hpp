@@ -2,7 +2,7 @@
 // layered families (global genes, then independently chosen layers) and the
 // score and every cost are sums over layers plus a per-family constant (zerolm,
 // spectral with either aggregate, params; parameter counts; the analytic and lut
-// latency models), the Pareto front of (score up, costs down) under budget
+// latency models; the analytic memory model), the Pareto front of (score up, costs down) under budget
 // windows is a bounded knapsack over per-layer choices: one dynamic program per
 // family keeps, after each layer, only the partial sums no other partial sum
 // dominates for every completion, and the union of the families' fronts is the
@@ -23,12 +23,12 @@
 namespace zerolm {
 
 // Where a cost's value goes on a front point.
-enum class CostField { parameters, non_embedding_parameters, latency, other };
+enum class CostField { parameters, non_embedding_parameters, latency, memory, other };
 
 // A cost exact search can bound (a [min, max] window) or minimise on the front.
 // Additive: within a layered family, a sum of per-layer contributions plus a
 // constant (checked on every front point, 1e-9 relative). A new additive cost
-// (e.g. a memory model) is one more entry: nothing else in the search changes.
+// is one more entry: nothing else in the search changes.
 struct AdditiveCost {
   std::string name;  // for errors and logs: "parameters", "latency (ms)", ...
   CostField field = CostField::other;
@@ -43,11 +43,14 @@ AdditiveCost total_parameters_cost();
 AdditiveCost non_embedding_parameters_cost();
 // Milliseconds predicted by `model` (which must outlive the search).
 AdditiveCost latency_cost(const LatencyModel& model);
+// Peak MB predicted by `model` (which must outlive the search).
+AdditiveCost memory_cost(const MemoryModel& model);
 
 // The costs a search config bounds or puts on the front: total parameters (an
 // objective; bounded when constraints.parameters is total), non-embedding
 // parameters (bounded when it is non_embedding), latency (with a latency model:
-// an objective when the objectives list it, bounded by max_latency).
+// an objective when the objectives list it, bounded by max_latency), peak memory
+// (likewise, with a memory model and max_memory).
 std::vector<AdditiveCost> exact_costs(const SearchConfig& config);
 
 struct ExactSearchResult {

@@ -5,8 +5,10 @@
 namespace zerolm {
 
 namespace {
-// As minimisation vectors.
-std::array<double, 3> minimised(const Objectives& o) { return {-o.proxy, o.parameters, o.latency}; }
+// As minimisation vectors; the third is the set's cost (unused with two objectives).
+std::array<double, 3> minimised(const Objectives& o, ObjectiveSet set) {
+  return {-o.proxy, o.parameters, set == ObjectiveSet::proxy_parameters_memory ? o.memory : o.latency};
+}
 
 int dimensions(ObjectiveSet set) { return set == ObjectiveSet::proxy_parameters ? 2 : 3; }
 
@@ -23,6 +25,23 @@ double area(std::vector<std::array<double, 2>> points, double rx, double ry) {
 }
 }  // namespace
 
+std::vector<std::string> objective_names(ObjectiveSet set) {
+  switch (set) {
+    case ObjectiveSet::proxy_parameters: return {"proxy", "parameters"};
+    case ObjectiveSet::proxy_parameters_latency: return {"proxy", "parameters", "latency"};
+    case ObjectiveSet::proxy_parameters_memory: return {"proxy", "parameters", "memory"};
+  }
+  return {"proxy", "parameters"};
+}
+
+std::optional<ObjectiveSet> parse_objective_set(const std::vector<std::string>& names) {
+  for (ObjectiveSet set : {ObjectiveSet::proxy_parameters, ObjectiveSet::proxy_parameters_latency,
+                           ObjectiveSet::proxy_parameters_memory}) {
+    if (names == objective_names(set)) return set;
+  }
+  return std::nullopt;
+}
+
 ArchiveChanges changes_since(const ParetoArchive& archive, const std::unordered_set<std::uint64_t>& before) {
   ArchiveChanges out;
   for (const auto& e : archive.entries()) {
@@ -36,7 +55,7 @@ ArchiveChanges changes_since(const ParetoArchive& archive, const std::unordered_
 }
 
 bool dominates(const Objectives& a, const Objectives& b, ObjectiveSet set) {
-  const auto x = minimised(a), y = minimised(b);
+  const auto x = minimised(a, set), y = minimised(b, set);
   bool better = false;
   for (int d = 0; d < dimensions(set); ++d) {
     if (x[static_cast<std::size_t>(d)] > y[static_cast<std::size_t>(d)]) return false;
@@ -65,11 +84,11 @@ bool ParetoArchive::offer(const Architecture& architecture, const Objectives& ob
 }
 
 double hypervolume(const std::vector<Objectives>& points, const Objectives& reference, ObjectiveSet set) {
-  const auto r = minimised(reference);
+  const auto r = minimised(reference, set);
   if (set == ObjectiveSet::proxy_parameters) {
     std::vector<std::array<double, 2>> xy;
     for (const auto& p : points) {
-      const auto m = minimised(p);
+      const auto m = minimised(p, set);
       xy.push_back({m[0], m[1]});
     }
     return area(std::move(xy), r[0], r[1]);
@@ -78,7 +97,7 @@ double hypervolume(const std::vector<Objectives>& points, const Objectives& refe
   // cross-section is the 2-D area of the points already passed.
   std::vector<std::array<double, 3>> sorted;
   for (const auto& p : points) {
-    const auto m = minimised(p);
+    const auto m = minimised(p, set);
     if (m[2] < r[2]) sorted.push_back(m);
   }
   std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a[2] < b[2]; });

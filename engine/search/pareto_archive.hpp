@@ -1,9 +1,11 @@
 // The Pareto archive: exactly the non-dominated architectures by (proxy up,
-// parameters down, latency down), and its hypervolume.
+// parameters down, and latency or peak memory down), and its hypervolume.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <unordered_set>
 #include <vector>
 
@@ -14,11 +16,18 @@ namespace zerolm {
 struct Objectives {
   double proxy = 0.0;       // maximised
   double parameters = 0.0;  // minimised
-  double latency = 0.0;     // minimised
+  double latency = 0.0;     // minimised (ms)
+  double memory = 0.0;      // minimised (peak MB)
 };
 
-// Which objectives the archive compares: proxy and parameters, or all three.
-enum class ObjectiveSet { proxy_parameters, proxy_parameters_latency };
+// Which objectives the archive compares: proxy and parameters, and at most one
+// cost beside them (the other can still bound the search as a limit).
+enum class ObjectiveSet { proxy_parameters, proxy_parameters_latency, proxy_parameters_memory };
+
+// The objectives list of a search config ("proxy", "parameters"[, "latency" | "memory"]).
+std::vector<std::string> objective_names(ObjectiveSet set);
+// The set those names list; nullopt for any other list.
+std::optional<ObjectiveSet> parse_objective_set(const std::vector<std::string>& names);
 
 // a dominates b: no worse in every compared objective, better in one.
 bool dominates(const Objectives& a, const Objectives& b, ObjectiveSet set);
@@ -42,7 +51,8 @@ class ParetoArchive {
   ObjectiveSet objective_set() const { return set_; }
 
   // Volume of objective space dominated by the archive and bounded by `reference`
-  // (a point worse than every member: lower proxy, more parameters, more latency).
+  // (a point worse than every member: lower proxy, more parameters, more of the
+  // third objective).
   // Exact: a sweep in 2-D, slices of 2-D sweeps in 3-D.
   double hypervolume(const Objectives& reference) const;
 

@@ -16,21 +16,25 @@ std::uint64_t parse_hash_hex(const std::string& text) {
 }
 
 nlohmann::json Checkpoint::to_json() const {
-  return {
-      {"generation", generation},
-      {"evaluations", evaluations},
-      {"have_best", have_best},
-      {"best",
-       {{"hash", hash_hex(best.hash)},
-        {"architecture", best.architecture},
-        {"score", best.score},
-        {"parameters", best.parameters},
-        {"latency", best.latency}}},
-      {"reference", {{"proxy", reference.proxy}, {"parameters", reference.parameters}, {"latency", reference.latency}}},
-      {"seconds", seconds},
-      {"islands", islands},
-      {"joined", joined},
-      {"archive_position", archive_position}};
+  return {{"generation", generation},
+          {"evaluations", evaluations},
+          {"have_best", have_best},
+          {"best",
+           {{"hash", hash_hex(best.hash)},
+            {"architecture", best.architecture},
+            {"score", best.score},
+            {"parameters", best.parameters},
+            {"latency", best.latency},
+            {"memory", best.memory}}},
+          {"reference",
+           {{"proxy", reference.proxy},
+            {"parameters", reference.parameters},
+            {"latency", reference.latency},
+            {"memory", reference.memory}}},
+          {"seconds", seconds},
+          {"islands", islands},
+          {"joined", joined},
+          {"archive_position", archive_position}};
 }
 
 Checkpoint Checkpoint::from_json(const nlohmann::json& value) {
@@ -41,10 +45,15 @@ Checkpoint Checkpoint::from_json(const nlohmann::json& value) {
     c.evaluations = json_whole<std::size_t>(value.at("evaluations"), "evaluations");
     c.have_best = value.at("have_best").get<bool>();
     const auto& best = value.at("best");
-    c.best = {parse_hash_hex(best.at("hash").get<std::string>()), best.at("architecture").get<std::string>(),
-              best.at("score").get<double>(), best.at("parameters").get<double>(), best.at("latency").get<double>()};
+    c.best = {parse_hash_hex(best.at("hash").get<std::string>()),
+              best.at("architecture").get<std::string>(),
+              best.at("score").get<double>(),
+              best.at("parameters").get<double>(),
+              best.at("latency").get<double>(),
+              best.at("memory").get<double>()};
     const auto& r = value.at("reference");
-    c.reference = {r.at("proxy").get<double>(), r.at("parameters").get<double>(), r.at("latency").get<double>()};
+    c.reference = {r.at("proxy").get<double>(), r.at("parameters").get<double>(), r.at("latency").get<double>(),
+                   r.at("memory").get<double>()};
     c.seconds = value.at("seconds").get<double>();
     c.islands = json_whole<std::size_t>(value.at("islands"), "islands");
     c.joined = json_whole<std::int64_t>(value.at("joined"), "joined");

@@ -22,7 +22,9 @@ std::uint64_t parse_hash_hex(const std::string& text);  // an Error when not 16 
 struct EvaluationRow {
   std::uint64_t hash = 0;
   std::string architecture;
-  double score = 0.0, parameters = 0.0, latency = 0.0;
+  double score = 0.0, parameters = 0.0, latency = 0.0, memory = 0.0;
+
+  Objectives objectives() const { return {score, parameters, latency, memory}; }
 };
 
 struct Checkpoint {

@@ -33,9 +33,9 @@ constexpr const char* kLock = "run.lock";
 constexpr const char* kIslandTables =
     "CREATE TABLE islands(island INTEGER PRIMARY KEY, checkpoint TEXT);"
     "CREATE TABLE island_members(island INTEGER, serial INTEGER, hash TEXT, architecture TEXT, score REAL,"
-    "  parameters REAL, latency REAL, PRIMARY KEY(island, serial));"
+    "  parameters REAL, latency REAL, memory REAL NOT NULL DEFAULT 0, PRIMARY KEY(island, serial));"
     "CREATE TABLE island_archive(island INTEGER, position INTEGER, hash TEXT, architecture TEXT, score REAL,"
-    "  parameters REAL, latency REAL, PRIMARY KEY(island, position));"
+    "  parameters REAL, latency REAL, memory REAL NOT NULL DEFAULT 0, PRIMARY KEY(island, position));"
     "CREATE INDEX island_archive_hash ON island_archive(island, hash);"
     "CREATE TABLE migrations(generation INTEGER, to_island INTEGER, hash TEXT);";
 
@@ -250,6 +250,9 @@ Checkpoint read_checkpoint(const std::string& text, const std::string& where) {
 //            stored config holds only the chosen proxy's own options.
 // Version 4: evaluations and archive members carry their non-embedding
 //            parameter count (column non_embedding_parameters).
+// Version 5: predicted peak memory (column memory, MB; 0 without a memory
+//            model) beside latency in every table of evaluated architectures,
+//            and in checkpoints (best.memory, reference.memory).
 // Stores before version 3 carry no `schema_version`; their tables tell 1 from 2.
 
 int stored_schema_version(sqlite3* db) {
@@ -366,11 +369,43 @@ void migrate_to_4(sqlite3* db, const std::string& where) {
   }
 }
 
+// Runs before version 5 had no memory model: every memory is 0. (Island tables
+// a version-1 store gained in migrate_to_2 have the column already.)
+void migrate_to_5(sqlite3* db, const std::string& where) {
+  for (const char* table : {"evaluations", "archive", "island_members", "island_archive"}) {
+    Statement column(db, fmt::format("SELECT count(*) FROM pragma_table_info('{}') WHERE name = 'memory'", table));
+    if (column.step() && column.integer(0) == 1) continue;
+    exec(db, fmt::format("ALTER TABLE {} ADD COLUMN memory REAL NOT NULL DEFAULT 0", table), where);
+  }
+  const auto with_memory = [&](const std::string& text) {
+    auto checkpoint = nlohmann::json::parse(text);
+    for (const char* part : {"best", "reference"}) {
+      ZEROLM_CHECK(checkpoint.contains(part) && checkpoint[part].is_object(), "the checkpoint has no '{}' fields",
+                   part);
+      if (!checkpoint[part].contains("memory")) checkpoint[part]["memory"] = 0.0;
+    }
+    return checkpoint.dump();
+  };
+  try {
+    if (const std::string text = meta_of(db, "checkpoint"); !text.empty())
+      set_meta_of(db, "checkpoint", with_memory(text));
+    std::vector<std::pair<std::int64_t, std::string>> islands;
+    Statement rows(db, "SELECT island, checkpoint FROM islands");
+    while (rows.step()) islands.emplace_back(rows.integer(0), rows.text(1));
+    Statement update(db, "UPDATE islands SET checkpoint = ? WHERE island = ?");
+    for (const auto& [island, text] : islands) update.bind(1, with_memory(text)).bind(2, island).run();
+  } catch (const nlohmann::json::exception& e) {
+    ZEROLM_FAIL("{}: cannot migrate the run store to schema version 5: {}", where, e.what());
+  } catch (const Error& e) {
+    ZEROLM_FAIL("{}: cannot migrate the run store to schema version 5: {}", where, e.what());
+  }
+}
+
 struct Migration {
   int version;  // the version it brings a store to
   void (*apply)(sqlite3* db, const std::string& where);
 };
-constexpr Migration kMigrations[] = {{2, migrate_to_2}, {3, migrate_to_3}, {4, migrate_to_4}};
+constexpr Migration kMigrations[] = {{2, migrate_to_2}, {3, migrate_to_3}, {4, migrate_to_4}, {5, migrate_to_5}};
 
 // Every migration the store lacks, in order, in one transaction.
 void migrate_database(sqlite3* db, const std::string& where) {
@@ -482,9 +517,10 @@ RunStore RunStore::create(const std::string& directory, const nlohmann::json& co
       "BEGIN IMMEDIATE;"
       "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
       "CREATE TABLE evaluations(id INTEGER PRIMARY KEY, generation INTEGER, hash TEXT, architecture TEXT,"
-      "  score REAL, parameters REAL, latency REAL, island INTEGER NOT NULL DEFAULT 0, non_embedding_parameters REAL);"
+      "  score REAL, parameters REAL, latency REAL, island INTEGER NOT NULL DEFAULT 0, non_embedding_parameters REAL,"
+      "  memory REAL NOT NULL DEFAULT 0);"
       "CREATE TABLE archive(position INTEGER PRIMARY KEY, hash TEXT UNIQUE, architecture TEXT, score REAL,"
-      "  parameters REAL, latency REAL, non_embedding_parameters REAL);"
+      "  parameters REAL, latency REAL, non_embedding_parameters REAL, memory REAL NOT NULL DEFAULT 0);"
       "CREATE TABLE population(position INTEGER PRIMARY KEY, hash TEXT);"
       "CREATE TABLE history(generation INTEGER PRIMARY KEY, evaluations INTEGER, best_score REAL, archive_size INTEGER,"
       "  hypervolume REAL, seconds REAL);"
@@ -599,7 +635,7 @@ void RunStore::commit_generation(const SearchSpace& space, const SearchState& st
   const auto rows = [&] {
     Statement insert(db_,
                      "INSERT INTO evaluations(generation, hash, architecture, score, parameters, latency,"
-                     " non_embedding_parameters) VALUES (?, ?, ?, ?, ?, ?, ?)");
+                     " non_embedding_parameters, memory) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     for (const auto& e : evaluated) {
       insert.bind(1, static_cast<std::int64_t>(generation))
           .bind(2, hash_hex(e.architecture.hash()))
@@ -608,6 +644,7 @@ void RunStore::commit_generation(const SearchSpace& space, const SearchState& st
           .bind(5, e.parameters)
           .bind(6, e.latency)
           .bind(7, e.non_embedding_parameters)
+          .bind(8, e.memory)
           .run();
     }
     Statement latency(db_, "INSERT OR REPLACE INTO latencies(hash, milliseconds) VALUES (?, ?)");
@@ -626,6 +663,7 @@ void RunStore::commit_generation(const SearchSpace& space, const SearchState& st
   checkpoint.best.score = state.best.score;
   checkpoint.best.parameters = state.best.parameters;
   checkpoint.best.latency = state.best.latency;
+  checkpoint.best.memory = state.best.memory;
   checkpoint.reference = state.reference;
   checkpoint.seconds = h.seconds;
   commit(space, generation, rows, state.archive, h, checkpoint);
@@ -646,7 +684,7 @@ void RunStore::commit(const SearchSpace& space, std::size_t generation, const st
     for (std::uint64_t hash : changes.removed) remove.bind(1, hash_hex(hash)).run();
     Statement insert(db_,
                      "INSERT INTO archive(position, hash, architecture, score, parameters, latency,"
-                     " non_embedding_parameters) VALUES (?, ?, ?, ?, ?, ?, ?)");
+                     " non_embedding_parameters, memory) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     for (const ArchiveEntry* e : changes.added) {
       const std::string& text = architecture_json(space, e->architecture);
       insert.bind(1, position++)
@@ -656,6 +694,7 @@ void RunStore::commit(const SearchSpace& space, std::size_t generation, const st
           .bind(5, e->objectives.parameters)
           .bind(6, e->objectives.latency)
           .bind(7, non_embedding_of(space, text))
+          .bind(8, e->objectives.memory)
           .run();
     }
     Statement(db_, "INSERT OR REPLACE INTO history VALUES (?, ?, ?, ?, ?, ?)")
@@ -704,16 +743,17 @@ void RunStore::commit_islands(const SearchSpace& space, std::size_t generation,
   const auto rows = [&] {
     Statement evaluation(db_,
                          "INSERT INTO evaluations(generation, hash, architecture, score, parameters, latency, island,"
-                         " non_embedding_parameters) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-    Statement member(db_,
-                     "INSERT INTO island_members(island, serial, hash, architecture, score, parameters, latency)"
-                     " VALUES (?, ?, ?, ?, ?, ?, ?)");
+                         " non_embedding_parameters, memory) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    Statement member(
+        db_,
+        "INSERT INTO island_members(island, serial, hash, architecture, score, parameters, latency, memory)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     Statement trim(db_, "DELETE FROM island_members WHERE island = ? AND serial < ?");
     Statement migration(db_, "INSERT INTO migrations(generation, to_island, hash) VALUES (?, ?, ?)");
     Statement archive_insert(
         db_,
-        "INSERT INTO island_archive(island, position, hash, architecture, score, parameters, latency)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)");
+        "INSERT INTO island_archive(island, position, hash, architecture, score, parameters, latency, memory)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     Statement archive_remove(db_, "DELETE FROM island_archive WHERE island = ? AND hash = ?");
     Statement island_checkpoint(db_, "INSERT OR REPLACE INTO islands(island, checkpoint) VALUES (?, ?)");
     const auto g = static_cast<std::int64_t>(generation);
@@ -730,6 +770,7 @@ void RunStore::commit_islands(const SearchSpace& space, std::size_t generation,
               .bind(5, r.score)
               .bind(6, r.parameters)
               .bind(7, r.latency)
+              .bind(8, r.memory)
               .run();
         }
       }
@@ -743,6 +784,7 @@ void RunStore::commit_islands(const SearchSpace& space, std::size_t generation,
             .bind(6, r.latency)
             .bind(7, i)
             .bind(8, non_embedding_of(space, text_of(r)))
+            .bind(9, r.memory)
             .run();
       }
       for (const auto& r : island.immigrants) migration.bind(1, g).bind(2, i).bind(3, hash_hex(r.hash)).run();
@@ -756,6 +798,7 @@ void RunStore::commit_islands(const SearchSpace& space, std::size_t generation,
             .bind(5, r.score)
             .bind(6, r.parameters)
             .bind(7, r.latency)
+            .bind(8, r.memory)
             .run();
       }
       island_checkpoint.bind(1, i).bind(2, island.checkpoint.to_json().dump()).run();
@@ -776,14 +819,14 @@ std::vector<IslandRestart> RunStore::load_islands(std::size_t islands) const {
     seen[i] = true;
   }
   const auto row = [](const Statement& s) {
-    return EvaluationRow{parse_hash_hex(s.text(0)), s.text(1), s.real(2), s.real(3), s.real(4)};
+    return EvaluationRow{parse_hash_hex(s.text(0)), s.text(1), s.real(2), s.real(3), s.real(4), s.real(6)};
   };
   Statement members(db_,
-                    "SELECT hash, architecture, score, parameters, latency, island FROM island_members"
+                    "SELECT hash, architecture, score, parameters, latency, island, memory FROM island_members"
                     " ORDER BY island, serial");
   while (members.step()) out.at(static_cast<std::size_t>(members.integer(5))).population.push_back(row(members));
   Statement archive(db_,
-                    "SELECT hash, architecture, score, parameters, latency, island FROM island_archive"
+                    "SELECT hash, architecture, score, parameters, latency, island, memory FROM island_archive"
                     " ORDER BY island, position");
   while (archive.step()) out.at(static_cast<std::size_t>(archive.integer(5))).archive.push_back(row(archive));
   for (std::size_t i = 0; i < islands; ++i) {
@@ -795,10 +838,10 @@ std::vector<IslandRestart> RunStore::load_islands(std::size_t islands) const {
 ParetoArchive RunStore::load_archive(const SearchSpace& space, ObjectiveSet objectives) const {
   const ReadTransaction snapshot(db_, directory_);
   ParetoArchive archive(objectives);
-  Statement rows(db_, "SELECT architecture, score, parameters, latency FROM archive ORDER BY position");
+  Statement rows(db_, "SELECT architecture, score, parameters, latency, memory FROM archive ORDER BY position");
   while (rows.step()) {
     archive.offer(stored_architecture(space, rows.text(0), directory_ + ": archive"),
-                  {rows.real(1), rows.real(2), rows.real(3)});
+                  {rows.real(1), rows.real(2), rows.real(3), rows.real(4)});
   }
   return archive;
 }
@@ -825,12 +868,17 @@ std::pair<SearchState, std::vector<EvaluatedArchitecture>> RunStore::load(const 
   std::vector<EvaluatedArchitecture> cache;
   Statement evaluations(
       db_,
-      "SELECT hash, architecture, score, parameters, latency, non_embedding_parameters FROM evaluations ORDER BY id");
+      "SELECT hash, architecture, score, parameters, latency, non_embedding_parameters, memory FROM evaluations"
+      " ORDER BY id");
   while (evaluations.step()) {
     const std::uint64_t hash = parse_hash_hex(evaluations.text(0));
     if (by_hash.count(hash)) continue;
     EvaluatedArchitecture e{stored_architecture(space, evaluations.text(1), directory_ + ": evaluations"),
-                            evaluations.real(2), evaluations.real(3), evaluations.real(4), evaluations.real(5)};
+                            evaluations.real(2),
+                            evaluations.real(3),
+                            evaluations.real(4),
+                            evaluations.real(5),
+                            evaluations.real(6)};
     by_hash.emplace(hash, e);
     cache.push_back(e);
   }

@@ -87,7 +87,7 @@ class RunStore {
   // The store's schema version (kSchemaVersion once opened for writing; a
   // read-only store of an older version is migrated in memory).
   int schema_version() const;
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
 
   // Every latency measured so far, by architecture hash.
   std::vector<std::pair<std::uint64_t, double>> measured_latencies() const;
