@@ -9,7 +9,9 @@ ZeroLM mode) each exported model.py is imported with plain python3 and must:
     recomputed here from the module's tensors equals the score the search stored
     (computed by zerolm's kernels) within 1e-6 relative;
   - run a finite forward pass of the right shape, and train: one AdamW step
-    lowers the loss on a repeated batch.
+    lowers the loss on a repeated batch;
+  - (gpt2, with zerolm's LibTorch plugin) compute the hidden states of zerolm's
+    LibTorch network (`--format torchscript`) given the same weights.
 Exit 77 (skipped) when torch is not importable; ZEROLM names the binary."""
 import importlib.util
 import json
@@ -38,6 +40,9 @@ CASES = [
     ("gpt2", "hwgpt", {"n_layer": [1, 2], "d_model": [64], "n_head": [1, 2], "mlp_ratio": [2, 3]},
      {"include_embeddings": True}, "decoder"),
     ("gpt2", "gpt2", {"n_layer": [1, 2], "d_model": [64], "n_head": [2, 4], "mlp_ratio": [2, 4]}, {}, "decoder"),
+    # LTS's Transformer-XL (its 267,736-word WikiText-103 vocabulary), narrow enough for the CPU.
+    ("gpt2", "transxl", {"n_layer": [1, 3], "d_model": [64, 128], "d_embed": [64], "div_val": [1, 2],
+                         "d_inner": [64, 256]}, {"include_norms": True}, "decoder"),
     ("llama", "hf", {"hidden_size": [64, 128], "num_hidden_layers": [2, 3], "vocab_size": [1000], "head_dim": [16],
                      "num_attention_heads": [2, 4], "num_key_value_heads": [1, 2], "intermediate_size": [128, 256]},
      {"include_embeddings": True, "include_norms": True}, "decoder"),
@@ -200,6 +205,37 @@ def check_folder(folder, kind, tag):
     return relative, float(before), after
 
 
+def linear_weights(script):
+    """Names of the TorchScript module's nn::Linear weights (stored out x in; the spec's in x out)."""
+    return {(name + "." if name else "") + "weight"
+            for name, m in script.named_modules() if "Linear" in m.original_name}
+
+
+def check_torchscript(folder, script_path, tag):
+    """zerolm's LibTorch network (the one it scores) and model.py, both with model.safetensors'
+    weights: the same hidden states on tokens longer than the trace's example."""
+    model = import_model(folder, tag)
+    network = model.build()
+    script = torch.jit.load(script_path)
+    state = model.load_safetensors(os.path.join(folder, "model.safetensors"))
+    transposed = linear_weights(script)
+    with torch.no_grad():
+        for name, p in script.named_parameters():
+            source = state[name].t() if name in transposed else state[name]
+            if not check(tuple(source.shape) == tuple(p.shape), "%s: TorchScript %s has shape %s, the spec %s" %
+                         (folder, name, list(p.shape), list(source.shape))):
+                return math.inf
+            p.copy_(source)
+    torch.manual_seed(1)
+    tokens = torch.randint(0, vocabulary({"architecture": model.ARCHITECTURE, "space": model.SPACE}), (2, 20))
+    with torch.no_grad():
+        ours, theirs = network.hidden_states(tokens), script(tokens)
+    difference = float((ours - theirs).abs().max()) / max(float(theirs.abs().max()), 1e-30)
+    check(list(ours.shape) == list(theirs.shape) and difference < 1e-5,
+          "%s: hidden states differ from zerolm's LibTorch network (relative %.2e)" % (folder, difference))
+    return difference
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         for space, protocol, choices, extras, kind in CASES:
@@ -216,6 +252,22 @@ def main():
             print("ok: %s/%s: %d exported modules: counts, names, shapes, initialisation, forward, one AdamW step; "
                   "ZeroLM score from the safetensors weights within %.1e relative of zerolm's" %
                   (space, protocol, len(folders), worst))
+            if space != "gpt2":
+                continue
+            scripts = os.path.join(tmp, "torchscript-%s-%s" % (space, protocol))
+            exported = subprocess.run([ZEROLM, "export", run, "--pareto", "--format", "torchscript",
+                                       "--out", scripts], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            if exported.returncode != 0 and "needs LibTorch" in exported.stderr:
+                print("note: %s/%s: no LibTorch plugin; hidden states not compared with zerolm's network" %
+                      (space, protocol))
+                continue
+            check(exported.returncode == 0, "%s/%s: --format torchscript: %s" % (space, protocol, exported.stderr))
+            worst = 0.0
+            for i, folder in enumerate(folders):
+                script = os.path.join(scripts, os.path.basename(folder) + ".pt")
+                worst = max(worst, check_torchscript(folder, script, "%s_%s_%d_ts" % (space, protocol, i)))
+            print("ok: %s/%s: model.py's hidden states equal zerolm's LibTorch network's (TorchScript, same weights) "
+                  "within %.1e relative" % (space, protocol, worst))
     if failures:
         print("%d failures" % len(failures))
         sys.exit(1)
