@@ -11,8 +11,8 @@ folder (ctest export_archai; the standard library and python3-yaml only):
     here from each model_config.yaml alone), zerolm's LTS reader gives every record
     the exported architecture (hash, canonical JSON) and count, and `params --check`
     reproduces the counts under transxl and under no other protocol.
-ZEROLM names the binary; ZEROLM_BENCHMARKS the shared benchmarks (the upstream field
-check is skipped without them)."""
+ZEROLM names the binary; ZEROLM_BENCHMARKS the shared benchmarks (without them the
+upstream fields and the formula's check against LTS's published counts are skipped)."""
 import glob
 import json
 import os
@@ -98,10 +98,23 @@ def archai_counts(c):
             "total": non_embedding + embedding + softmax}
 
 
-def upstream_file():
+def upstream_folder():
     root = os.environ.get("ZEROLM_BENCHMARKS") or os.path.join(os.path.dirname(__file__), "../../shared/benchmarks")
-    found = sorted(glob.glob(os.path.join(root, "upstream/lts/random_TransXL_wt103/config_0/j*/model_config.yaml")))
-    return found[0] if found else None
+    folder = os.path.join(root, "upstream/lts/random_TransXL_wt103")
+    return folder if os.path.isfile(os.path.join(folder, "params_summary.yaml")) else None
+
+
+def formula_on_upstream(folder):
+    """archai_counts against LTS's own params_summary.yaml: (records equal, records)."""
+    with open(os.path.join(folder, "params_summary.yaml")) as f:
+        published = yaml.safe_load(f)
+    equal = 0
+    for record, counts in published.items():
+        config_dir, job = record.rsplit("_", 1)
+        with open(os.path.join(folder, config_dir, job, "model_config.yaml")) as f:
+            ours = archai_counts(yaml.safe_load(f))
+        equal += 1 if all(int(counts[key]) == value for key, value in ours.items()) else 0
+    return equal, len(published)
 
 
 def main():
@@ -120,11 +133,16 @@ def main():
                 exports += sorted(glob.glob(os.path.join(out, "*")))
         check(len(exports) >= len(SEEDS) + 2, "only %d architectures exported" % len(exports))
 
-        upstream_path = upstream_file()
-        upstream = None
-        if upstream_path:
-            with open(upstream_path) as f:
+        upstream_dir = upstream_folder()
+        upstream, published = None, ""
+        if upstream_dir:
+            with open(os.path.join(upstream_dir, "config_0", "j0", "model_config.yaml")) as f:
                 upstream = yaml.safe_load(f)
+            # The oracle below is archai's count: it gives LTS's published params_summary.yaml.
+            equal, records = formula_on_upstream(upstream_dir)
+            check(equal == records and records > 0, "archai's formula gives %d of %d upstream records' counts" %
+                  (equal, records))
+            published = " (it gives %d of %d upstream Transformer-XL records' published counts)" % (equal, records)
         # The fields the architecture sets; every other exported field has the upstream value.
         architectural = {"n_layer", "d_model", "n_head", "d_inner", "d_embed", "div_val", "cutoffs", "n_token",
                          "tgt_len", "mem_len", "tie_projs", "tie_weight", "pre_lnorm", "weight_init_std",
@@ -187,10 +205,10 @@ def main():
         check(seeds_found == len(SEEDS), "%d of %d seed architectures exported" % (seeds_found, len(SEEDS)))
         print("ok: --format archai, transxl: %d model_config.yaml (a search front and %d seeds) %s; as an LTS run "
               "folder, zerolm's reader gives %d of %d the exported architecture (hash, JSON) and count; archai's "
-              "MemTransformerLM formula = zerolm's count for %d of %d; params --check reproduces %s" %
+              "MemTransformerLM formula%s = zerolm's count for %d of %d; params --check reproduces %s" %
               (len(exports), len(SEEDS), "with the upstream Transformer-XL fields and values" if upstream
-               else "(no upstream files: fields not compared)", same, len(exports), formula, len(exports),
-               ", ".join("%s %d" % kv for kv in sorted(reproduced.items()))))
+               else "(no upstream files: fields not compared)", same, len(exports), published, formula,
+               len(exports), ", ".join("%s %d" % kv for kv in sorted(reproduced.items()))))
     if failures:
         print("%d failures" % len(failures))
         sys.exit(1)
