@@ -9,7 +9,9 @@ ZeroLM mode) each exported model.py is imported with plain python3 and must:
     recomputed here from the module's tensors equals the score the search stored
     (computed by zerolm's kernels) within 1e-6 relative;
   - run a finite forward pass of the right shape, and train: one AdamW step
-    lowers the loss on a repeated batch.
+    lowers the loss on a repeated batch;
+  - (gpt2, with zerolm's LibTorch plugin) compute the hidden states of zerolm's
+    LibTorch network (`--format torchscript`) given the same weights.
 Exit 77 (skipped) when torch is not importable; ZEROLM names the binary."""
 import importlib.util
 import json
@@ -28,8 +30,13 @@ except ImportError as error:
 
 ZEROLM = os.environ["ZEROLM"]
 
-# space, protocol, choices, proxy extras, kind of network. Small choices keep every
-# export to a few million weights (the vocabularies are the spaces' own).
+# LTS's Transformer-XL adaptive embedding (WikiText-103's words, LTS's cutoffs).
+TXL_EMBEDDING = {"kind": "adaptive", "d_embed": 64, "div_val": 1, "n_token": 267736,
+                 "cutoffs": [19997, 39997, 199997, 267736], "tgt_len": 192}
+
+# space, protocol, choices, proxy extras, kind of network[, seed architectures: then
+# exactly those are evaluated and exported]. Small choices keep every export to a few
+# million weights (the vocabularies are the spaces' own).
 CASES = [
     ("flexibert", "trained", {"hidden_size": [128, 256], "layers": [2]}, {}, "encoder"),
     ("flexibert", "paper", {"layers": [2]}, {"include_norms": True}, "encoder"),
@@ -38,6 +45,20 @@ CASES = [
     ("gpt2", "hwgpt", {"n_layer": [1, 2], "d_model": [64], "n_head": [1, 2], "mlp_ratio": [2, 3]},
      {"include_embeddings": True}, "decoder"),
     ("gpt2", "gpt2", {"n_layer": [1, 2], "d_model": [64], "n_head": [2, 4], "mlp_ratio": [2, 4]}, {}, "decoder"),
+    # LTS's Transformer-XL (its 267,736-word WikiText-103 vocabulary), narrow enough for the CPU.
+    ("gpt2", "transxl", {"n_layer": [1, 3], "d_model": [64, 128], "d_embed": [64], "div_val": [1, 2],
+                         "d_inner": [64, 256]}, {"include_norms": True}, "decoder"),
+    # archai's options no search draws, as seed architectures (all exported): pre_lnorm, untied
+    # softmax tables, tie_projs per cluster, other initialisation stds.
+    ("gpt2", "transxl", {}, {}, "decoder", [
+        {"n_layer": 2, "d_model": 64, "n_head": [2, 4], "d_inner": [128, 96], "bias": True, "pre_lnorm": True,
+         "weight_init_std": 0.03, "embedding": dict(TXL_EMBEDDING, div_val=2, tie_weight=False,
+                                                    tie_projs=[False, True, False, True])},
+        {"n_layer": 1, "d_model": 128, "n_head": [4], "d_inner": [256], "bias": True, "proj_init_std": 0.02,
+         "embedding": dict(TXL_EMBEDDING, tie_weight=True, tie_projs=[True, False, True, False])},
+        {"n_layer": 2, "d_model": 64, "n_head": [8, 2], "d_inner": [64, 256], "bias": True, "pre_lnorm": True,
+         "embedding": dict(TXL_EMBEDDING, div_val=4, tie_weight=False, tie_projs=[False, False, True, True])},
+    ]),
     ("llama", "hf", {"hidden_size": [64, 128], "num_hidden_layers": [2, 3], "vocab_size": [1000], "head_dim": [16],
                      "num_attention_heads": [2, 4], "num_key_value_heads": [1, 2], "intermediate_size": [128, 256]},
      {"include_embeddings": True, "include_norms": True}, "decoder"),
@@ -48,17 +69,23 @@ def yaml_value(value):
     return json.dumps(value)  # JSON is YAML
 
 
-def run_search(tmp, space, protocol, choices, extras):
-    config = os.path.join(tmp, "%s-%s.yaml" % (space, protocol))
-    lines = ["space: %s" % space, "protocol: %s" % protocol, "choices:"]
+def run_search(tmp, name, space, protocol, choices, extras, seeds):
+    config = os.path.join(tmp, name + ".yaml")
+    lines = ["space: %s" % space, "protocol: %s" % protocol] + (["choices:"] if choices else [])
     lines += ["  %s: %s" % (k, yaml_value(v)) for k, v in choices.items()]
     lines += ["proxy:", "  name: zerolm", "  mode: sampled", "  alpha: heuristic"]
     lines += ["  %s: %s" % (k, yaml_value(v)) for k, v in extras.items()]
-    lines += ["search:", "  strategy: evolution", "  population: 16", "  tournament: 4", "  children: 8",
-              "  max_evaluations: 40", "objectives: [proxy, parameters]", "seed: 7"]
+    if seeds:  # a population of the seeds, evaluated once each
+        lines += ["search:", "  strategy: evolution", "  population: %d" % len(seeds), "  tournament: 2",
+                  "  children: 1", "  max_evaluations: %d" % len(seeds), "  seed_architectures:"]
+        lines += ["    - %s" % yaml_value(a) for a in seeds]
+    else:
+        lines += ["search:", "  strategy: evolution", "  population: 16", "  tournament: 4", "  children: 8",
+                  "  max_evaluations: 40"]
+    lines += ["objectives: [proxy, parameters]", "seed: 7"]
     with open(config, "w") as f:
         f.write("\n".join(lines) + "\n")
-    run = os.path.join(tmp, "run-%s-%s" % (space, protocol))
+    run = os.path.join(tmp, "run-" + name)
     subprocess.run([ZEROLM, "search", config, "--out", run, "--log-json"], check=True, stdout=subprocess.DEVNULL)
     return run
 
@@ -124,9 +151,13 @@ def check(condition, what):
     return condition
 
 
-def check_folder(folder, kind, tag):
+def read_config(folder):
     with open(os.path.join(folder, "config.json")) as f:
-        config = json.load(f)
+        return json.load(f)
+
+
+def check_folder(folder, kind, tag):
+    config = read_config(folder)
     model = import_model(folder, tag)
     name = "%s/%s %s" % (config["space"], config["protocol"], os.path.basename(folder))
 
@@ -200,22 +231,76 @@ def check_folder(folder, kind, tag):
     return relative, float(before), after
 
 
+def linear_weights(script):
+    """Names of the TorchScript module's nn::Linear weights (stored out x in; the spec's in x out)."""
+    return {(name + "." if name else "") + "weight"
+            for name, m in script.named_modules() if "Linear" in m.original_name}
+
+
+def check_torchscript(folder, script_path, tag):
+    """zerolm's LibTorch network (the one it scores) and model.py, both with model.safetensors'
+    weights: the same hidden states on tokens longer than the trace's example."""
+    model = import_model(folder, tag)
+    network = model.build()
+    script = torch.jit.load(script_path)
+    state = model.load_safetensors(os.path.join(folder, "model.safetensors"))
+    transposed = linear_weights(script)
+    with torch.no_grad():
+        for name, p in script.named_parameters():
+            source = state[name].t() if name in transposed else state[name]
+            if not check(tuple(source.shape) == tuple(p.shape), "%s: TorchScript %s has shape %s, the spec %s" %
+                         (folder, name, list(p.shape), list(source.shape))):
+                return math.inf
+            p.copy_(source)
+    torch.manual_seed(1)
+    tokens = torch.randint(0, vocabulary({"architecture": model.ARCHITECTURE, "space": model.SPACE}), (2, 20))
+    with torch.no_grad():
+        ours, theirs = network.hidden_states(tokens), script(tokens)
+    difference = float((ours - theirs).abs().max()) / max(float(theirs.abs().max()), 1e-30)
+    check(list(ours.shape) == list(theirs.shape) and difference < 1e-5,
+          "%s: hidden states differ from zerolm's LibTorch network (relative %.2e)" % (folder, difference))
+    return difference
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
-        for space, protocol, choices, extras, kind in CASES:
-            run = run_search(tmp, space, protocol, choices, extras)
-            out = os.path.join(tmp, "export-%s-%s" % (space, protocol))
-            subprocess.run([ZEROLM, "export", run, "--pareto", "--format", "pytorch", "--weights", "--out", out],
+        for number, (space, protocol, choices, extras, kind, *seeds) in enumerate(CASES):
+            seeds = seeds[0] if seeds else None
+            name = "%d-%s-%s" % (number, space, protocol)
+            run = run_search(tmp, name, space, protocol, choices, extras, seeds)
+            which = ["--top", str(len(seeds))] if seeds else ["--pareto"]
+            out = os.path.join(tmp, "export-" + name)
+            subprocess.run([ZEROLM, "export", run] + which + ["--format", "pytorch", "--weights", "--out", out],
                            check=True, stderr=subprocess.DEVNULL)
             folders = sorted(os.path.join(out, d) for d in os.listdir(out))
             check(len(folders) >= 1, "%s/%s: no exported architecture" % (space, protocol))
+            if seeds:
+                exported = sorted(json.dumps(read_config(f)["architecture"], sort_keys=True) for f in folders)
+                check(exported == sorted(json.dumps(a, sort_keys=True) for a in seeds),
+                      "%s: the exported architectures are not the seeds: %s" % (name, exported))
             worst = 0.0
             for i, folder in enumerate(folders):
-                relative, before, after = check_folder(folder, kind, "%s_%s_%d" % (space, protocol, i))
+                relative, before, after = check_folder(folder, kind, "%s_%d" % (name.replace("-", "_"), i))
                 worst = max(worst, relative)
-            print("ok: %s/%s: %d exported modules: counts, names, shapes, initialisation, forward, one AdamW step; "
+            label = "%s/%s%s" % (space, protocol, " (seeded: archai's options)" if seeds else "")
+            print("ok: %s: %d exported modules: counts, names, shapes, initialisation, forward, one AdamW step; "
                   "ZeroLM score from the safetensors weights within %.1e relative of zerolm's" %
-                  (space, protocol, len(folders), worst))
+                  (label, len(folders), worst))
+            if space != "gpt2":
+                continue
+            scripts = os.path.join(tmp, "torchscript-" + name)
+            exported = subprocess.run([ZEROLM, "export", run] + which + ["--format", "torchscript", "--out", scripts],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            if exported.returncode != 0 and "needs LibTorch" in exported.stderr:
+                print("note: %s: no LibTorch plugin; hidden states not compared with zerolm's network" % label)
+                continue
+            check(exported.returncode == 0, "%s: --format torchscript: %s" % (label, exported.stderr))
+            worst = 0.0
+            for i, folder in enumerate(folders):
+                script = os.path.join(scripts, os.path.basename(folder) + ".pt")
+                worst = max(worst, check_torchscript(folder, script, "%s_%d_ts" % (name.replace("-", "_"), i)))
+            print("ok: %s: model.py's hidden states equal zerolm's LibTorch network's (TorchScript, same weights) "
+                  "within %.1e relative" % (label, worst))
     if failures:
         print("%d failures" % len(failures))
         sys.exit(1)

@@ -105,11 +105,14 @@ int run_params(const CliParams& o) {
   for (const auto& r : b.records) {
     b.space->lower(r.architecture, spec);
     const auto total = spec.total_parameters();
+    // The architecture as read (hash and canonical JSON): what an exported record reads back to.
     rows.push_back({{"id", r.raw.contains("id") ? r.raw["id"] : nlohmann::json(r.id)},
                     {"total", total},
                     {"non_embedding", total - spec.parameters_with_role(Role::embedding)},
                     {"attention", spec.parameters_with_role(Role::attention)},
-                    {"ffn", spec.parameters_with_role(Role::ffn)}});
+                    {"ffn", spec.parameters_with_role(Role::ffn)},
+                    {"hash", fmt::format("{:016x}", r.architecture.hash())},
+                    {"architecture", b.space->to_json(r.architecture)}});
   }
   if (o.json) {
     fmt::print("{}\n", rows.dump(1));
