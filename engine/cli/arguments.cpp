@@ -247,9 +247,9 @@ std::vector<Argument> arguments() {
           fmt::format("fit: the memory model kind ({}); eval: MODEL.json from zerolm memory fit", memory_model_names()),
           {C::memory_fit, C::memory_eval})
           .required({C::memory_eval}),
-      option("--device", [](CliParams & p) -> auto& { return p.latency_device; },
+      option("--device", [](CliParams & p) -> auto& { return p.records_device; },
              "fit: the device the records were measured on (names the model); profile: cpu or cuda",
-             {C::latency_fit, C::latency_profile})
+             {C::latency_fit, C::latency_profile, C::memory_fit})
           .required({C::latency_profile}),
       option("--batch", [](CliParams & p) -> auto& { return p.batch; }, "Batch size of the forward pass",
              {C::latency_fit, C::latency_profile}),

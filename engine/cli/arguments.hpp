@@ -85,8 +85,8 @@ struct CliParams {
   CalibrationArgs calibration;
   std::uint64_t seed = 0;
   bool json = false;
-  bool check_counts = false;     // params --check: the file's counts under every protocol
-  std::string benchmark;         // ground truth or measured records
+  bool check_counts = false;  // params --check: the file's counts under every protocol
+  std::string benchmark;      // ground truth or measured records
 
   std::string benchmark_format;  // --format on commands that read --benchmark: a reader's name (empty: detected)
   std::string baselines;         // --baselines: a file of published proxies for the benchmark
@@ -131,7 +131,7 @@ struct CliParams {
   // latency
   std::string subset = "all";
   std::string model = "analytic";  // fit: the kind; eval: a model file
-  std::string latency_device = "h100";
+  std::string records_device;      // latency|memory fit: names the fitted model; profile: cpu|cuda
   double batch = 8, sequence = 1024;
   std::int64_t samples = 64, check = 0;
   int warmup = 2, repeats = 5, threads = 0;

@@ -53,7 +53,7 @@ int run_latency_fit(const CliParams& o) {
   ZEROLM_CHECK(kind != nullptr && kind->fit, "--model: value '{}' is not a model kind that is fitted ({})", o.model,
                fitted_latency_model_names());
   const MeasuredRecords r = select_measured(o, &BenchmarkRecord::latency, "latency");
-  const auto model = kind->fit(r.specs, r.measured, {o.batch, o.sequence}, o.latency_device);
+  const auto model = kind->fit(r.specs, r.measured, {o.batch, o.sequence}, o.records_device);
   const auto fit = accuracy(*model, r);
   write_model(*model, o.out);
   fmt::print("fitted on {} records ({} subset of {}): Spearman {:.4f}, MAPE {:.2f}% in sample; model in {}\n",
@@ -86,7 +86,7 @@ int run_latency_profile(const CliParams& o) {
   ZEROLM_CHECK(torch != nullptr, "zerolm latency profile needs LibTorch: {}", why);
   const auto space = make_search_space(o.was_given("--space") ? o.space.name : "gpt2", o.space.options());
   reference::LatencyWorkload workload;
-  workload.device = o.latency_device;
+  workload.device = o.records_device;
   workload.batch = static_cast<std::int64_t>(o.batch);
   workload.sequence = static_cast<std::int64_t>(o.sequence);
   workload.warmup = o.warmup;
@@ -100,10 +100,10 @@ int run_latency_profile(const CliParams& o) {
     const auto profile = torch->measure_latency(*space, sample[i], workload, true);
     times.push_back({profile.embed_ms + profile.finish_ms, profile.layer_ms});
   }
-  const auto model = LutLatencyModel::from_profiles(specs, times, {o.batch, o.sequence}, o.latency_device);
+  const auto model = LutLatencyModel::from_profiles(specs, times, {o.batch, o.sequence}, o.records_device);
   write_model(model, o.out);
   fmt::print("profiled {} {} / {} architectures on {} (batch {}, sequence {}): {} layer and {} stem entries in {}\n",
-             o.samples, space->name(), space->protocol(), o.latency_device, workload.batch, workload.sequence,
+             o.samples, space->name(), space->protocol(), o.records_device, workload.batch, workload.sequence,
              model.layer_entries(), model.stem_entries(), o.out);
   if (o.check > 0) {
     std::vector<double> predicted, measured;

@@ -28,7 +28,7 @@ int run_memory_fit(const CliParams& o) {
   ZEROLM_CHECK(kind != nullptr && kind->fit, "--model: value '{}' is not a memory model kind ({})", o.model,
                memory_model_names());
   const MeasuredRecords r = select_measured(o, &BenchmarkRecord::memory, "peak memory");
-  const auto model = kind->fit(r.specs, r.measured, "");
+  const auto model = kind->fit(r.specs, r.measured, o.records_device);
   const auto fit = accuracy(*model, r);
   std::ofstream file(o.out);
   ZEROLM_CHECK(file.good(), "{}: cannot write the model", o.out);
