@@ -86,6 +86,13 @@ class RowsProxy final : public Proxy {
   }
 };
 
+// The shipped H100 fit: per-layer and per-bias terms beside the FLOPs.
+AnalyticLatencyModel h100_latency() {
+  return AnalyticLatencyModel::from_json(
+      nlohmann::json::parse(read_text_file(std::string(ZEROLM_SOURCE_DIR) + "/experiments/latency/h100-analytic.json")),
+      "h100-analytic.json");
+}
+
 }  // namespace
 
 TEST_CASE("exact search: a lower bound keeps the dearer partial sums it needs", "[search][exact]") {
@@ -141,10 +148,7 @@ TEST_CASE("exact search: parameter windows equal brute force", "[search][exact]"
 }
 
 TEST_CASE("exact search: analytic latency as a bound and as a third objective", "[search][exact][latency]") {
-  // The shipped H100 fit: per-layer and per-bias terms beside the FLOPs.
-  const auto latency = AnalyticLatencyModel::from_json(
-      nlohmann::json::parse(read_text_file(std::string(ZEROLM_SOURCE_DIR) + "/experiments/latency/h100-analytic.json")),
-      "h100-analytic.json");
+  const auto latency = h100_latency();
   const ZeroLmProxy zero({});
   const auto space = narrow_space(FlexiBertProtocol::trained);
   const auto front = exact_search(space, zero).front;
@@ -173,14 +177,9 @@ TEST_CASE("exact search: analytic latency as a bound and as a third objective", 
 }
 
 TEST_CASE("exact search: analytic peak memory as a bound and as a third objective", "[search][exact][memory]") {
-  // Constants of the size the TitanXP fit gives (docs/LATENCY.md): the memory is a
-  // sum over layers (parameters and matrix widths) plus a constant.
-  const auto memory = AnalyticMemoryModel::from_json(nlohmann::json::parse(R"({"model": "analytic", "device": "test",
-        "constants": {"constant_mb": 150, "mb_per_mparameter": 3.2, "mb_per_kactivation": 1.2}})"),
-                                                     "test memory model");
-  const auto latency = AnalyticLatencyModel::from_json(
-      nlohmann::json::parse(read_text_file(std::string(ZEROLM_SOURCE_DIR) + "/experiments/latency/h100-analytic.json")),
-      "h100-analytic.json");
+  // The memory is a sum over layers (parameters and matrix widths) plus a constant.
+  const auto memory = zerolm::testing::test_memory_model();
+  const auto latency = h100_latency();
   const ZeroLmProxy zero({});
   const auto space = narrow_space(FlexiBertProtocol::trained);
   const auto front = exact_search(space, zero).front;

@@ -10,10 +10,10 @@
 #include <unistd.h>
 #include <filesystem>
 
-#include "engine/latency/memory_model.hpp"
 #include "engine/search/evolution.hpp"
 #include "engine/store/run_store.hpp"
 #include "proxies/zerolm_proxy.hpp"
+#include "tests/test_support.hpp"
 
 using namespace zerolm;
 
@@ -52,9 +52,7 @@ std::string temporary_folder(const char* name) {
 TEST_CASE("run store: memories survive the store; version 4 stores gain zeros and resume", "[store][memory]") {
   const auto space = make_search_space("gpt2", {"lts"});
   const ZeroLmProxy proxy({});
-  const auto memory = AnalyticMemoryModel::from_json(nlohmann::json::parse(R"({"model": "analytic",
-        "constants": {"constant_mb": 150, "mb_per_mparameter": 3.2, "mb_per_kactivation": 1.2}})"),
-                                                     "test memory model");
+  const auto memory = zerolm::testing::test_memory_model();
   SearchConfig config;
   config.population = 8;
   config.tournament = 2;

@@ -124,15 +124,13 @@ TEST_CASE("a latency model adds the third objective and the latency limit", "[se
 }
 
 #include "engine/core/random.hpp"
-#include "engine/latency/memory_model.hpp"
+#include "tests/test_support.hpp"
 
 TEST_CASE("a memory model adds peak memory as the third objective and the memory limit", "[search][memory]") {
   const auto space = make_search_space("gpt2", {"lts"});
   ProxyOptions options;
   const ZeroLmProxy proxy(options);
-  const auto memory = AnalyticMemoryModel::from_json(nlohmann::json::parse(R"({"model": "analytic",
-        "constants": {"constant_mb": 150, "mb_per_mparameter": 3.2, "mb_per_kactivation": 1.2}})"),
-                                                     "test memory model");
+  const auto memory = zerolm::testing::test_memory_model();
   SearchConfig config;
   config.population = 32;
   config.tournament = 8;

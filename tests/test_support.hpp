@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/latency/memory_model.hpp"
 #include "engine/search/exact_search.hpp"
 
 namespace zerolm::testing {
@@ -42,6 +43,14 @@ inline SpaceOptions small_options(const std::string& space, const std::string& p
   o.protocol = protocol;
   o.choices = small_test_choices(space);
   return o;
+}
+
+// An analytic peak-memory model with constants of the size the TitanXP fit gives
+// (docs/LATENCY.md): 150 MB + 3.2 MB per M parameters + 1.2 MB per K matrix width.
+inline AnalyticMemoryModel test_memory_model() {
+  return AnalyticMemoryModel::from_json(nlohmann::json::parse(R"({"model": "analytic", "device": "test",
+    "constants": {"constant_mb": 150, "mb_per_mparameter": 3.2, "mb_per_kactivation": 1.2}})"),
+                                        "test memory model");
 }
 
 // A front point as both searches report it: the score and the objective costs.

@@ -1,5 +1,5 @@
 // A search config file as a user writes it: parsed, validated, its space and
-// latency model built.
+// latency and memory models built.
 #include "engine/config/search_config.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 
@@ -9,6 +9,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const zerolm::SearchRunConfig c = zerolm::load_search_config(path);
     const auto space = c.make_space();
     (void)c.make_latency_model(*space);
+    (void)c.make_memory_model();
     (void)zerolm::SearchRunConfig::from_json(c.to_json());  // what a run stores reads back
   });
 }

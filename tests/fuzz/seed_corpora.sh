@@ -9,7 +9,8 @@ bench="${3:-}"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 mkdir -p "$out"/{search_config,sweep_config,benchmark,architecture,run_store,documents,upstream,fixtures}
 for f in "$root"/experiments/*.yaml; do
-  cp "$f" "$out/search_config/"
+  # Model files (latency, memory) as absolute paths, so the seed reaches past reading them.
+  sed "s|^  file: \([^/]\)|  file: $root/experiments/\1|" "$f" >"$out/search_config/$(basename "$f")"
   cp "$f" "$out/documents/"
 done
 for f in "$root"/experiments/sweeps/*.yaml; do
