@@ -20,12 +20,12 @@ namespace {
 
 struct Point {
   std::string hash;
-  double proxy = 0.0, parameters = 0.0, latency = 0.0;
+  double proxy = 0.0, parameters = 0.0, third = 0.0;  // third: the latency or memory column, per the objectives
 };
 
-bool dominates(const Point& a, const Point& b, bool latency) {
-  const bool no_worse = a.proxy >= b.proxy && a.parameters <= b.parameters && (!latency || a.latency <= b.latency);
-  const bool better = a.proxy > b.proxy || a.parameters < b.parameters || (latency && a.latency < b.latency);
+bool dominates(const Point& a, const Point& b, bool three) {
+  const bool no_worse = a.proxy >= b.proxy && a.parameters <= b.parameters && (!three || a.third <= b.third);
+  const bool better = a.proxy > b.proxy || a.parameters < b.parameters || (three && a.third < b.third);
   return no_worse && better;
 }
 
@@ -94,20 +94,22 @@ int main(int argc, char** argv) {
   };
   const auto config = nlohmann::json::parse(meta("config"));
   const std::size_t islands = std::stoul(meta("islands"));
-  const bool latency = config.at("objectives").size() == 3;
+  const auto& objectives = config.at("objectives");
+  const bool three = objectives.size() == 3;
+  const std::string third = three ? objectives.at(2).get<std::string>() : "latency";  // latency | memory
 
   // The global archive against the non-dominated union of the islands' archives.
   std::map<std::string, Point> island_union;
-  for (const auto& p : points(db, "SELECT hash, score, parameters, latency FROM island_archive"))
+  for (const auto& p : points(db, "SELECT hash, score, parameters, " + third + " FROM island_archive"))
     island_union[p.hash] = p;
   std::set<std::string> expected;
   for (const auto& [hash, p] : island_union) {
     bool dominated = false;
-    for (const auto& [other_hash, q] : island_union) dominated = dominated || dominates(q, p, latency);
+    for (const auto& [other_hash, q] : island_union) dominated = dominated || dominates(q, p, three);
     if (!dominated) expected.insert(hash);
   }
   std::set<std::string> global;
-  for (const auto& p : points(db, "SELECT hash, score, parameters, latency FROM archive")) global.insert(p.hash);
+  for (const auto& p : points(db, "SELECT hash, score, parameters, " + third + " FROM archive")) global.insert(p.hash);
   check(global == expected && !global.empty(), "global archive (" + std::to_string(global.size()) +
                                                    ") == non-dominated union of the " + std::to_string(islands) +
                                                    " island archives (" + std::to_string(expected.size()) + " of " +
