@@ -18,26 +18,25 @@
 using namespace zerolm;
 
 namespace {
-void downgrade_to_3(const std::string& folder) {
+// Rewrites a store as an older version wrote it.
+void run_sql(const std::string& folder, const char* sql) {
   sqlite3* db = nullptr;
   REQUIRE(sqlite3_open((std::filesystem::path(folder) / "run.sqlite").c_str(), &db) == SQLITE_OK);
-  const char* sql =
-      "ALTER TABLE evaluations DROP COLUMN non_embedding_parameters;"
-      "ALTER TABLE archive DROP COLUMN non_embedding_parameters;"
-      "UPDATE meta SET value = '3' WHERE key = 'schema_version';";
   REQUIRE(sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK);
   sqlite3_close(db);
 }
+void downgrade_to_3(const std::string& folder) {
+  run_sql(folder,
+          "ALTER TABLE evaluations DROP COLUMN non_embedding_parameters;"
+          "ALTER TABLE archive DROP COLUMN non_embedding_parameters;"
+          "UPDATE meta SET value = '3' WHERE key = 'schema_version';");
+}
 void downgrade_to_4(const std::string& folder) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open((std::filesystem::path(folder) / "run.sqlite").c_str(), &db) == SQLITE_OK);
-  const char* sql =
-      "ALTER TABLE evaluations DROP COLUMN memory; ALTER TABLE archive DROP COLUMN memory;"
-      "ALTER TABLE island_members DROP COLUMN memory; ALTER TABLE island_archive DROP COLUMN memory;"
-      "UPDATE meta SET value = json_remove(value, '$.best.memory', '$.reference.memory') WHERE key = 'checkpoint';"
-      "UPDATE meta SET value = '4' WHERE key = 'schema_version';";
-  REQUIRE(sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK);
-  sqlite3_close(db);
+  run_sql(folder,
+          "ALTER TABLE evaluations DROP COLUMN memory; ALTER TABLE archive DROP COLUMN memory;"
+          "ALTER TABLE island_members DROP COLUMN memory; ALTER TABLE island_archive DROP COLUMN memory;"
+          "UPDATE meta SET value = json_remove(value, '$.best.memory', '$.reference.memory') WHERE key = 'checkpoint';"
+          "UPDATE meta SET value = '4' WHERE key = 'schema_version';");
 }
 
 std::string temporary_folder(const char* name) {

@@ -28,16 +28,10 @@ int run_export(const CliParams& o) {
                  o.island, islands - 1);
     ZEROLM_CHECK(o.export_top == 0, "--island takes --pareto or --population");
     const IslandRestart island = store.load_islands(islands).at(static_cast<std::size_t>(o.island));
-    const auto evaluated = [&](const EvaluationRow& r) {
-      EvaluatedArchitecture e{space->from_json(nlohmann::json::parse(r.architecture)), r.score, r.parameters,
-                              r.latency};
-      e.memory = r.memory;
-      return e;
-    };
     state.archive = ParetoArchive(c.search.objectives);
-    for (const auto& r : island.archive) state.archive.offer(evaluated(r).architecture, r.objectives());
+    for (const auto& r : island.archive) state.archive.offer(evaluated_of(*space, r).architecture, r.objectives());
     state.population.clear();
-    for (const auto& r : island.population) state.population.push_back(evaluated(r));
+    for (const auto& r : island.population) state.population.push_back(evaluated_of(*space, r));
   } else {
     ZEROLM_CHECK(!o.population || islands == 0,
                  "--population: {} is a distributed run with one population per island; pass --island 0..{}",

@@ -361,12 +361,8 @@ SearchRunConfig load_search_config(const std::string& path, const std::vector<st
     throw;
   }
   yaml_fields::OverrideNodes::current() = outer;
-  ZEROLM_CHECK(!c.latency.is_null() || (c.search.objectives != ObjectiveSet::proxy_parameters_latency &&
-                                        !std::isfinite(c.search.max_latency)),
-               "{}: a latency objective or constraints.max_latency needs a 'latency' model", path);
-  ZEROLM_CHECK(!c.memory.is_null() || (c.search.objectives != ObjectiveSet::proxy_parameters_memory &&
-                                       !std::isfinite(c.search.max_memory)),
-               "{}: a memory objective or constraints.max_memory needs a 'memory' model (zerolm memory fit)", path);
+  const std::string missing = c.search.missing_model(!c.latency.is_null(), !c.memory.is_null());
+  ZEROLM_CHECK(missing.empty(), "{}: {}", path, missing);
   return c;
 }
 

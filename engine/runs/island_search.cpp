@@ -60,11 +60,6 @@ EvaluationRow row_of(const SearchSpace& space, const EvaluatedArchitecture& e, b
           e.latency,
           e.memory};
 }
-EvaluatedArchitecture evaluated_of(const SearchSpace& space, const EvaluationRow& r) {
-  EvaluatedArchitecture e{space.from_json(json::parse(r.architecture)), r.score, r.parameters, r.latency};
-  e.memory = r.memory;
-  return e;
-}
 
 // Test hook: ZEROLM_KILL_RANK_AT="RANK:GENERATION" kills that rank with SIGKILL
 // as that generation starts (a node failing mid-run).

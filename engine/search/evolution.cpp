@@ -30,11 +30,11 @@ std::string SearchConfig::limits_text() const {
   return text;
 }
 
-std::string SearchConfig::missing_model() const {
-  if (latency == nullptr && (objectives == ObjectiveSet::proxy_parameters_latency || std::isfinite(max_latency)))
+std::string SearchConfig::missing_model(bool has_latency_model, bool has_memory_model) const {
+  if (!has_latency_model && (objectives == ObjectiveSet::proxy_parameters_latency || std::isfinite(max_latency)))
     return "a latency objective or constraints.max_latency needs a 'latency' model";
-  if (memory == nullptr && (objectives == ObjectiveSet::proxy_parameters_memory || std::isfinite(max_memory)))
-    return "a memory objective or constraints.max_memory needs a 'memory' model";
+  if (!has_memory_model && (objectives == ObjectiveSet::proxy_parameters_memory || std::isfinite(max_memory)))
+    return "a memory objective or constraints.max_memory needs a 'memory' model (zerolm memory fit)";
   return "";
 }
 
@@ -121,7 +121,7 @@ SearchRun::SearchRun(const SearchSpace& space, const Proxy& proxy, SearchConfig 
       config_(std::move(config)),
       evaluator_(space, proxy, config_.latency, config_.memory),
       started_(Clock::now()) {
-  const std::string missing = config_.missing_model();
+  const std::string missing = config_.missing_model(config_.latency != nullptr, config_.memory != nullptr);
   ZEROLM_CHECK(missing.empty(), "search: {}", missing);
   ZEROLM_CHECK(config_.population >= 1, "search: population {} must be at least 1", config_.population);
   ZEROLM_CHECK(config_.children >= 1, "search: children per step {} must be at least 1", config_.children);

@@ -106,9 +106,9 @@ struct SearchConfig {
   }
   // The limits in words, for errors: "total parameters in [0, 1e+06] and latency within 3 ms".
   std::string limits_text() const;
-  // One line when the objectives or limits need a model the config lacks (the
+  // One line when the objectives or limits need a model that is absent (the
   // latency or memory model); empty when they have what they need.
-  std::string missing_model() const;
+  std::string missing_model(bool has_latency_model, bool has_memory_model) const;
 };
 
 struct GenerationRecord {

@@ -15,6 +15,13 @@ std::uint64_t parse_hash_hex(const std::string& text) {
   return std::stoull(text, nullptr, 16);
 }
 
+EvaluatedArchitecture evaluated_of(const SearchSpace& space, const EvaluationRow& row) {
+  EvaluatedArchitecture e{space.from_json(nlohmann::json::parse(row.architecture)), row.score, row.parameters,
+                          row.latency};
+  e.memory = row.memory;
+  return e;
+}
+
 nlohmann::json Checkpoint::to_json() const {
   return {{"generation", generation},
           {"evaluations", evaluations},

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "engine/search/evolution.hpp"
 #include "engine/search/pareto_archive.hpp"
 
 namespace zerolm {
@@ -26,6 +27,9 @@ struct EvaluationRow {
 
   Objectives objectives() const { return {score, parameters, latency, memory}; }
 };
+
+// The architecture and objectives a row holds, read by `space` (the row's text must be set).
+EvaluatedArchitecture evaluated_of(const SearchSpace& space, const EvaluationRow& row);
 
 struct Checkpoint {
   std::size_t generation = 0;  // the next generation to run
