@@ -87,7 +87,7 @@ memory_small=(--set search.population=16 --set search.tournament=4 --set search.
   >/dev/null 2>"$tmp/memory.err" || fail "distributed memory run: $(tail -3 "$tmp/memory.err")"
 "$INSPECT_ISLANDS" "$tmp/memory" || fail "the memory run breaks the island model's invariants"
 "$ZEROLM" export "$tmp/memory" --pareto --out "$tmp/memory.pareto.json" || fail "memory: export"
-awk -F': ' '/^    "memory_mb": / { m = $2 + 0; if (m > 250 || m <= 150) exit 1; n++ } END { exit n < 5 }' \
+awk -F': ' '/^    "memory": / { m = $2 + 0; if (m > 250 || m <= 150) exit 1; n++ } END { exit n < 5 }' \
   "$tmp/memory.pareto.json" || fail "memory: the global front is outside (150, 250] MB or has fewer than 5 points"
 env ZEROLM_KILL_RANK_AT=1:9 "${mpi[@]}" "$ZEROLM" search "$memory_config" "${memory_small[@]}" \
   --out "$tmp/memory-killed" --distributed >/dev/null 2>&1 && fail "memory: the job should fail when a rank dies"
@@ -96,6 +96,28 @@ env ZEROLM_KILL_RANK_AT=1:9 "${mpi[@]}" "$ZEROLM" search "$memory_config" "${mem
 "$ZEROLM" export "$tmp/memory-killed" --pareto --out "$tmp/memory-killed.pareto.json" || fail "memory: export"
 cmp -s "$tmp/memory.pareto.json" "$tmp/memory-killed.pareto.json" || fail "memory: the resumed global front differs"
 echo "ok: memory objective over 2 islands: global front of $(grep -c '"hash"' "$tmp/memory.pareto.json"), same after a killed rank"
+
+# Golden distributed stores of schema version 5 (tests/data/stores/make.sh): the
+# finished one exports as the same config run now does; the killed one resumes
+# to it.
+golden_small=(--set search.population=32 --set search.tournament=8 --set search.children=16
+              --set search.max_evaluations=320 --set islands.migrate_every=3 --set islands.migrants=2)
+"${mpi[@]}" "$ZEROLM" search "$config" "${golden_small[@]}" --out "$tmp/golden-fresh" --distributed >/dev/null 2>&1 ||
+  fail "golden: the fresh distributed run failed"
+"$ZEROLM" export "$tmp/golden-fresh" --pareto --out "$tmp/golden-fresh.json" || fail "golden: export fresh"
+for version in "$root"/tests/data/stores/v*; do
+  cp -r "$version/distributed" "$tmp/golden-done" && cp -r "$version/distributed-killed" "$tmp/golden-killed" ||
+    fail "golden: $version has no distributed stores"
+  "$ZEROLM" export "$tmp/golden-done" --pareto --out "$tmp/golden-done.json" || fail "golden: export $version"
+  "${mpi[@]}" "$ZEROLM" search --resume "$tmp/golden-killed" --distributed >/dev/null 2>"$tmp/golden.err" ||
+    fail "golden: resume of $version/distributed-killed: $(tail -3 "$tmp/golden.err")"
+  "$ZEROLM" export "$tmp/golden-killed" --pareto --out "$tmp/golden-killed.json" || fail "golden: export resumed"
+  cmp -s "$tmp/golden-fresh.json" "$tmp/golden-done.json" || fail "golden: $version/distributed differs from a run now"
+  cmp -s "$tmp/golden-fresh.json" "$tmp/golden-killed.json" || fail "golden: $version/distributed-killed resumed elsewhere"
+  "$INSPECT_ISLANDS" "$tmp/golden-killed" >/dev/null || fail "golden: the resumed $version store breaks the island invariants"
+  rm -rf "$tmp/golden-done" "$tmp/golden-killed"
+  echo "ok: $(basename "$version") distributed stores: the finished one holds today's front, the killed one resumes to it"
+done
 
 # A sweep spreads its points over the ranks; rank 0 writes the summaries.
 cat >"$tmp/sweep.yaml" <<YAML

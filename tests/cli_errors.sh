@@ -167,7 +167,13 @@ expect_error "search: a memory key that does not apply" "memory-key.yaml:4:3: 'm
 printf 'space: gpt2\nmemory: {model: analytic}\n' > "$tmp/memory-nofile.yaml"
 expect_error "search: a memory section without a file" "'memory' needs a 'file' (from zerolm memory fit)" -- search "$tmp/memory-nofile.yaml" --out "$tmp/never-m7"
 printf 'space: gpt2\nmemory:\n  file: memory-good.json\nlatency: {model: analytic}\nobjectives: [proxy, parameters, latency, memory]\n' > "$tmp/memory-four.yaml"
-expect_error "search: latency and memory both as objectives" "or [proxy, parameters, memory] (bound the other cost" -- search "$tmp/memory-four.yaml" --out "$tmp/never-m8"
+# Latency and memory both objectives: four objectives, no longer refused.
+"$ZEROLM" search "$tmp/memory-four.yaml" --set search.max_evaluations=64 --set search.population=16 \
+  --set search.tournament=4 --set search.children=8 --out "$tmp/four" >/dev/null 2>&1 ||
+  fail "search: latency and memory both as objectives failed"
+"$ZEROLM" export "$tmp/four" --pareto --format json --out "$tmp/four.json" >/dev/null 2>&1 &&
+  grep -q '"memory": [0-9]' "$tmp/four.json" || fail "search: the four-objective front has no memories"
+echo "ok - search: latency and memory both as objectives (four objectives) run and export"
 printf 'space: gpt2\nmemory:\n  file: memory-good.json\nconstraints:\n  max_memory: 1\n' > "$tmp/memory-tight.yaml"
 expect_error "search: a memory limit no architecture meets" "peak memory within 1 MB after 1000 draws" -- search "$tmp/memory-tight.yaml" --out "$tmp/never-m9"
 for never in "$tmp"/never-m[1-8]; do [[ ! -e "$never/run.sqlite" ]] || fail "a refused memory config left a run store in $never"; done
@@ -187,8 +193,17 @@ printf 'constraints:\n  min_parameters: -5\n' > "$tmp/negative-min.yaml"
 expect_error "search: negative min_parameters" "'constraints.min_parameters': value -5 must be a count of at least 0" -- search "$tmp/negative-min.yaml" --out "$tmp/never9"
 printf 'search:\n  strategy: exact\nconstraints:\n  min_parameters: 9e9\n' > "$tmp/exact-nothing.yaml"
 expect_error "search: exact with a window no architecture reaches" "no architecture of space 'flexibert' has total parameters in [9000000000, inf]" -- search "$tmp/exact-nothing.yaml" --out "$tmp/never10"
-printf 'space: gpt2\nprotocol: hwgpt\nsearch:\n  strategy: exact\nlatency:\n  model: measured\n' > "$tmp/exact-measured.yaml"
-expect_error "search: exact with a timed latency model" "the measured latency model is not a sum over layers" -- search "$tmp/exact-measured.yaml" --out "$tmp/never11"
+printf 'space: gpt2\nprotocol: hwgpt\nsearch:\n  strategy: exact\nlatency:\n  model: measured\nobjectives: [proxy, parameters, latency]\n' > "$tmp/exact-measured.yaml"
+expect_error "search: exact with a timed latency model" "the latency cost is not a sum over layers here" -- search "$tmp/exact-measured.yaml" --out "$tmp/never11"
+[ ! -e "$tmp/never11" ] || fail "search: exact with a timed latency model left a run folder"
+printf 'objectives: [proxy, speed]\n' > "$tmp/objective-unknown.yaml"
+expect_error "search: an unknown objective" "'speed' is not proxy or a cost (parameters|non_embedding_parameters|latency|memory|flops|kv_cache)" -- search "$tmp/objective-unknown.yaml" --out "$tmp/never11b"
+printf 'constraints:\n  kv_cache: {max: 0}\n' > "$tmp/kv-zero.yaml"
+expect_error "search: a zero KV-cache bound" "'constraints.kv_cache.max': value 0 must be positive" -- search "$tmp/kv-zero.yaml" --out "$tmp/never11c"
+printf 'kv_cache: {dtype: fp64}\n' > "$tmp/kv-dtype.yaml"
+expect_error "search: an unknown KV-cache dtype" "kv-dtype.yaml:1:19: 'kv_cache.dtype': value 'fp64' is not fp32|fp16|bf16|fp8|int8|int4" -- search "$tmp/kv-dtype.yaml" --out "$tmp/never11d"
+expect_error "cost fit: a cost that is not fitted" "--cost: value 'flops' is not a fitted cost (latency|memory)" -- cost fit --cost flops --benchmark x.json
+expect_error "cost eval: no --cost" "--cost: value '' is not a fitted cost" -- cost eval --model m.json
 
 # Hugging Face configs as architectures, and seed architectures.
 data="$(dirname "$0")/data/hf"
@@ -204,7 +219,7 @@ expect_error "score --from: an HF config of another space than --space" "a hf-ll
 printf 'space: gpt2\nprotocol: lts\nsearch:\n  seed_architectures: [%s]\n' "$(realpath "$data/gpt2.json")" > "$tmp/seed-protocol.yaml"
 expect_error "search: a seed of another protocol" "seed-protocol.yaml:4:24: 'search.seed_architectures[0]'" -- search "$tmp/seed-protocol.yaml" --out "$tmp/never12"
 printf 'space: llama\nsearch:\n  max_evaluations: 64\n  population: 16\n  tournament: 4\n  seed_architectures: [%s]\nconstraints:\n  max_parameters: 5e8\n' "$(realpath "$data/tinyllama-1.1b-chat-v1.0.json")" > "$tmp/seed-budget.yaml"
-expect_error "search: a seed outside the constraints" "search.seed_architectures[0] (h2048 d64 V32000 untied | 22x q32/kv4 f5632): 1100048384 parameters" -- search "$tmp/seed-budget.yaml" --out "$tmp/never13"
+expect_error "search: a seed outside the constraints" "search.seed_architectures[0] (h2048 d64 V32000 untied | 22x q32/kv4 f5632): 1100048384 total parameters" -- search "$tmp/seed-budget.yaml" --out "$tmp/never13"
 printf 'space: llama\nsearch:\n  strategy: exact\n  seed_architectures: [%s]\n' "$(realpath "$data/smollm-135m.json")" > "$tmp/seed-exact.yaml"
 expect_error "search: seeds with exact search" "seeds are for evolution and random search" -- search "$tmp/seed-exact.yaml" --out "$tmp/never14"
 

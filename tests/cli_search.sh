@@ -189,7 +189,7 @@ memory_small=(--set search.population=32 --set search.tournament=8 --set search.
   fail "memory config: $(cat "$tmp/memory.err")"
 "$ZEROLM" export "$tmp/memory" --pareto --out "$tmp/memory.pareto.json" || fail "export of the memory run"
 awk -F': ' '
-  /^    "memory_mb": / { m = $2 + 0; if (m > 250 || m <= 150) bad = bad " " m; n++ }
+  /^    "memory": / { m = $2 + 0; if (m > 250 || m <= 150) bad = bad " " m; n++ }
   END { if (bad != "" || n < 10) { print "memories outside (150, 250] MB:" bad " (" n " points)"; exit 1 } }
 ' "$tmp/memory.pareto.json" || fail "memory front outside its limit"
 killable 6:in_transaction search "$memory_config" "${memory_small[@]}" --out "$tmp/memory-killed"
@@ -205,6 +205,6 @@ echo "ok: experiments/gpt2-lts-titanxp-memory.yaml: front of $(grep -c '"hash"' 
 "$ZEROLM" search "$memory_config" --set search.strategy=exact --set 'choices.n_layer_values=[2,3,4]' \
   --set 'choices.d_inner_values=[512,1024,2048]' --out "$tmp/memory-exact" >/dev/null 2>&1 || fail "memory: exact search"
 "$ZEROLM" export "$tmp/memory-exact" --pareto --out "$tmp/memory-exact.json" || fail "memory: export of the exact run"
-awk -F': ' '/^    "memory_mb": / { m = $2 + 0; if (m > 250 || m <= 150) exit 1; n++ } END { exit n < 5 }' \
+awk -F': ' '/^    "memory": / { m = $2 + 0; if (m > 250 || m <= 150) exit 1; n++ } END { exit n < 5 }' \
   "$tmp/memory-exact.json" || fail "memory: the exact front is outside (150, 250] MB or has fewer than 5 points"
 echo "ok: exact search with the memory objective: front of $(grep -c '"hash"' "$tmp/memory-exact.json") points within 250 MB"

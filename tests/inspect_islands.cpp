@@ -100,8 +100,10 @@ int main(int argc, char** argv) {
 
   // The global archive against the non-dominated union of the islands' archives.
   std::map<std::string, Point> island_union;
-  for (const auto& p : points(db, "SELECT hash, score, parameters, " + third + " FROM island_archive"))
-    island_union[p.hash] = p;
+  // Costs are stored by name (one JSON object per row).
+  const std::string columns =
+      "SELECT hash, score, json_extract(costs, '$.parameters'), json_extract(costs, '$." + third + "') FROM ";
+  for (const auto& p : points(db, columns + "island_archive")) island_union[p.hash] = p;
   std::set<std::string> expected;
   for (const auto& [hash, p] : island_union) {
     bool dominated = false;
@@ -109,7 +111,7 @@ int main(int argc, char** argv) {
     if (!dominated) expected.insert(hash);
   }
   std::set<std::string> global;
-  for (const auto& p : points(db, "SELECT hash, score, parameters, " + third + " FROM archive")) global.insert(p.hash);
+  for (const auto& p : points(db, columns + "archive")) global.insert(p.hash);
   check(global == expected && !global.empty(), "global archive (" + std::to_string(global.size()) +
                                                    ") == non-dominated union of the " + std::to_string(islands) +
                                                    " island archives (" + std::to_string(expected.size()) + " of " +

@@ -32,7 +32,24 @@ FlexiBertSpace narrow_space(FlexiBertProtocol protocol) {
 std::pair<double, double> inner_window(const SearchSpace& space, const Proxy& proxy) {
   const auto front = exact_search(space, proxy).front;
   REQUIRE(front.size() > 8);
-  return {front[front.size() / 4].parameters, front[3 * front.size() / 4].parameters};
+  return {front[front.size() / 4].parameters(), front[3 * front.size() / 4].parameters()};
+}
+
+// Costs as the program takes them, in fixed front slots for the checks below.
+constexpr std::size_t kLatencySlot = 2, kMemorySlot = 3, kFlopsSlot = 4, kKvCacheSlot = 5;
+AdditiveCost latency_cost(const LatencyModel& model) {
+  return {"latency", kLatencySlot,
+          [&model](const Architecture& a, const ModelSpec& spec) { return model.predict_ms(a, spec); }};
+}
+AdditiveCost memory_cost(const MemoryModel& model) {
+  return {"peak memory", kMemorySlot,
+          [&model](const Architecture&, const ModelSpec& spec) { return model.predict_mb(spec); }};
+}
+// A registry cost with its default section (flops, kv_cache), as a config gets it.
+AdditiveCost registry_cost(const std::string& name, std::size_t slot, const SearchSpace& space) {
+  const CostDescriptor& d = cost_registry().at(name);
+  std::shared_ptr<CostModel> model = d.make(nullptr, space);
+  return {name, slot, [model](const Architecture& a, const ModelSpec& spec) { return model->measure(a, spec); }};
 }
 
 // Two layers, three options each, whose (parameters, score) depend on the layer:
@@ -104,9 +121,9 @@ TEST_CASE("exact search: a lower bound keeps the dearer partial sums it needs", 
   check_exact_front(space, proxy, costs);
   const auto exact = exact_search(space, proxy, costs);
   REQUIRE(exact.front.size() == 2);
-  CHECK(exact.front[0].parameters == 51);
+  CHECK(exact.front[0].parameters() == 51);
   CHECK(exact.front[0].score == 2);
-  CHECK(exact.front[1].parameters == 70);
+  CHECK(exact.front[1].parameters() == 70);
   CHECK(exact.front[1].score == 11);
   // The same window on a second bounded cost (the general pruning).
   costs.push_back(non_embedding_parameters_cost());
@@ -135,8 +152,8 @@ TEST_CASE("exact search: parameter windows equal brute force", "[search][exact]"
       SECTION("non-embedding parameters in a window (the embedding differs between families)") {
         ModelSpec spec;
         const auto front = exact_search(space, *proxy).front;
-        costs[1].min = front[front.size() / 3].non_embedding_parameters;
-        costs[1].max = front[front.size() - 2].non_embedding_parameters;
+        costs[1].min = front[front.size() / 3].non_embedding_parameters();
+        costs[1].max = front[front.size() - 2].non_embedding_parameters();
         check_exact_front(space, *proxy, costs);
       }
       SECTION("a lower bound alone") {
@@ -172,7 +189,7 @@ TEST_CASE("exact search: analytic latency as a bound and as a third objective", 
     check_exact_front(space, zero, costs);
     const auto three = exact_search(space, zero, costs);
     CHECK(three.front.size() >= front.size());
-    for (const auto& e : three.front) CHECK(e.latency > 0.0);
+    for (const auto& e : three.front) CHECK(e.costs[kLatencySlot] > 0.0);
   }
 }
 
@@ -194,7 +211,7 @@ TEST_CASE("exact search: analytic peak memory as a bound and as a third objectiv
     check_exact_front(space, zero, costs);
     const auto bounded = exact_search(space, zero, costs);
     CHECK(bounded.front.size() < front.size());
-    for (const auto& e : bounded.front) CHECK(e.memory <= middle_mb);
+    for (const auto& e : bounded.front) CHECK(e.costs[kMemorySlot] <= middle_mb);
   }
   SECTION("memory as an objective under a latency bound: four costs, the general pruning") {
     costs[1].objective = true;
@@ -204,8 +221,8 @@ TEST_CASE("exact search: analytic peak memory as a bound and as a third objectiv
     check_exact_front(space, zero, costs);
     const auto three = exact_search(space, zero, costs);
     for (const auto& e : three.front) {
-      CHECK(e.memory > 150.0);
-      CHECK(e.latency <= costs.back().max);
+      CHECK(e.costs[kMemorySlot] > 150.0);
+      CHECK(e.costs[kLatencySlot] <= costs.back().max);
     }
   }
 }
@@ -216,10 +233,10 @@ TEST_CASE("exact search: every front point carries both parameter counts", "[sea
   ModelSpec spec;
   for (const auto& e : exact_search(space, zero).front) {
     space.lower(e.architecture, spec);
-    CHECK(e.parameters == static_cast<double>(spec.total_parameters()));
-    CHECK(e.non_embedding_parameters ==
+    CHECK(e.parameters() == static_cast<double>(spec.total_parameters()));
+    CHECK(e.non_embedding_parameters() ==
           static_cast<double>(spec.total_parameters() - spec.parameters_with_role(Role::embedding)));
-    CHECK(e.non_embedding_parameters < e.parameters);
+    CHECK(e.non_embedding_parameters() < e.parameters());
   }
 }
 
@@ -228,7 +245,7 @@ TEST_CASE("exact search: a cost that is not a sum over layers is an error", "[se
   const auto space = narrow_space(FlexiBertProtocol::pytorch);
   std::vector<AdditiveCost> costs{total_parameters_cost()};
   costs[0].objective = true;
-  AdditiveCost squared{"squared parameters", CostField::other, [](const Architecture&, const ModelSpec& spec) {
+  AdditiveCost squared{"squared parameters", AdditiveCost::kNoSlot, [](const Architecture&, const ModelSpec& spec) {
                          const double p = static_cast<double>(spec.total_parameters());
                          return p * p;
                        }};
@@ -248,9 +265,8 @@ TEST_CASE("evolution keeps children inside a non-embedding window", "[search]") 
   config.tournament = 8;
   config.children = 16;
   config.max_evaluations = 400;
-  config.parameter_budget = ParameterCount::non_embedding;
-  config.min_parameters = 2.0e6;
-  config.max_parameters = 6.0e6;
+  config.costs.term("non_embedding_parameters").min = 2.0e6;
+  config.costs.term("non_embedding_parameters").max = 6.0e6;
   const auto r = run_search(*space, zero, config);
   REQUIRE(r.archive.size() > 0);
   ModelSpec spec;
@@ -261,5 +277,42 @@ TEST_CASE("evolution keeps children inside a non-embedding window", "[search]") 
     CHECK(ne <= 6.0e6);
   }
   // The hypervolume reference is not the non-embedding budget (the archive holds totals).
-  CHECK(r.reference.parameters != 6.0e6);
+  CHECK(r.reference.costs[CostSet::kParameters] != 6.0e6);
+}
+
+TEST_CASE("exact search: flops and kv_cache as bounds and as objectives, against brute force",
+          "[search][exact][costs]") {
+  const ZeroLmProxy zero({});
+  const auto space = narrow_space(FlexiBertProtocol::trained);
+  const auto front = exact_search(space, zero).front;
+  const AdditiveCost flops = registry_cost("flops", kFlopsSlot, space);
+  const AdditiveCost kv = registry_cost("kv_cache", kKvCacheSlot, space);
+  ModelSpec spec;
+  space.lower(front[front.size() / 2].architecture, spec);
+  const double middle_flops = flops.measure(front[front.size() / 2].architecture, spec);
+  const double middle_kv = kv.measure(front[front.size() / 2].architecture, spec);
+  REQUIRE(middle_flops > 0.0);
+  REQUIRE(middle_kv > 0.0);
+  std::vector<AdditiveCost> costs{total_parameters_cost(), flops, kv};
+  costs[0].objective = true;
+  SECTION("a FLOPs bound") {
+    costs[1].max = middle_flops;
+    check_exact_front(space, zero, costs);
+    for (const auto& e : exact_search(space, zero, costs).front) CHECK(e.costs[kFlopsSlot] <= middle_flops);
+  }
+  SECTION("a KV-cache bound with FLOPs as an objective") {
+    costs[1].objective = true;
+    costs[2].max = middle_kv;
+    check_exact_front(space, zero, costs);
+  }
+  SECTION("four objectives: proxy, parameters, flops, kv_cache") {
+    costs[1].objective = true;
+    costs[2].objective = true;
+    check_exact_front(space, zero, costs);
+  }
+  SECTION("a front without parameters: proxy and flops") {
+    costs[0].objective = false;
+    costs[1].objective = true;
+    check_exact_front(space, zero, costs);
+  }
 }

@@ -43,8 +43,8 @@ TEST_CASE("gpt2: exact search equals brute force on narrowed lts and transxl spa
         check_exact_front(*space, *proxy, costs);
         const auto front = exact_search(*space, *proxy, costs).front;
         REQUIRE(front.size() > 4);
-        costs[1].min = front[front.size() / 4].non_embedding_parameters;
-        costs[1].max = front[3 * front.size() / 4].non_embedding_parameters;
+        costs[1].min = front[front.size() / 4].non_embedding_parameters();
+        costs[1].max = front[3 * front.size() / 4].non_embedding_parameters();
         check_exact_front(*space, *proxy, costs);
       }
     }

@@ -83,12 +83,14 @@ TEST_CASE("llama: exact search equals brute force on narrowed spaces", "[llama][
       check_exact_front(space, *proxy, costs);
       const auto front = exact_search(space, *proxy).front;
       REQUIRE(front.size() > 4);
-      costs[1].min = front[front.size() / 4].non_embedding_parameters;
-      costs[1].max = front[3 * front.size() / 4].non_embedding_parameters;
+      costs[1].min = front[front.size() / 4].non_embedding_parameters();
+      costs[1].max = front[3 * front.size() / 4].non_embedding_parameters();
       check_exact_front(space, *proxy, costs);
       costs[1].min = -INFINITY;
       costs[1].max = INFINITY;
-      costs.push_back(latency_cost(latency));
+      costs.push_back({"latency", 2, [&latency](const Architecture& a, const ModelSpec& spec) {
+                         return latency.predict_ms(a, spec);
+                       }});
       costs.back().objective = true;
       check_exact_front(space, *proxy, costs);
     }
@@ -119,7 +121,7 @@ TEST_CASE("llama: a search's seed architectures come from HF configs and are sto
   REQUIRE(first.size() == 8);
   CHECK(first[0].architecture == c.search.seeds[0]);
   CHECK(first[1].architecture == c.search.seeds[1]);
-  CHECK(first[0].non_embedding_parameters == 134'515'008 - 49152 * 576);
+  CHECK(first[0].non_embedding_parameters() == 134'515'008 - 49152 * 576);
   std::filesystem::remove_all(folder);
 }
 
@@ -134,11 +136,11 @@ TEST_CASE("llama: exact search's front is zerolm enumerate's on a narrowed space
   // Enumeration keeps every architecture tied on a front point (permuted layers).
   std::vector<std::pair<double, double>> points;
   for (const auto& e : enumerated.front) {
-    if (points.empty() || points.back().first != e.parameters) points.push_back({e.parameters, e.score});
+    if (points.empty() || points.back().first != e.parameters()) points.push_back({e.parameters(), e.score});
   }
   REQUIRE(exact.front.size() == points.size());
   for (std::size_t i = 0; i < points.size(); ++i) {
-    CHECK(exact.front[i].parameters == points[i].first);
+    CHECK(exact.front[i].parameters() == points[i].first);
     CHECK(exact.front[i].score == Approx(points[i].second).epsilon(1e-12));
   }
 }

@@ -49,24 +49,16 @@ void set_meta(sqlite3* db, const std::string& key, const std::string& value) {
   sqlite3_finalize(s);
 }
 
-// A finished evolution run of the current version in `directory`.
+// A finished evolution run as schema version 5 wrote it (the golden store of
+// tests/data/stores/v5, written by zerolm at that version), in `directory`.
 void write_run(const std::string& directory) {
   fs::remove_all(directory);
-  SearchRunConfig c;
-  c.space = "flexibert";
-  c.protocol = "trained";
-  c.proxy = "zerolm";
-  c.heuristic_alpha = false;
-  c.proxy_options.alpha = 0.2;
-  c.search.population = 16;
-  c.search.tournament = 4;
-  c.search.children = 8;
-  c.search.max_evaluations = 64;
-  c.output = directory;
-  (void)run_stored_search(c, std::nullopt, &kernels::cpu_backend());
+  fs::create_directories(directory);
+  fs::copy_file(fs::path(ZEROLM_SOURCE_DIR) / "tests/data/stores/v5/flexibert-trained/run.sqlite",
+                fs::path(directory) / "run.sqlite");
 }
 
-// Rewrites a current store as version 2 wrote it: no schema_version, no
+// Rewrites a version-5 store as version 2 wrote it: no schema_version, no
 // non-embedding counts, checkpoints
 
 // with positional arrays and the best as a hash, every proxy's options in the config.
@@ -125,7 +117,7 @@ struct Loaded {
 Loaded load(const RunStore& store) {
   const SearchRunConfig c = SearchRunConfig::from_json(store.config());
   const auto space = c.make_space();
-  const auto [state, cache] = store.load(*space, c.search.objectives);
+  const auto [state, cache] = store.load(*space, c.search.costs);
   Loaded out;
   for (const auto& e : state.population) out.population.push_back(e.architecture.hash());
   for (const auto& e : state.archive.entries()) out.archive.push_back(e.architecture.hash());
@@ -151,7 +143,7 @@ TEST_CASE("run stores of schema versions 1 and 2 open, migrate in order and load
   const std::string directory = (fs::temp_directory_path() / "zerolm-store-migration").string();
   write_run(directory);
   const Loaded current = load(RunStore::open_read_only(directory));
-  REQUIRE(current.evaluations == 64);
+  REQUIRE(current.evaluations == 320);
   CHECK(RunStore::open_read_only(directory).schema_version() == RunStore::kSchemaVersion);
 
   for (int version : {2, 1}) {
@@ -167,7 +159,7 @@ TEST_CASE("run stores of schema versions 1 and 2 open, migrate in order and load
       const RunStore store = RunStore::open_read_only(directory);
       CHECK(store.schema_version() == RunStore::kSchemaVersion);
       check_same(load(store), current);
-      CHECK(store.checkpoint().best.hash == current.best);
+      CHECK(store.checkpoint(SearchRunConfig::from_json(store.config()).search.costs).best.hash == current.best);
     }
     CHECK(file_bytes(database) == before);
 

@@ -1,8 +1,10 @@
 // Schema version 4: evaluations and archive members carry their non-embedding
 // parameter count; a version-3 store (without the column) is migrated in place
 // when opened for writing and in memory when opened read-only. Version 5: peak
-// memory beside latency; a run with a memory model keeps its memories, and a
-// version-4 store (no memory anywhere) gains zeros and resumes.
+// memory beside latency; a version-4 store (no memory anywhere) gains zeros and
+// resumes. Version 6: costs by name; a run with a memory model keeps its
+// memories. The older stores are the golden version-5 stores
+// (tests/data/stores/v5) rewritten as the older versions wrote them.
 #include <sqlite3.h>
 
 #include <catch2/catch.hpp>
@@ -10,6 +12,7 @@
 #include <unistd.h>
 #include <filesystem>
 
+#include "engine/config/search_config.hpp"
 #include "engine/search/evolution.hpp"
 #include "engine/store/run_store.hpp"
 #include "proxies/zerolm_proxy.hpp"
@@ -46,6 +49,14 @@ std::string temporary_folder(const char* name) {
   std::filesystem::remove_all(folder);
   return folder;
 }
+
+// A golden version-5 store (tests/data/stores/v5/NAME), copied to `folder`.
+void copy_golden(const std::string& name, const std::string& folder) {
+  const auto from = std::filesystem::path(ZEROLM_SOURCE_DIR) / "tests/data/stores/v5" / name;
+  std::filesystem::create_directories(folder);
+  for (const auto& file : std::filesystem::directory_iterator(from))
+    std::filesystem::copy_file(file.path(), std::filesystem::path(folder) / file.path().filename());
+}
 }  // namespace
 
 TEST_CASE("run store: memories survive the store; version 4 stores gain zeros and resume", "[store][memory]") {
@@ -60,102 +71,91 @@ TEST_CASE("run store: memories survive the store; version 4 stores gain zeros an
   const nlohmann::json stored{{"space", "gpt2"}, {"protocol", "lts"}, {"choices", nlohmann::json::object()}};
   SECTION("a memory objective: every stored memory is the model's") {
     const auto folder = temporary_folder("memory-store");
-    config.memory = &memory;
-    config.objectives = ObjectiveSet::proxy_parameters_memory;
+    config.costs.term("memory").section = memory.to_json();
+    config.costs.set_objectives({"parameters", "memory"});
+    config.costs.instantiate(*space);
+    const std::size_t slot = *config.costs.find("memory");
     {
       RunStore store = RunStore::create(folder, stored);
       SearchRun run(*space, proxy, config);
-      while (!run.finished()) store.commit_generation(*space, run.state(), run.step());
+      while (!run.finished()) store.commit_generation(*space, config.costs, run.state(), run.step());
     }
     const RunStore store = RunStore::open_read_only(folder);
-    const auto [state, cache] = store.load(*space, config.objectives);
+    const auto [state, cache] = store.load(*space, config.costs);
     REQUIRE(cache.size() >= 8);
     ModelSpec spec;
     for (const auto& e : cache) {
       space->lower(e.architecture, spec);
-      CHECK(e.memory == memory.predict_mb(spec));
+      CHECK(e.costs[slot] == memory.predict_mb(spec));
     }
     REQUIRE(state.archive.size() > 0);
     for (const auto& e : state.archive.entries()) {
       space->lower(e.architecture, spec);
-      CHECK(e.objectives.memory == memory.predict_mb(spec));
+      CHECK(e.objectives.costs[slot] == memory.predict_mb(spec));
     }
-    CHECK(state.best.memory > 150.0);
-    CHECK(store.checkpoint().reference.memory > 0.0);
+    CHECK(state.best.costs[slot] > 150.0);
+    CHECK(store.checkpoint(config.costs).reference.costs[slot] > 0.0);
     std::filesystem::remove_all(folder);
   }
   SECTION("a version-4 store (no memory columns, no checkpoint memory) migrates and resumes") {
     const auto folder = temporary_folder("memory-migration");
-    config.max_evaluations = 12;
-    {
-      RunStore store = RunStore::create(folder, stored);
-      SearchRun run(*space, proxy, config);
-      while (!run.finished()) store.commit_generation(*space, run.state(), run.step());
-    }
-    downgrade_to_4(folder);
+    copy_golden("gpt2-lts-titanxp-memory-killed", folder);
+    downgrade_to_4(folder);  // SQLite folds the killed run's WAL in first
+    SearchRunConfig c;
     {
       const RunStore read_only = RunStore::open_read_only(folder);
       CHECK(read_only.schema_version() == RunStore::kSchemaVersion);
-      CHECK(read_only.checkpoint().best.memory == 0.0);
+      c = SearchRunConfig::from_json(read_only.config());
+      const std::size_t slot = *c.search.costs.find("memory");
+      CHECK(read_only.checkpoint(c.search.costs).best.costs[slot] == 0.0);
     }
     RunStore store = RunStore::open(folder);
     CHECK(store.schema_version() == RunStore::kSchemaVersion);
-    auto [state, cache] = store.load(*space, config.objectives);
-    for (const auto& e : cache) CHECK(e.memory == 0.0);
-    config.max_evaluations = 24;
-    SearchRun run(*space, proxy, config);
+    const auto run_space = c.make_space();
+    auto [state, cache] = store.load(*run_space, c.search.costs);
+    for (const auto& e : cache) CHECK(e.costs[*c.search.costs.find("memory")] == 0.0);
+    c.search.costs.instantiate(*run_space);
+    SearchRun run(*run_space, proxy, c.search);
     run.restore(std::move(state), cache);
-    while (!run.finished()) store.commit_generation(*space, run.state(), run.step());
-    CHECK(store.checkpoint().evaluations >= 24);
+    while (!run.finished()) store.commit_generation(*run_space, c.search.costs, run.state(), run.step());
+    CHECK(store.checkpoint(c.search.costs).evaluations >= c.search.max_evaluations);
     std::filesystem::remove_all(folder);
   }
 }
 
 TEST_CASE("run store: version 3 stores gain their non-embedding counts", "[store]") {
-  const auto folder =
-      (std::filesystem::temp_directory_path() / ("zerolm-migration-test-" + std::to_string(::getpid()))).string();
-  std::filesystem::remove_all(folder);
+  const auto folder = temporary_folder("migration-test");
+  copy_golden("flexibert-trained", folder);
   const auto space = make_search_space("flexibert", {"trained"});
-  const ZeroLmProxy proxy({});
-  SearchConfig config;
-  config.population = 8;
-  config.tournament = 2;
-  config.children = 4;
-  config.max_evaluations = 16;
-  const nlohmann::json stored{{"space", "flexibert"}, {"protocol", "trained"}, {"choices", nlohmann::json::object()}};
-  {
-    RunStore store = RunStore::create(folder, stored);
-    SearchRun run(*space, proxy, config);
-    while (!run.finished()) store.commit_generation(*space, run.state(), run.step());
-  }
+  const CostSet costs;
   std::vector<EvaluatedArchitecture> fresh;
   {
     const RunStore store = RunStore::open_read_only(folder);
-    fresh = store.load(*space, ObjectiveSet::proxy_parameters).second;
+    fresh = store.load(*space, costs).second;
   }
   REQUIRE(fresh.size() >= 8);
   ModelSpec spec;
   for (const auto& e : fresh) {
     space->lower(e.architecture, spec);
-    CHECK(e.non_embedding_parameters ==
+    CHECK(e.non_embedding_parameters() ==
           static_cast<double>(spec.total_parameters() - spec.parameters_with_role(Role::embedding)));
   }
   downgrade_to_3(folder);
   {
     const RunStore read_only = RunStore::open_read_only(folder);  // migrated in memory
     CHECK(read_only.schema_version() == RunStore::kSchemaVersion);
-    const auto migrated = read_only.load(*space, ObjectiveSet::proxy_parameters).second;
+    const auto migrated = read_only.load(*space, costs).second;
     REQUIRE(migrated.size() == fresh.size());
     for (std::size_t i = 0; i < fresh.size(); ++i)
-      CHECK(migrated[i].non_embedding_parameters == fresh[i].non_embedding_parameters);
+      CHECK(migrated[i].non_embedding_parameters() == fresh[i].non_embedding_parameters());
   }
   {
     const RunStore store = RunStore::open(folder);  // migrated in place
     CHECK(store.schema_version() == RunStore::kSchemaVersion);
   }
   const RunStore again = RunStore::open_read_only(folder);
-  const auto migrated = again.load(*space, ObjectiveSet::proxy_parameters).second;
+  const auto migrated = again.load(*space, costs).second;
   for (std::size_t i = 0; i < fresh.size(); ++i)
-    CHECK(migrated[i].non_embedding_parameters == fresh[i].non_embedding_parameters);
+    CHECK(migrated[i].non_embedding_parameters() == fresh[i].non_embedding_parameters());
   std::filesystem::remove_all(folder);
 }

@@ -21,8 +21,10 @@ SearchResult search(SearchStrategy strategy, std::uint64_t seed, std::size_t bud
   config.children = 32;
   config.max_evaluations = budget;
   config.seed = seed;
-  config.max_parameters = max_parameters;
-  config.reference = {0.0, 3.0e7, 0.0};
+  config.costs.term("parameters").max = max_parameters;
+  Objectives reference;
+  reference.costs[CostSet::kParameters] = 3.0e7;
+  config.reference = reference;
   return run_search(*space, proxy, config);
 }
 }  // namespace
@@ -42,8 +44,8 @@ TEST_CASE("search is deterministic per seed and spends exactly its budget", "[se
 
 TEST_CASE("hard parameter limits filter children before scoring", "[search]") {
   const auto r = search(SearchStrategy::evolution, 4, 800, 1.2e7);
-  CHECK(r.best.parameters <= 1.2e7);
-  for (const auto& e : r.archive.entries()) CHECK(e.objectives.parameters <= 1.2e7);
+  CHECK(r.best.parameters() <= 1.2e7);
+  for (const auto& e : r.archive.entries()) CHECK(e.objectives.costs[CostSet::kParameters] <= 1.2e7);
 }
 
 TEST_CASE("regularized evolution beats random search at equal budget", "[search]") {
@@ -83,10 +85,10 @@ TEST_CASE("enumerate finds the exact top-k and the exact front of a finite space
   Evaluator evaluator(space, proxy);
   const auto evaluated = evaluator.evaluate(all);
   std::vector<double> scores;
-  ParetoArchive archive(ObjectiveSet::proxy_parameters);
+  ParetoArchive archive(ObjectiveList{CostSet::kParameters});
   for (const auto& e : evaluated) {
     scores.push_back(e.score);
-    archive.offer(e.architecture, {e.score, e.parameters, 0.0});
+    archive.offer(e.architecture, e.objectives());
   }
   std::sort(scores.rbegin(), scores.rend());
   REQUIRE(result.top.size() == 7);
@@ -109,17 +111,18 @@ TEST_CASE("a latency model adds the third objective and the latency limit", "[se
   config.tournament = 8;
   config.children = 16;
   config.max_evaluations = 400;
-  config.objectives = ObjectiveSet::proxy_parameters_latency;
-  config.latency = &latency;
-  config.max_latency = 3.0;
+  config.costs.term("latency").section = latency.to_json();
+  config.costs.term("latency").max = 3.0;
+  config.costs.set_objectives({"parameters", "latency"});
+  const std::size_t slot = *config.costs.find("latency");
   const auto r = run_search(*space, proxy, config);
   REQUIRE(r.archive.size() > 0);
   for (const auto& e : r.archive.entries()) {
-    CHECK(e.objectives.latency > 0.0);
-    CHECK(e.objectives.latency <= 3.0);
+    CHECK(e.objectives.costs[slot] > 0.0);
+    CHECK(e.objectives.costs[slot] <= 3.0);
   }
   SearchConfig without = config;
-  without.latency = nullptr;
+  without.costs.term("latency").section = nullptr;
   CHECK_THROWS_AS(run_search(*space, proxy, without), Error);
 }
 
@@ -136,7 +139,8 @@ TEST_CASE("a memory model adds peak memory as the third objective and the memory
   config.tournament = 8;
   config.children = 16;
   config.max_evaluations = 400;
-  config.memory = &memory;
+  config.costs.term("memory").section = memory.to_json();
+  const std::size_t slot = *config.costs.find("memory");
   // The median peak memory of a few samples: the limit cuts the space.
   std::vector<double> sampled;
   ModelSpec spec;
@@ -146,29 +150,30 @@ TEST_CASE("a memory model adds peak memory as the third objective and the memory
     sampled.push_back(memory.predict_mb(spec));
   }
   std::nth_element(sampled.begin(), sampled.begin() + 32, sampled.end());
-  config.max_memory = sampled[32];
+  const double max_memory = sampled[32];
+  config.costs.term("memory").max = max_memory;
   SECTION("a limit only") {
     const auto r = run_search(*space, proxy, config);
     REQUIRE(r.archive.size() > 0);
     for (const auto& e : r.archive.entries()) {
-      CHECK(e.objectives.memory > 150.0);
-      CHECK(e.objectives.memory <= config.max_memory);
+      CHECK(e.objectives.costs[slot] > 150.0);
+      CHECK(e.objectives.costs[slot] <= max_memory);
     }
   }
   SECTION("an objective: the archive is the front of (score, parameters, memory)") {
-    config.objectives = ObjectiveSet::proxy_parameters_memory;
+    config.costs.set_objectives({"parameters", "memory"});
     const auto r = run_search(*space, proxy, config);
-    REQUIRE(r.archive.objective_set() == ObjectiveSet::proxy_parameters_memory);
+    REQUIRE(r.archive.objectives() == ObjectiveList{CostSet::kParameters, slot});
     REQUIRE(r.archive.size() > 1);
     for (const auto& a : r.archive.entries()) {
-      CHECK(a.objectives.memory <= config.max_memory);
+      CHECK(a.objectives.costs[slot] <= max_memory);
       for (const auto& b : r.archive.entries())
-        CHECK_FALSE(dominates(b.objectives, a.objectives, ObjectiveSet::proxy_parameters_memory));
+        CHECK_FALSE(dominates(b.objectives, a.objectives, r.archive.objectives()));
     }
-    CHECK(r.reference.memory > config.max_memory / 2);  // twice the heaviest of the first batch
+    CHECK(r.reference.costs[slot] > max_memory / 2);  // twice the heaviest of the first batch
     CHECK(r.history.back().hypervolume > 0.0);
   }
   SearchConfig without = config;
-  without.memory = nullptr;
+  without.costs.term("memory").section = nullptr;
   CHECK_THROWS_AS(run_search(*space, proxy, without), Error);
 }

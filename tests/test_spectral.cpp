@@ -193,11 +193,11 @@ void check_same_front(const std::vector<EvaluatedArchitecture>& exact,
   // exact search one per point: compare the points.
   std::vector<std::pair<double, double>> points;
   for (const auto& e : enumerated) {
-    if (points.empty() || points.back().first != e.parameters) points.push_back({e.parameters, e.score});
+    if (points.empty() || points.back().first != e.parameters()) points.push_back({e.parameters(), e.score});
   }
   REQUIRE(exact.size() == points.size());
   for (std::size_t i = 0; i < exact.size(); ++i) {
-    CHECK(exact[i].parameters == points[i].first);
+    CHECK(exact[i].parameters() == points[i].first);
     CHECK(exact[i].score == Approx(points[i].second).epsilon(1e-12));
   }
 }
@@ -226,11 +226,11 @@ TEST_CASE("exact search returns enumeration's Pareto front", "[search][exact]") 
       CHECK(exact.evaluations < enumerated.architectures / 4);
       check_same_front(exact.front, enumerated.front);
       // Under a budget: the front's part below it.
-      const double budget = exact.front[exact.front.size() / 2].parameters;
+      const double budget = exact.front[exact.front.size() / 2].parameters();
       const auto capped = exact_search(space, *proxy, budget);
       std::vector<EvaluatedArchitecture> below;
       for (const auto& e : enumerated.front)
-        if (e.parameters <= budget) below.push_back(e);
+        if (e.parameters() <= budget) below.push_back(e);
       check_same_front(capped.front, below);
     }
   }

@@ -17,7 +17,7 @@ namespace {
 
 nlohmann::json row(const SearchSpace& space, const EvaluatedArchitecture& e) {
   return {{"score", e.score},
-          {"parameters", e.parameters},
+          {"parameters", e.parameters()},
           {"summary", space.summary(e.architecture)},
           {"architecture", space.to_json(e.architecture)}};
 }
@@ -39,8 +39,10 @@ int run_enumerate(const CliParams& o) {
   const EnumerationResult r = enumerate_space(*space, *proxy, o.top);
   const double reference = o.reference_parameters > 0 ? o.reference_parameters : r.largest_parameters;
   std::vector<Objectives> front;
-  for (const auto& e : r.front) front.push_back({e.score, e.parameters, 0.0});
-  const double hv = hypervolume(front, {0.0, reference, 0.0}, ObjectiveSet::proxy_parameters);
+  for (const auto& e : r.front) front.push_back(e.objectives());
+  Objectives reference_point;
+  reference_point.costs[CostSet::kParameters] = reference;
+  const double hv = hypervolume(front, reference_point, {CostSet::kParameters});
   if (o.json) {
     nlohmann::json out{{"space", space->name()},
                        {"protocol", space->protocol()},
@@ -61,7 +63,7 @@ int run_enumerate(const CliParams& o) {
   fmt::print("\nexact top {}:\n{:>4}  {:>12}  {:>12}  {}\n", r.top.size(), "rank", "score", "parameters",
              "architecture");
   for (std::size_t i = 0; i < r.top.size(); ++i) {
-    fmt::print("{:>4}  {:>12.6g}  {:>12.0f}  {}\n", i + 1, r.top[i].score, r.top[i].parameters,
+    fmt::print("{:>4}  {:>12.6g}  {:>12.0f}  {}\n", i + 1, r.top[i].score, r.top[i].parameters(),
                space->summary(r.top[i].architecture));
   }
   fmt::print(
@@ -70,7 +72,7 @@ int run_enumerate(const CliParams& o) {
       r.front.size(), hv, reference);
   const std::size_t step = std::max<std::size_t>(1, r.front.size() / std::max<std::size_t>(o.show_front, 1));
   for (std::size_t i = 0; i < r.front.size(); i += step) {
-    fmt::print("  {:>12.0f} parameters  score {:>10.6g}  {}\n", r.front[i].parameters, r.front[i].score,
+    fmt::print("  {:>12.0f} parameters  score {:>10.6g}  {}\n", r.front[i].parameters(), r.front[i].score,
                space->summary(r.front[i].architecture));
   }
   return 0;

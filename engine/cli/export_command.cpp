@@ -19,7 +19,7 @@ int run_export(const CliParams& o) {
   const SearchRunConfig c = SearchRunConfig::from_json(store.config());
   const auto space = c.make_space();
   const ExportFormat format = export_format(o.format, *space);
-  auto [state, cache] = store.load(*space, c.search.objectives);
+  auto [state, cache] = store.load(*space, c.search.costs);
   const std::size_t islands = store.islands();
   if (o.was_given("--island")) {
     // One island of a distributed run: its own archive and population.
@@ -27,8 +27,8 @@ int run_export(const CliParams& o) {
     ZEROLM_CHECK(o.island >= 0 && static_cast<std::size_t>(o.island) < islands, "--island: value {} is not in 0..{}",
                  o.island, islands - 1);
     ZEROLM_CHECK(o.export_top == 0, "--island takes --pareto or --population");
-    const IslandRestart island = store.load_islands(islands).at(static_cast<std::size_t>(o.island));
-    state.archive = ParetoArchive(c.search.objectives);
+    const IslandRestart island = store.load_islands(islands, c.search.costs).at(static_cast<std::size_t>(o.island));
+    state.archive = ParetoArchive(c.search.costs.objectives());
     for (const auto& r : island.archive) state.archive.offer(evaluated_of(*space, r).architecture, r.objectives());
     state.population.clear();
     for (const auto& r : island.population) state.population.push_back(evaluated_of(*space, r));
@@ -40,11 +40,10 @@ int run_export(const CliParams& o) {
   std::vector<EvaluatedArchitecture> chosen;
   if (o.pareto) {
     for (const auto& e : state.archive.entries()) {
-      EvaluatedArchitecture member{e.architecture, e.objectives.proxy, e.objectives.parameters, e.objectives.latency};
-      member.memory = e.objectives.memory;
-      chosen.push_back(std::move(member));
+      chosen.push_back({e.architecture, e.objectives.proxy, e.objectives.costs});
     }
-    std::sort(chosen.begin(), chosen.end(), [](const auto& a, const auto& b) { return a.parameters < b.parameters; });
+    std::sort(chosen.begin(), chosen.end(),
+              [](const auto& a, const auto& b) { return a.parameters() < b.parameters(); });
   } else if (o.population) {
     chosen.assign(state.population.begin(), state.population.end());
   } else {

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <map>
 #include <new>
+#include <optional>
 #include <system_error>
 #include <string>
 #include <string_view>
@@ -15,6 +16,7 @@
 #include "engine/cli/arguments.hpp"
 #include "engine/cli/commands.hpp"
 #include "engine/core/error.hpp"
+#include "engine/costs/cost.hpp"
 
 namespace {
 
@@ -71,10 +73,69 @@ constexpr CommandEntry kCommands[] = {
 constexpr const char* kGroupHelp[][2] = {{"latency", "Fit and check latency models on measured records"},
                                           {"memory", "Fit and check peak-memory models on measured records"}};
 
+// The costs `zerolm cost fit|eval --cost NAME` fits and checks, from the cost registry.
+std::string fitted_costs() {
+  std::string names;
+  for (const auto& d : zerolm::cost_registry()) {
+    if (d.fitted) names += (names.empty() ? "" : "|") + d.name;
+  }
+  return names;
+}
+
+// `zerolm cost fit|eval --cost NAME ARGS` is `zerolm NAME fit|eval ARGS`: one
+// spelling for every fitted cost, with exactly the options of that cost's own
+// subcommand (a flag it does not take is refused by it). Rewrites `args`;
+// returns an exit code when the line is answered here.
+std::optional<int> rewrite_cost_command(std::vector<std::string>& args) {
+  if (args.size() < 2 || args[1] != "cost") return std::nullopt;
+  const std::string usage = fmt::format(
+      "zerolm cost fit|eval --cost NAME [options]: fit or check a cost model on measured records; the same as "
+      "zerolm NAME fit|eval, whose --help lists the options (fitted costs: {})",
+      fitted_costs());
+  if (args.size() < 3 || args[2] == "--help" || args[2] == "-h") {
+    fmt::print("{}\n", usage);
+    return 0;
+  }
+  if (args[2] != "fit" && args[2] != "eval") {
+    fmt::print(stderr, "zerolm: error: unknown subcommand 'cost {}'; {}\n", args[2], usage);
+    return 2;
+  }
+  std::string name;
+  std::vector<std::string> rest;
+  for (std::size_t i = 3; i < args.size(); ++i) {
+    if (args[i] == "--cost" && i + 1 < args.size()) {
+      name = args[++i];
+    } else if (args[i].rfind("--cost=", 0) == 0) {
+      name = args[i].substr(7);
+    } else {
+      rest.push_back(args[i]);
+    }
+  }
+  const zerolm::CostDescriptor* cost = zerolm::cost_registry().find(name);
+  if (name.empty() || cost == nullptr || !cost->fitted) {
+    fmt::print(stderr, "zerolm: error: --cost: value '{}' is not a fitted cost ({}); {}\n", name, fitted_costs(),
+               usage);
+    return 2;
+  }
+  std::vector<std::string> out{args[0], name, args[2]};
+  out.insert(out.end(), rest.begin(), rest.end());
+  args = std::move(out);
+  return std::nullopt;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::vector<std::string> args(argv, argv + argc);
+  if (const auto answered = rewrite_cost_command(args)) return *answered;
+  std::vector<char*> rewritten;
+  for (auto& a : args) rewritten.push_back(a.data());
+  argc = static_cast<int>(rewritten.size());
+  argv = rewritten.data();
   CLI::App app{"zerolm: data-free neural architecture search for transformer language models"};
+  app.footer(fmt::format("zerolm cost fit|eval --cost NAME: the same as zerolm NAME fit|eval, for every fitted cost "
+                         "({})",
+                         fitted_costs()));
   app.set_version_flag("--version", "zerolm 0.1.0");
   app.require_subcommand(1);
   zerolm::cli::CliParams params;

@@ -74,60 +74,6 @@ void parse_proxy(const std::string& file, const YAML::Node& p, SearchRunConfig& 
   }
 }
 
-// The `latency:` section: a stored model (a resumed run's), or a model kind of
-// the registry with its keys, stored inline.
-nlohmann::json parse_latency(const std::string& file, const YAML::Node& l) {
-  ZEROLM_CHECK(l.IsMap(), "{}: 'latency' must be a mapping", where(file, l));
-  const nlohmann::json section = yaml_to_json(l);
-  const std::string name = l["model"] ? scalar<std::string>(file, l["model"], "latency.model") : "analytic";
-  const LatencyModelKind* kind = find_latency_model_kind(name);
-  ZEROLM_CHECK(kind != nullptr, "{}: 'latency.model': value '{}' is not {}", where(file, l["model"]), name,
-               latency_model_names());
-  if (kind->is_stored(section) && l["model"]) return section;
-  std::vector<std::string> keys = kind->config_keys;
-  keys.push_back("model");
-  for (const auto& item : l) {
-    const auto key = item.first.as<std::string>();
-    ZEROLM_CHECK(std::find(keys.begin(), keys.end(), key) != keys.end(),
-                 "{}: 'latency.{}' does not apply to the {} model", where(file, item.first), key, name);
-  }
-  const auto at = [&](const char* key) { return key != nullptr && l[key] ? where(file, l[key]) : where(file, l); };
-  return kind->from_config(section, std::filesystem::path(file).parent_path().string(), at);
-}
-
-// The `memory:` section: `file:` names a model written by `zerolm memory fit`
-// (`model:` may say its kind), read now and stored inline; a stored run's
-// section is the model itself.
-nlohmann::json parse_memory(const std::string& file, const YAML::Node& m) {
-  ZEROLM_CHECK(m.IsMap(), "{}: 'memory' must be a mapping such as {{file: mem.json}}", where(file, m));
-  const nlohmann::json section = yaml_to_json(m);
-  const std::string name = m["model"] ? scalar<std::string>(file, m["model"], "memory.model") : "analytic";
-  ZEROLM_CHECK(find_memory_model_kind(name) != nullptr, "{}: 'memory.model': value '{}' is not {}",
-               where(file, m["model"] ? m["model"] : m), name, memory_model_names());
-  if (!m["file"]) {  // the stored form: the model's own fields
-    try {
-      return zerolm::make_memory_model(section, "memory")->to_json();
-    } catch (const Error& e) {
-      throw e.with_context(fmt::format("{}: 'memory' needs a 'file' (from zerolm memory fit)", where(file, m)));
-    }
-  }
-  for (const auto& item : m) {
-    const auto key = item.first.as<std::string>();
-    ZEROLM_CHECK(key == "model" || key == "file", "{}: 'memory.{}' does not apply with a file (it takes: model, file)",
-                 where(file, item.first), key);
-  }
-  std::filesystem::path path = scalar<std::string>(file, m["file"], "memory.file");
-  if (path.is_relative()) path = std::filesystem::path(file).parent_path() / path;
-  try {
-    auto model = zerolm::make_memory_model(read_json_file(path.string()), path.string());
-    ZEROLM_CHECK(model->kind() == name, "{}: field 'model': value '{}', but 'memory.model' says '{}'", path.string(),
-                 model->kind(), name);
-    return model->to_json();
-  } catch (const Error& e) {
-    throw e.with_context(where(file, m["file"]) + ": 'memory.file'");
-  }
-}
-
 // `search.seed_architectures`: files (a Hugging Face config.json or a zerolm
 // export, relative to the config's folder) or inline architectures of the
 // config's space and protocol; stored inline, so a run never reads the files again.
@@ -153,11 +99,69 @@ void parse_seeds(const std::string& file, const YAML::Node& seeds, SearchRunConf
   }
 }
 
+// `constraints:`: a window per cost, `NAME: {min: ..., max: ...}`, and the keys
+// configs used before costs were a registry (max_parameters and
+// min_parameters bound the count `parameters: total|non_embedding` names;
+// max_latency, max_memory).
+void parse_constraints(const std::string& file, const YAML::Node& k, CostSet& costs) {
+  std::vector<std::string> keys{"max_parameters", "min_parameters", "parameters", "max_latency", "max_memory"};
+  for (const CostDescriptor& d : cost_registry()) keys.push_back(d.name);
+  check_keys(file, k, "constraints", keys);
+  std::string budgeted = "parameters";
+  if (k["parameters"] && k["parameters"].IsScalar()) {
+    const auto count = scalar<std::string>(file, k["parameters"], "constraints.parameters");
+    ZEROLM_CHECK(count == "total" || count == "non_embedding",
+                 "{}: 'constraints.parameters': value '{}' is not total|non_embedding (or a window {{min: ..., max: "
+                 "...}})",
+                 where(file, k["parameters"]), count);
+    budgeted = count == "total" ? "parameters" : "non_embedding_parameters";
+  }
+  const auto positive = [&](const char* key, const char* unit) {
+    const double v = scalar<double>(file, k[key], std::string("constraints.") + key);
+    ZEROLM_CHECK(v > 0, "{}: 'constraints.{}': value {} must be positive{}", where(file, k[key]), key, v, unit);
+    return v;
+  };
+  if (k["max_latency"]) costs.term("latency").max = positive("max_latency", "");
+  if (k["max_memory"]) costs.term("memory").max = positive("max_memory", " (MB)");
+  if (k["max_parameters"]) costs.term(budgeted).max = positive("max_parameters", "");
+  if (k["min_parameters"]) {
+    const double v = scalar<double>(file, k["min_parameters"], "constraints.min_parameters");
+    ZEROLM_CHECK(std::isfinite(v) && v >= 0, "{}: 'constraints.min_parameters': value {} must be a count of at least 0",
+                 where(file, k["min_parameters"]), v);
+    CostTerm& t = costs.term(budgeted);
+    ZEROLM_CHECK(v <= t.max, "{}: 'constraints.min_parameters': value {} exceeds max_parameters {}",
+                 where(file, k["min_parameters"]), v, t.max);
+    if (v > 0) t.min = v;
+  }
+  for (const auto& item : k) {
+    const auto name = item.first.as<std::string>();
+    if (cost_registry().find(name) == nullptr || (name == "parameters" && item.second.IsScalar())) continue;
+    const std::string field = "constraints." + name;
+    const YAML::Node window = item.second;
+    ZEROLM_CHECK(window.IsMap(), "{}: '{}' must be a window such as {{min: 0, max: 1e6}}", where(file, window), field);
+    check_keys(file, window, field, {"min", "max"});
+    CostTerm& t = costs.term(name);
+    if (window["max"]) {
+      t.max = number(file, window["max"], field + ".max", 0.0, std::numeric_limits<double>::max());
+      ZEROLM_CHECK(t.max > 0, "{}: '{}.max': value {} must be positive", where(file, window["max"]), field, t.max);
+    }
+    if (window["min"]) {
+      const double v = number(file, window["min"], field + ".min", 0.0, std::numeric_limits<double>::max());
+      ZEROLM_CHECK(v <= t.max, "{}: '{}.min': value {} exceeds the maximum {}", where(file, window["min"]), field, v,
+                   t.max);
+      if (v > 0) t.min = v;
+    }
+  }
+}
+
 SearchRunConfig parse(const std::string& file, const YAML::Node& root) {
   SearchRunConfig c;
-  check_keys(file, root, "",
-             {"space", "protocol", "choices", "proxy", "search", "constraints", "objectives", "seed", "device",
-              "output", "log_every", "latency", "memory", "islands"});
+  std::vector<std::string> root_keys{"space",      "protocol", "choices", "proxy",  "search",    "constraints",
+                                     "objectives", "seed",     "device",  "output", "log_every", "islands"};
+  for (const CostDescriptor& d : cost_registry()) {
+    if (d.parse) root_keys.push_back(d.name);  // a cost's own section: latency, memory, flops, ...
+  }
+  check_keys(file, root, "", root_keys);
   if (root["space"]) c.space = scalar<std::string>(file, root["space"], "space");
   if (root["protocol"]) c.protocol = scalar<std::string>(file, root["protocol"], "protocol");
   if (const auto choices = root["choices"]) {
@@ -212,67 +216,35 @@ SearchRunConfig parse(const std::string& file, const YAML::Node& root) {
                  "{}: 'search.tournament': value {} exceeds the population {}",
                  where(file, s["tournament"] ? s["tournament"] : s), c.search.tournament, c.search.population);
   }
-  if (const auto l = root["latency"]) c.latency = parse_latency(file, l);
-  if (const auto m = root["memory"]) c.memory = parse_memory(file, m);
-  if (const auto k = root["constraints"]) {
-    check_keys(file, k, "constraints", {"max_parameters", "min_parameters", "parameters", "max_latency", "max_memory"});
-    if (k["max_latency"]) {
-      c.search.max_latency = scalar<double>(file, k["max_latency"], "constraints.max_latency");
-      ZEROLM_CHECK(c.search.max_latency > 0, "{}: 'constraints.max_latency': value {} must be positive",
-                   where(file, k["max_latency"]), c.search.max_latency);
-    }
-    if (k["max_memory"]) {
-      c.search.max_memory = scalar<double>(file, k["max_memory"], "constraints.max_memory");
-      ZEROLM_CHECK(c.search.max_memory > 0, "{}: 'constraints.max_memory': value {} must be positive (MB)",
-                   where(file, k["max_memory"]), c.search.max_memory);
-    }
-    if (k["max_parameters"]) {
-      c.search.max_parameters = scalar<double>(file, k["max_parameters"], "constraints.max_parameters");
-      ZEROLM_CHECK(c.search.max_parameters > 0, "{}: 'constraints.max_parameters': value {} must be positive",
-                   where(file, k["max_parameters"]), c.search.max_parameters);
-    }
-    if (k["min_parameters"]) {
-      c.search.min_parameters = scalar<double>(file, k["min_parameters"], "constraints.min_parameters");
-      ZEROLM_CHECK(std::isfinite(c.search.min_parameters) && c.search.min_parameters >= 0,
-                   "{}: 'constraints.min_parameters': value {} must be a count of at least 0",
-                   where(file, k["min_parameters"]), c.search.min_parameters);
-      ZEROLM_CHECK(c.search.min_parameters <= c.search.max_parameters,
-                   "{}: 'constraints.min_parameters': value {} exceeds max_parameters {}",
-                   where(file, k["min_parameters"]), c.search.min_parameters, c.search.max_parameters);
-    }
-    if (k["parameters"]) {
-      const auto count = scalar<std::string>(file, k["parameters"], "constraints.parameters");
-      ZEROLM_CHECK(count == "total" || count == "non_embedding",
-                   "{}: 'constraints.parameters': value '{}' is not total|non_embedding", where(file, k["parameters"]),
-                   count);
-      c.search.parameter_budget = count == "total" ? ParameterCount::total : ParameterCount::non_embedding;
-    }
+  CostSet& costs = c.search.costs;
+  for (const CostDescriptor& d : cost_registry()) {
+    if (d.parse && root[d.name]) costs.term(d.name).section = d.parse(file, root[d.name]);
   }
+  if (const auto k = root["constraints"]) parse_constraints(file, k, costs);
   if (const auto o = root["objectives"]) {
     ZEROLM_CHECK(o.IsSequence(), "{}: 'objectives' must be a list such as [proxy, parameters]", where(file, o));
     std::vector<std::string> names;
     for (const auto& item : o) names.push_back(scalar<std::string>(file, item, "objectives[]"));
-    const auto set = parse_objective_set(names);
-    ZEROLM_CHECK(set.has_value(),
-                 "{}: 'objectives': expected [proxy, parameters], [proxy, parameters, latency] or [proxy, parameters, "
-                 "memory] (bound the other cost with constraints.max_latency or max_memory)",
-                 where(file, o));
-    c.search.objectives = *set;
+    ZEROLM_CHECK(!names.empty() && names[0] == "proxy",
+                 "{}: 'objectives': the list starts with proxy, then costs ({}), such as [proxy, parameters, latency]",
+                 where(file, o), cost_registry().names_text());
+    names.erase(names.begin());
+    try {
+      costs.set_objectives(names);
+    } catch (const Error& e) {
+      throw e.with_context(where(file, o));
+    }
+  }
+  // A cost used without its section takes its defaults, stored with the run.
+  for (std::size_t k = 0; k < costs.size(); ++k) {
+    CostTerm& t = costs[k];
+    if (t.section.is_null() && t.descriptor->parse && t.descriptor->needs_section.empty())
+      t.section = t.descriptor->parse(file, YAML::Node(YAML::NodeType::Undefined));
   }
   return c;
 }
 
 }  // namespace
-
-std::unique_ptr<LatencyModel> SearchRunConfig::make_latency_model(const SearchSpace& search_space) const {
-  if (latency.is_null()) return nullptr;
-  return zerolm::make_latency_model(latency, "config 'latency'", search_space);
-}
-
-std::unique_ptr<MemoryModel> SearchRunConfig::make_memory_model() const {
-  if (memory.is_null()) return nullptr;
-  return zerolm::make_memory_model(memory, "config 'memory'");
-}
 
 std::unique_ptr<SearchSpace> SearchRunConfig::make_space() const {
   SpaceOptions options;
@@ -300,7 +272,7 @@ nlohmann::json SearchRunConfig::to_json() const {
                        {"archive_parents", search.archive_parents},
                        {"max_evaluations", search.max_evaluations},
                        {"max_seconds", search.max_seconds}}},
-                     {"objectives", objective_names(search.objectives)},
+                     {"objectives", search.costs.objective_names()},
                      {"seed", search.seed},
                      {"device", device},
                      {"output", output},
@@ -310,13 +282,15 @@ nlohmann::json SearchRunConfig::to_json() const {
     const auto seed_space = make_space();
     for (const auto& a : search.seeds) out["search"]["seed_architectures"].push_back(seed_space->to_json(a));
   }
-  if (std::isfinite(search.max_parameters)) out["constraints"]["max_parameters"] = search.max_parameters;
-  if (search.min_parameters > 0) out["constraints"]["min_parameters"] = search.min_parameters;
-  if (search.parameter_budget == ParameterCount::non_embedding) out["constraints"]["parameters"] = "non_embedding";
-  if (std::isfinite(search.max_latency)) out["constraints"]["max_latency"] = search.max_latency;
-  if (std::isfinite(search.max_memory)) out["constraints"]["max_memory"] = search.max_memory;
-  if (!latency.is_null()) out["latency"] = latency;
-  if (!memory.is_null()) out["memory"] = memory;
+  for (const CostTerm& t : search.costs) {
+    if (!t.bounded()) continue;
+    nlohmann::json window = nlohmann::json::object();
+    if (std::isfinite(t.min)) window["min"] = t.min;
+    if (std::isfinite(t.max)) window["max"] = t.max;
+    out["constraints"][t.name()] = window;
+  }
+  const nlohmann::json sections = search.costs.sections_json();
+  for (const auto& [name, section] : sections.items()) out[name] = section;
   return out;
 }
 
@@ -361,7 +335,7 @@ SearchRunConfig load_search_config(const std::string& path, const std::vector<st
     throw;
   }
   yaml_fields::OverrideNodes::current() = outer;
-  const std::string missing = c.search.missing_model(!c.latency.is_null(), !c.memory.is_null());
+  const std::string missing = c.search.costs.missing_section();
   ZEROLM_CHECK(missing.empty(), "{}: {}", path, missing);
   return c;
 }

@@ -7,8 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/latency/latency_model.hpp"
-#include "engine/latency/memory_model.hpp"
+#include "engine/costs/cost.hpp"
 #include "engine/search/evolution.hpp"
 #include "proxies/proxy.hpp"
 #include "search_spaces/search_space.hpp"
@@ -33,21 +32,11 @@ struct SearchRunConfig {
   std::string device = "auto";
   SearchConfig search;
   IslandOptions islands;
-  // The latency model, inline (a config's `latency: {file: ...}` is read when the
-  // config is loaded, so a stored run never depends on the file again); null: none.
-  nlohmann::json latency;
-  // The peak-memory model, inline likewise (`memory: {file: ...}`); null: none.
-  nlohmann::json memory;
   std::string output;         // run folder (the CLI's --out wins)
   std::size_t log_every = 1;  // generations between progress lines
 
   // The search space this config describes (choices applied, validated).
   std::unique_ptr<SearchSpace> make_space() const;
-
-  // The latency model this config names, or nullptr.
-  std::unique_ptr<LatencyModel> make_latency_model(const SearchSpace& search_space) const;
-  // The memory model this config names, or nullptr.
-  std::unique_ptr<MemoryModel> make_memory_model() const;
 
   // The configuration as JSON (what the run store keeps and `--resume` reads).
   nlohmann::json to_json() const;

@@ -65,6 +65,10 @@ class ModelSpec {
   // A V: heads x head width), per token and per position attended: the work that
   // no weight matrix shows. Set by the search space; latency models read it.
   double attention_score_width = 0.0;
+  // Per token, the elements autoregressive decoding caches over all layers (the
+  // key and value widths; a Transformer-XL's memory of hidden states). Set by
+  // the search space; the kv_cache cost reads it.
+  double kv_cache_width = 0.0;
 
   std::span<const TensorSpec> tensors() const { return {storage_.data(), count_}; }
 
@@ -74,6 +78,7 @@ class ModelSpec {
     num_layers = 0;
     architecture_hash = 0;
     attention_score_width = 0.0;
+    kv_cache_width = 0.0;
     layer_variants_.clear();
   }
   // Dense weight `in -> out` stored as an in x out matrix. Inline: lowering calls

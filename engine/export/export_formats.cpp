@@ -104,15 +104,22 @@ nlohmann::json describe_export(const SearchSpace& space, const SearchRunConfig& 
   ModelSpec spec;
   space.lower(e.architecture, spec);
   const auto total = spec.total_parameters();
-  return {{"space", c.space},
-          {"protocol", c.protocol},
-          {"score", e.score},
-          {"parameters", total},
-          {"non_embedding_parameters", total - spec.parameters_with_role(Role::embedding)},
-          {"latency", e.latency},
-          {"memory_mb", e.memory},
-          {"hash", fmt::format("{:016x}", e.architecture.hash())},
-          {"architecture", space.to_json(e.architecture)}};
+  nlohmann::json out{{"space", c.space},
+                     {"protocol", c.protocol},
+                     {"score", e.score},
+                     {"parameters", total},
+                     {"non_embedding_parameters", total - spec.parameters_with_role(Role::embedding)}};
+  // Every other cost of the registry: the run's value, or null where the run
+  // did not track it (no model: not a measured 0).
+  const CostSet& costs = c.search.costs;
+  for (const CostDescriptor& d : cost_registry()) {
+    if (out.contains(d.name)) continue;
+    const auto k = costs.find(d.name);
+    out[d.name] = k ? nlohmann::json(e.costs[*k]) : nlohmann::json(nullptr);
+  }
+  out["hash"] = fmt::format("{:016x}", e.architecture.hash());
+  out["architecture"] = space.to_json(e.architecture);
+  return out;
 }
 
 std::vector<ExportFormat> export_formats() {

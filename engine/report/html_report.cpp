@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 
 #include "engine/config/search_config.hpp"
 #include "engine/core/error.hpp"
@@ -74,7 +75,7 @@ RunData read_run(const std::string& directory) {
   d.config = SearchRunConfig::from_json(store.config());
   d.space = d.config.make_space();
   ZEROLM_CHECK(store.has_checkpoint(), "{}: the run has no finished generation yet", directory);
-  auto [state, cache] = store.load(*d.space, d.config.search.objectives);
+  auto [state, cache] = store.load(*d.space, d.config.search.costs);
   d.state = std::move(state);
   d.evaluated = std::move(cache);
   return d;
@@ -83,7 +84,8 @@ RunData read_run(const std::string& directory) {
 // The front as a line (sorted by parameters) plus its points.
 void add_front(Plot& plot, const ParetoArchive& archive, const std::string& name, const std::string& color) {
   std::vector<std::pair<double, double>> front;
-  for (const auto& e : archive.entries()) front.emplace_back(e.objectives.parameters, e.objectives.proxy);
+  for (const auto& e : archive.entries())
+    front.emplace_back(e.objectives.costs[CostSet::kParameters], e.objectives.proxy);
   std::sort(front.begin(), front.end());
   Series line = Series::make(name, Series::Kind::line, color);
   Series dots = Series::make("", Series::Kind::points, color);
@@ -107,10 +109,22 @@ std::string format_parameters(double p) {
 std::string run_report(const std::string& directory, std::size_t mark_top) {
   const RunData d = read_run(directory);
   const auto& c = d.config;
-  const bool with_latency = c.search.objectives == ObjectiveSet::proxy_parameters_latency || !c.latency.is_null();
-  const bool with_memory = c.search.objectives == ObjectiveSet::proxy_parameters_memory || !c.memory.is_null();
-  // The archive's colour: its third objective, else the latency when there is one.
-  const bool colour_memory = c.search.objectives == ObjectiveSet::proxy_parameters_memory;
+  // Columns and labels for every cost the run tracked beyond the two parameter
+  // counts; the archive's colour is its first such objective, else the first such cost.
+  const CostSet& costs = c.search.costs;
+  std::vector<std::size_t> shown;
+  for (std::size_t k = 0; k < costs.size(); ++k) {
+    if (k != CostSet::kParameters && k != CostSet::kNonEmbeddingParameters) shown.push_back(k);
+  }
+  std::optional<std::size_t> colour;
+  for (std::size_t k : costs.objectives()) {
+    if (!colour && std::find(shown.begin(), shown.end(), k) != shown.end()) colour = k;
+  }
+  if (!colour && !shown.empty()) colour = shown.front();
+  const auto title = [&](std::size_t k) {
+    const CostDescriptor& cost = *costs[k].descriptor;
+    return cost.unit.empty() ? cost.words : fmt::format("{} ({})", cost.words, cost.unit);
+  };
 
   Plot front;
   front.id = "pareto-front";
@@ -124,30 +138,23 @@ std::string run_report(const std::string& directory, std::size_t mark_top) {
   all.opacity = 0.5;
   const std::size_t stride = std::max<std::size_t>(1, d.evaluated.size() / 4000);  // at most ~4000 grey points
   for (std::size_t i = 0; i < d.evaluated.size(); i += stride) {
-    all.x.push_back(d.evaluated[i].parameters);
+    all.x.push_back(d.evaluated[i].parameters());
     all.y.push_back(d.evaluated[i].score);
   }
   front.series.push_back(std::move(all));
   Series members = Series::make("Pareto archive", Series::Kind::points, "#1f77b4");
   members.radius = 3.2;
   for (const auto& e : d.state.archive.entries()) {
-    members.x.push_back(e.objectives.parameters);
+    members.x.push_back(e.objectives.costs[CostSet::kParameters]);
     members.y.push_back(e.objectives.proxy);
-    if (colour_memory) {
-      members.values.push_back(e.objectives.memory);
-    } else if (with_latency) {
-      members.values.push_back(e.objectives.latency);
-    }
-    members.labels.push_back(fmt::format(
-        "score {:.5g}, {} parameters{}{}: {}", e.objectives.proxy, format_parameters(e.objectives.parameters),
-        with_latency ? fmt::format(", {:.3g} ms", e.objectives.latency) : "",
-        with_memory ? fmt::format(", {:.4g} MB", e.objectives.memory) : "", d.space->summary(e.architecture)));
+    if (colour) members.values.push_back(e.objectives.costs[*colour]);
+    std::string extra;
+    for (std::size_t k : shown) extra += fmt::format(", {:.4g} {}", e.objectives.costs[k], costs[k].descriptor->unit);
+    members.labels.push_back(fmt::format("score {:.5g}, {} parameters{}: {}", e.objectives.proxy,
+                                         format_parameters(e.objectives.costs[CostSet::kParameters]), extra,
+                                         d.space->summary(e.architecture)));
   }
-  if (colour_memory) {
-    front.scale_label = "peak memory (MB)";
-  } else if (with_latency) {
-    front.scale_label = "latency (ms)";
-  }
+  if (colour) front.scale_label = title(*colour);
   front.series.push_back(std::move(members));
   // What `zerolm export --top K` writes.
   std::vector<EvaluatedArchitecture> top = d.evaluated;
@@ -158,7 +165,7 @@ std::string run_report(const std::string& directory, std::size_t mark_top) {
   marked.ring = true;
   marked.radius = 6;
   for (const auto& e : top) {
-    marked.x.push_back(e.parameters);
+    marked.x.push_back(e.parameters());
     marked.y.push_back(e.score);
     marked.labels.push_back(d.space->summary(e.architecture));
   }
@@ -185,14 +192,12 @@ std::string run_report(const std::string& directory, std::size_t mark_top) {
   volume.series.push_back(std::move(volume_line));
 
   std::string table = "<table><tr><th>#</th><th>score</th><th>parameters</th>";
-  if (with_latency) table += "<th>latency (ms)</th>";
-  if (with_memory) table += "<th>peak memory (MB)</th>";
+  for (std::size_t k : shown) table += fmt::format("<th>{}</th>", escape(title(k)));
   table += "<th>architecture</th></tr>\n";
   for (std::size_t i = 0; i < top.size(); ++i) {
     table += fmt::format("<tr><td>{}</td><td>{:.6g}</td><td>{}</td>", i + 1, top[i].score,
-                         format_parameters(top[i].parameters));
-    if (with_latency) table += fmt::format("<td>{:.4g}</td>", top[i].latency);
-    if (with_memory) table += fmt::format("<td>{:.4g}</td>", top[i].memory);
+                         format_parameters(top[i].parameters()));
+    for (std::size_t k : shown) table += fmt::format("<td>{:.4g}</td>", top[i].costs[k]);
     table += fmt::format("<td class=\"text\">{}</td></tr>\n", escape(d.space->summary(top[i].architecture)));
   }
   table += "</table>";

@@ -14,7 +14,6 @@
 #include <unordered_set>
 
 #include "engine/core/error.hpp"
-#include "engine/latency/latency_model.hpp"
 #include "engine/runs/run_setup.hpp"
 #include "engine/store/run_store.hpp"
 #include "kernels/weight_statistics.hpp"
@@ -34,12 +33,10 @@ std::string encode(const json& value) {
 }
 json decode(const std::string& bytes) { return json::from_cbor(bytes); }
 
-json row_json(const EvaluationRow& r) {
-  return json::array({r.hash, r.architecture, r.score, r.parameters, r.latency, r.memory});
-}
+// Costs travel in CostSet order: every rank reads the same config.
+json row_json(const EvaluationRow& r) { return json::array({r.hash, r.architecture, r.score, r.costs}); }
 EvaluationRow row_from_json(const json& j) {
-  return {j.at(0).get<std::uint64_t>(), j.at(1).get<std::string>(), j.at(2).get<double>(),
-          j.at(3).get<double>(),        j.at(4).get<double>(),      j.at(5).get<double>()};
+  return {j.at(0).get<std::uint64_t>(), j.at(1).get<std::string>(), j.at(2).get<double>(), j.at(3).get<CostValues>()};
 }
 json rows_json(const std::vector<EvaluationRow>& rows) {
   json out = json::array();
@@ -53,12 +50,7 @@ std::vector<EvaluationRow> rows_from_json(const json& j) {
 }
 
 EvaluationRow row_of(const SearchSpace& space, const EvaluatedArchitecture& e, bool with_text) {
-  return {e.architecture.hash(),
-          with_text ? space.to_json(e.architecture).dump() : std::string(),
-          e.score,
-          e.parameters,
-          e.latency,
-          e.memory};
+  return {e.architecture.hash(), with_text ? space.to_json(e.architecture).dump() : std::string(), e.score, e.costs};
 }
 
 // Test hook: ZEROLM_KILL_RANK_AT="RANK:GENERATION" kills that rank with SIGKILL
@@ -108,8 +100,8 @@ class IslandReporter {
     const SearchState& s = run.state();
     ArchiveChanges changes = changes_since(s.archive, archive_sent_);
     for (const ArchiveEntry* e : changes.added) {
-      g.archive_added.push_back({e->architecture.hash(), space_.to_json(e->architecture).dump(), e->objectives.proxy,
-                                 e->objectives.parameters, e->objectives.latency, e->objectives.memory});
+      g.archive_added.push_back(
+          {e->architecture.hash(), space_.to_json(e->architecture).dump(), e->objectives.proxy, e->objectives.costs});
     }
     g.archive_removed = std::move(changes.removed);
     std::sort(g.archive_removed.begin(), g.archive_removed.end());
@@ -135,35 +127,35 @@ class IslandReporter {
   std::int64_t joined_ = 0, archive_position_ = 0;
 };
 
-json island_generation_json(const IslandGeneration& g) {
+json island_generation_json(const IslandGeneration& g, const CostSet& costs) {
   return {{"island", g.island},
           {"immigrants", rows_json(g.immigrants)},
           {"evaluated", rows_json(g.evaluated)},
           {"archive_added", rows_json(g.archive_added)},
           {"archive_removed", g.archive_removed},
-          {"checkpoint", g.checkpoint.to_json()}};
+          {"checkpoint", g.checkpoint.to_json(costs)}};
 }
-IslandGeneration island_generation_from_json(const json& j) {
+IslandGeneration island_generation_from_json(const json& j, const CostSet& costs) {
   IslandGeneration g;
   g.island = j.at("island").get<std::size_t>();
   g.immigrants = rows_from_json(j.at("immigrants"));
   g.evaluated = rows_from_json(j.at("evaluated"));
   g.archive_added = rows_from_json(j.at("archive_added"));
   g.archive_removed = j.at("archive_removed").get<std::vector<std::uint64_t>>();
-  g.checkpoint = Checkpoint::from_json(j.at("checkpoint"));
+  g.checkpoint = Checkpoint::from_json(j.at("checkpoint"), costs);
   return g;
 }
 
-json restart_json(const IslandRestart& r) {
-  return {{"checkpoint", r.checkpoint.to_json()},
+json restart_json(const IslandRestart& r, const CostSet& costs) {
+  return {{"checkpoint", r.checkpoint.to_json(costs)},
           {"population", rows_json(r.population)},
           {"archive", rows_json(r.archive)}};
 }
 
 // The island's state from its stored checkpoint, population and archive.
-SearchState restore_island(const SearchSpace& space, const json& restart, ObjectiveSet objectives,
+SearchState restore_island(const SearchSpace& space, const json& restart, const CostSet& costs,
                            std::vector<EvaluatedArchitecture>& cache) {
-  const Checkpoint c = Checkpoint::from_json(restart.at("checkpoint"));
+  const Checkpoint c = Checkpoint::from_json(restart.at("checkpoint"), costs);
   SearchState s;
   s.generation = c.generation;
   s.evaluations = c.evaluations;
@@ -175,7 +167,7 @@ SearchState restore_island(const SearchSpace& space, const json& restart, Object
     s.population.push_back(evaluated_of(space, row_from_json(r)));
     cache.push_back(s.population.back());
   }
-  s.archive = ParetoArchive(objectives);
+  s.archive = ParetoArchive(costs.objectives());
   for (const auto& j : restart.at("archive")) {
     const auto e = evaluated_of(space, row_from_json(j));
     s.archive.offer(e.architecture, e.objectives());
@@ -192,12 +184,12 @@ class Coordinator {
         space_(space),
         config_(config),
         islands_(islands),
-        archive_(config.search.objectives),
+        archive_(config.search.costs.objectives()),
         started_(Clock::now()) {}
 
   void restore() {
-    archive_ = store_.load_archive(space_, config_.search.objectives);
-    const Checkpoint c = store_.checkpoint();
+    archive_ = store_.load_archive(space_, config_.search.costs);
+    const Checkpoint c = store_.checkpoint(config_.search.costs);
     reference_ = c.reference;
     seconds_before_ = c.seconds;
     last_evaluations_ = c.evaluations;
@@ -219,9 +211,8 @@ class Coordinator {
       if (g.checkpoint.have_best && (best == nullptr || g.checkpoint.best.score > best->score))
         best = &g.checkpoint.best;
       if (generation == 0) {  // the global reference bounds every island's
-        reference_.parameters = std::max(reference_.parameters, g.checkpoint.reference.parameters);
-        reference_.latency = std::max(reference_.latency, g.checkpoint.reference.latency);
-        reference_.memory = std::max(reference_.memory, g.checkpoint.reference.memory);
+        for (std::size_t k = 0; k < kMaxCosts; ++k)
+          reference_.costs[k] = std::max(reference_.costs[k], g.checkpoint.reference.costs[k]);
       }
     }
     const double seconds = seconds_before_ + std::chrono::duration<double>(Clock::now() - started_).count();
@@ -236,7 +227,8 @@ class Coordinator {
     checkpoint.reference = reference_;
     checkpoint.seconds = seconds;
     checkpoint.islands = islands_;
-    store_.commit_islands(space_, generation, islands, config_.search.population, archive_, record, checkpoint);
+    store_.commit_islands(space_, config_.search.costs, generation, islands, config_.search.population, archive_,
+                          record, checkpoint);
     set_stop_message(fmt::format(
         "zerolm: error: the distributed run was stopped by the launcher (a rank failed or the job was cancelled); {} "
         "holds generation {} and continues with: mpirun -n {} zerolm search --resume {} --distributed\n",
@@ -281,7 +273,7 @@ class Coordinator {
   const SearchRunConfig& config_;
   std::size_t islands_;
   ParetoArchive archive_;
-  Objectives reference_{0.0, 0.0, 0.0};
+  Objectives reference_;
   double seconds_before_ = 0.0;
   Clock::time_point started_;
   GenerationRecord last_record_;
@@ -330,19 +322,28 @@ SearchSummary run_distributed_search(Communicator& communicator, const Distribut
         c = SearchRunConfig::from_json(store->config());
         c.output = options.resume;
         if (store->has_checkpoint()) {
-          generation = store->checkpoint().generation;
+          generation = store->checkpoint(c.search.costs).generation;
           restarts = json::array();
-          for (const auto& r : store->load_islands(islands)) restarts.push_back(restart_json(r));
+          for (const auto& r : store->load_islands(islands, c.search.costs))
+            restarts.push_back(restart_json(r, c.search.costs));
         }
       } else {
         c = options.load_config();
         ZEROLM_CHECK(c.search.strategy != SearchStrategy::exact,
                      "{}: 'search.strategy': exact search is one dynamic program; run it without --distributed",
                      c.output);
-        ZEROLM_CHECK(c.latency.is_null() || c.latency.value("model", std::string()) != "measured",
-                     "{}: 'latency': a measured latency model times networks on this machine; ranks sharing a device "
-                     "would disturb each other's timings, so distributed runs take an analytic or lut model",
-                     c.output);
+        {
+          // A cost that times networks (a measured latency) would be disturbed by
+          // the other ranks sharing the device.
+          CostSet costs = c.search.costs;
+          costs.instantiate(*c.make_space());
+          for (const CostTerm& t : costs) {
+            ZEROLM_CHECK(t.model->additive(),
+                         "{}: '{}': a measured {} model times networks on this machine; ranks sharing a device "
+                         "would disturb each other's timings, so distributed runs take an analytic or lut model",
+                         c.output, t.name(), t.name());
+          }
+        }
         prepare_new_run(c);  // one alpha for every island and a resumed run
         store.emplace(RunStore::create(c.output, c.to_json(), islands));
       }
@@ -383,8 +384,8 @@ SearchSummary run_distributed_search(Communicator& communicator, const Distribut
     if (!start_message.at("restarts").is_null()) {
       const json& restart = start_message.at("restarts").at(static_cast<std::size_t>(rank));
       std::vector<EvaluatedArchitecture> cache;
-      SearchState state = restore_island(*space, restart, c.search.objectives, cache);
-      reporter.restore(Checkpoint::from_json(restart.at("checkpoint")), state.archive);
+      SearchState state = restore_island(*space, restart, c.search.costs, cache);
+      reporter.restore(Checkpoint::from_json(restart.at("checkpoint"), c.search.costs), state.archive);
       run.restore(std::move(state), cache);
     }
     start_message = json();  // the restarts can be large
@@ -421,10 +422,10 @@ SearchSummary run_distributed_search(Communicator& communicator, const Distribut
       std::vector<EvaluatedArchitecture> evaluated;
       if (!run.finished()) evaluated = run.step();
       const IslandGeneration mine = reporter.report(run, arrivals, evaluated);
-      const auto gathered = communicator.gather(encode(island_generation_json(mine)), 0);
+      const auto gathered = communicator.gather(encode(island_generation_json(mine, c.search.costs)), 0);
       if (rank == 0) {
         std::vector<IslandGeneration> all;
-        for (const auto& p : gathered) all.push_back(island_generation_from_json(decode(p)));
+        for (const auto& p : gathered) all.push_back(island_generation_from_json(decode(p), c.search.costs));
         coordinator->commit(generation, all, options.progress);
       }
       ++generation;

@@ -4,6 +4,7 @@
 
 #include "engine/calibration/calibrate.hpp"
 #include "engine/core/error.hpp"
+#include "engine/search/exact_search.hpp"
 
 namespace zerolm {
 
@@ -18,9 +19,11 @@ void prepare_new_run(SearchRunConfig& c) {
     ZEROLM_CHECK(c.search.seeds.empty(),
                  "search.seed_architectures: exact search covers every architecture of the space; seeds are for "
                  "evolution and random search");
-    // The program sums per-layer costs: a timed network is not such a sum.
-    ZEROLM_CHECK(c.latency.is_null() || c.latency.value("model", "") != "measured",
-                 "search strategy exact: the measured latency model is not a sum over layers (use analytic or lut)");
+    // The program sums per-layer costs: refuse one that is not such a sum
+    // (a timed network) before the run is stored.
+    CostSet costs = c.search.costs;
+    costs.instantiate(*space);
+    (void)exact_costs(costs);
   }
 }
 
@@ -30,11 +33,8 @@ RunParts make_run_parts(const SearchRunConfig& c, const kernels::WeightStatistic
   ProxyOptions options = c.proxy_options;
   options.backend = backend;
   parts.proxy = make_proxy(c.proxy, options);
-  parts.latency = c.make_latency_model(*parts.space);
   parts.search = c.search;
-  parts.search.latency = parts.latency.get();
-  parts.memory = c.make_memory_model();
-  parts.search.memory = parts.memory.get();
+  parts.search.costs.instantiate(*parts.space);
   return parts;
 }
 

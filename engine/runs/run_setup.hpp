@@ -21,9 +21,7 @@ void prepare_new_run(SearchRunConfig& config);
 struct RunParts {
   std::unique_ptr<SearchSpace> space;
   std::unique_ptr<Proxy> proxy;
-  std::unique_ptr<LatencyModel> latency;  // nullptr: none
-  std::unique_ptr<MemoryModel> memory;    // nullptr: none
-  SearchConfig search;                    // the config's, with the latency and memory models set
+  SearchConfig search;  // the config's, its costs instantiated
 };
 
 // `backend` draws sampled weights.

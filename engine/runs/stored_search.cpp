@@ -6,7 +6,6 @@
 #include <cmath>
 
 #include "engine/core/error.hpp"
-#include "engine/latency/latency_model.hpp"
 #include "engine/runs/run_setup.hpp"
 #include "engine/search/exact_search.hpp"
 
@@ -28,15 +27,15 @@ SearchSummary summary_of(const RunStore& store, const SearchSpace& space, const 
 
 // strategy: exact. One program, committed as one generation whose population and
 // archive are the front, so export, report and resume read it like any run.
-SearchSummary run_exact(const SearchRunConfig& c, const SearchSpace& space, const Proxy& proxy,
-                        const SearchConfig& search, RunStore& store, const SearchProgress& progress) {
+SearchSummary run_exact(const SearchSpace& space, const Proxy& proxy, const SearchConfig& search, RunStore& store,
+                        const SearchProgress& progress) {
   if (!store.has_checkpoint()) {
-    const ExactSearchResult exact = exact_search(space, proxy, exact_costs(search));
+    const ExactSearchResult exact = exact_search(space, proxy, exact_costs(search.costs));
     SearchState state;
     state.generation = 1;
     ZEROLM_CHECK(!exact.front.empty(), "search strategy exact: no architecture of space '{}' has {}", space.name(),
-                 search.limits_text());
-    state.archive = ParetoArchive(c.search.objectives);
+                 search.costs.limits_text());
+    state.archive = ParetoArchive(search.costs.objectives());
     for (const auto& e : exact.front) {
       state.archive.offer(e.architecture, e.objectives());
       state.population.push_back(e);
@@ -44,11 +43,11 @@ SearchSummary run_exact(const SearchRunConfig& c, const SearchSpace& space, cons
     state.best = exact.front.back();
     state.have_best = true;
     state.evaluations = exact.evaluations;
-    state.reference = hypervolume_reference(c.search, exact.front);
+    state.reference = hypervolume_reference(search, exact.front);
     state.seconds = exact.seconds;
     state.history.push_back({0, exact.evaluations, state.best.score, state.archive.size(),
                              state.archive.hypervolume(state.reference), exact.seconds});
-    store.commit_generation(space, state, exact.front);
+    store.commit_generation(space, search.costs, state, exact.front);
     fmt::print(stderr,
                "zerolm: exact search over {} architectures ({} layer families): {} proxy evaluations, {} partial sums, "
                "front of {} in {:.3f} s\n",
@@ -59,7 +58,7 @@ SearchSummary run_exact(const SearchRunConfig& c, const SearchSpace& space, cons
       progress(state.history.back(), static_cast<double>(exact.evaluations) / std::max(exact.seconds, 1e-9));
     store.mark_finished();
   }
-  auto [state, cache] = store.load(space, c.search.objectives);
+  auto [state, cache] = store.load(space, search.costs);
   return summary_of(store, space, state);
 }
 }  // namespace
@@ -76,15 +75,12 @@ SearchSummary run_stored_search(SearchRunConfig c, std::optional<RunStore> store
       store->directory(), store->islands(), store->islands(), store->directory());
   const RunParts parts = make_run_parts(c, backend);
   const SearchSpace& space = *parts.space;
-  if (c.search.strategy == SearchStrategy::exact)
-    return run_exact(c, space, *parts.proxy, parts.search, *store, progress);
+  if (c.search.strategy == SearchStrategy::exact) return run_exact(space, *parts.proxy, parts.search, *store, progress);
   SearchRun run(space, *parts.proxy, parts.search);
   if (store->has_checkpoint()) {
-    const auto measured = store->measured_latencies();
-    if (parts.latency) {
-      for (const auto& [hash, ms] : measured) parts.latency->remember(hash, ms);
-    }
-    auto [state, cache] = store->load(space, c.search.objectives);
+    const auto measured = store->measurements();
+    parts.search.costs.remember(measured);
+    auto [state, cache] = store->load(space, parts.search.costs);
     run.restore(std::move(state), cache);
     fmt::print(stderr, "zerolm: resuming {} at generation {} ({} evaluations, {} latencies measured earlier)\n",
                store->directory(), run.state().generation, run.state().evaluations, measured.size());
@@ -93,9 +89,8 @@ SearchSummary run_stored_search(SearchRunConfig c, std::optional<RunStore> store
   double last_seconds = run.state().history.empty() ? 0.0 : run.state().history.back().seconds;
   while (!run.finished()) {
     const auto evaluated = run.step();
-    store->commit_generation(
-        space, run.state(), evaluated,
-        parts.latency ? parts.latency->take_new_measurements() : std::vector<std::pair<std::uint64_t, double>>{});
+    store->commit_generation(space, parts.search.costs, run.state(), evaluated,
+                             parts.search.costs.take_new_measurements());
     const auto& r = run.state().history.back();
     if (progress && (r.generation % std::max<std::size_t>(c.log_every, 1) == 0 || run.finished())) {
       progress(r, static_cast<double>(r.evaluations - last_evaluations) / std::max(r.seconds - last_seconds, 1e-9));
@@ -115,7 +110,7 @@ SearchSummary summarize_run(const RunStore& store) {
     out.directory = store.directory();
     return out;
   }
-  const auto [state, cache] = store.load(*space, c.search.objectives);
+  const auto [state, cache] = store.load(*space, c.search.costs);
   return summary_of(store, *space, state);
 }
 

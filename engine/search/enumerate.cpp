@@ -33,8 +33,8 @@ EnumerationResult enumerate_space(const SearchSpace& space, const Proxy& proxy, 
     const auto scores = evaluate(space, proxy, batch);
     const auto counts = parameter_counts(space, batch);
     for (std::size_t i = 0; i < batch.size(); ++i) {
-      EvaluatedArchitecture e{batch[i], scores[i].score, counts[i], 0.0};
-      result.largest_parameters = std::max(result.largest_parameters, e.parameters);
+      EvaluatedArchitecture e{batch[i], scores[i].score, CostValues{counts[i]}};
+      result.largest_parameters = std::max(result.largest_parameters, e.parameters());
       if (top_k > 0 && (top.size() < top_k || better(e, top.front()))) {
         top.push_back(e);
         std::push_heap(top.begin(), top.end(), better);
@@ -43,7 +43,7 @@ EnumerationResult enumerate_space(const SearchSpace& space, const Proxy& proxy, 
           top.pop_back();
         }
       }
-      auto [slot, inserted] = best_by_parameters.try_emplace(e.parameters, e.score, std::vector<Architecture>{});
+      auto [slot, inserted] = best_by_parameters.try_emplace(e.parameters(), e.score, std::vector<Architecture>{});
       auto& [best, members] = slot->second;
       if (e.score > best) {
         best = e.score;
@@ -67,7 +67,7 @@ EnumerationResult enumerate_space(const SearchSpace& space, const Proxy& proxy, 
   double record = -INFINITY;
   for (const auto& [parameters, slot] : best_by_parameters) {
     if (slot.first > record) {
-      for (const auto& a : slot.second) result.front.push_back({a, slot.first, parameters, 0.0});
+      for (const auto& a : slot.second) result.front.push_back({a, slot.first, CostValues{parameters}});
       record = slot.first;
     }
   }

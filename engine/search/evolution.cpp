@@ -8,8 +8,6 @@
 #include <tbb/parallel_for.h>
 
 #include "engine/core/error.hpp"
-#include "engine/latency/latency_model.hpp"
-#include "engine/latency/memory_model.hpp"
 #include "engine/scoring/evaluate.hpp"
 
 namespace zerolm {
@@ -21,38 +19,14 @@ SearchStrategy parse_search_strategy(const std::string& text) {
   ZEROLM_FAIL("unknown search strategy '{}' (expected evolution|random|exact)", text);
 }
 
-std::string SearchConfig::limits_text() const {
-  std::string text =
-      fmt::format("{} parameters in [{}, {}]", parameter_budget == ParameterCount::total ? "total" : "non-embedding",
-                  min_parameters, max_parameters);
-  if (std::isfinite(max_latency)) text += fmt::format(", latency within {} ms", max_latency);
-  if (std::isfinite(max_memory)) text += fmt::format(", peak memory within {} MB", max_memory);
-  return text;
-}
-
-std::string SearchConfig::missing_model(bool has_latency_model, bool has_memory_model) const {
-  if (!has_latency_model && (objectives == ObjectiveSet::proxy_parameters_latency || std::isfinite(max_latency)))
-    return "a latency objective or constraints.max_latency needs a 'latency' model";
-  if (!has_memory_model && (objectives == ObjectiveSet::proxy_parameters_memory || std::isfinite(max_memory)))
-    return "a memory objective or constraints.max_memory needs a 'memory' model (zerolm memory fit)";
-  return "";
-}
-
 Objectives hypervolume_reference(const SearchConfig& config, std::span<const EvaluatedArchitecture> first_batch) {
-  Objectives reference = config.reference;
-  if (reference.parameters <= 0.0) {
-    double largest = 0.0, slowest = 0.0, heaviest = 0.0;
-    for (const auto& e : first_batch) {
-      largest = std::max(largest, e.parameters);
-      slowest = std::max(slowest, e.latency);
-      heaviest = std::max(heaviest, e.memory);
-    }
-    // The budget is the reference when it bounds the archive's own count (the total).
-    reference.parameters = std::isfinite(config.max_parameters) && config.parameter_budget == ParameterCount::total
-                               ? config.max_parameters
-                               : 2.0 * largest;
-    reference.latency = 2.0 * slowest;
-    reference.memory = 2.0 * heaviest;
+  if (config.reference) return *config.reference;
+  Objectives reference;
+  for (std::size_t k = 0; k < config.costs.size(); ++k) {
+    const CostTerm& t = config.costs[k];
+    double largest = 0.0;
+    for (const auto& e : first_batch) largest = std::max(largest, e.costs[k]);
+    reference.costs[k] = t.descriptor->reference_at_bound && std::isfinite(t.max) ? t.max : 2.0 * largest;
   }
   return reference;
 }
@@ -66,13 +40,17 @@ std::string_view search_strategy_name(SearchStrategy strategy) {
   return "evolution";
 }
 
-Cost Evaluator::cost(const Architecture& architecture) const {
+Evaluator::Evaluator(const SearchSpace& space, const Proxy& proxy, CostSet costs)
+    : space_(space), proxy_(proxy), costs_(std::move(costs)) {
+  const std::string missing = costs_.missing_section();
+  ZEROLM_CHECK(missing.empty(), "search: {}", missing);
+  if (!costs_.instantiated()) costs_.instantiate(space_);
+}
+
+CostValues Evaluator::cost(const Architecture& architecture) const {
   thread_local ModelSpec spec;
   space_.lower(architecture, spec);
-  const auto total = spec.total_parameters();
-  return {static_cast<double>(total), latency_ != nullptr ? latency_->predict_ms(architecture, spec) : 0.0,
-          static_cast<double>(total - spec.parameters_with_role(Role::embedding)),
-          memory_ != nullptr ? memory_->predict_mb(spec) : 0.0};
+  return costs_.measure(architecture, spec);
 }
 
 std::vector<EvaluatedArchitecture> Evaluator::evaluate(std::span<const Architecture> architectures) {
@@ -85,13 +63,9 @@ std::vector<EvaluatedArchitecture> Evaluator::evaluate(std::span<const Architect
   }
   if (!fresh.empty()) {
     const auto scores = zerolm::evaluate(space_, proxy_, fresh);
-    std::vector<Cost> costs(fresh.size());
+    std::vector<CostValues> costs(fresh.size());
     tbb::parallel_for(std::size_t{0}, fresh.size(), [&](std::size_t i) { costs[i] = cost(fresh[i]); });
-    for (std::size_t i = 0; i < fresh.size(); ++i) {
-      cache_[fresh[i].hash()] = {
-          fresh[i],       scores[i].score, costs[i].parameters, costs[i].latency, costs[i].non_embedding_parameters,
-          costs[i].memory};
-    }
+    for (std::size_t i = 0; i < fresh.size(); ++i) cache_[fresh[i].hash()] = {fresh[i], scores[i].score, costs[i]};
   }
   cache_hits_ += architectures.size() - fresh.size();
   std::vector<EvaluatedArchitecture> out;
@@ -109,20 +83,15 @@ template <typename Make>
 Architecture within_limits(const Evaluator& evaluator, const SearchConfig& config, Make make) {
   for (int attempt = 0; attempt < 1000; ++attempt) {
     Architecture a = make(attempt);
-    if (config.within_limits(evaluator.cost(a))) return a;
+    if (config.costs.within_limits(evaluator.cost(a))) return a;
   }
-  ZEROLM_FAIL("constraints: no architecture with {} after 1000 draws", config.limits_text());
+  ZEROLM_FAIL("constraints: no architecture with {} after 1000 draws", config.costs.limits_text());
 }
 
 }  // namespace
 
 SearchRun::SearchRun(const SearchSpace& space, const Proxy& proxy, SearchConfig config)
-    : space_(space),
-      config_(std::move(config)),
-      evaluator_(space, proxy, config_.latency, config_.memory),
-      started_(Clock::now()) {
-  const std::string missing = config_.missing_model(config_.latency != nullptr, config_.memory != nullptr);
-  ZEROLM_CHECK(missing.empty(), "search: {}", missing);
+    : space_(space), config_(std::move(config)), evaluator_(space, proxy, config_.costs), started_(Clock::now()) {
   ZEROLM_CHECK(config_.population >= 1, "search: population {} must be at least 1", config_.population);
   ZEROLM_CHECK(config_.children >= 1, "search: children per step {} must be at least 1", config_.children);
   ZEROLM_CHECK(config_.tournament >= 1 && config_.tournament <= config_.population,
@@ -130,7 +99,7 @@ SearchRun::SearchRun(const SearchSpace& space, const Proxy& proxy, SearchConfig 
   ZEROLM_CHECK(config_.seeds.size() <= std::min(config_.population, config_.max_evaluations),
                "search.seed_architectures: {} seeds for an initial population of {}", config_.seeds.size(),
                std::min(config_.population, config_.max_evaluations));
-  state_.archive = ParetoArchive(config_.objectives);
+  state_.archive = ParetoArchive(config_.costs.objectives());
 }
 
 void SearchRun::restore(SearchState state, const std::vector<EvaluatedArchitecture>& cache) {
@@ -151,12 +120,9 @@ bool SearchRun::finished() const {
 Architecture SearchRun::draw_child(std::size_t generation, std::size_t child) const {
   if (generation == 0 && child < config_.seeds.size()) {
     const Architecture& seed = config_.seeds[child];
-    const Cost c = evaluator_.cost(seed);
-    ZEROLM_CHECK(config_.within_limits(c),
-                 "search.seed_architectures[{}] ({}): {} parameters ({} non-embedding), latency {} ms, peak memory {} "
-                 "MB: outside the constraints ({})",
-                 child, space_.summary(seed), c.parameters, c.non_embedding_parameters, c.latency, c.memory,
-                 config_.limits_text());
+    const CostValues c = evaluator_.cost(seed);
+    ZEROLM_CHECK(config_.costs.within_limits(c), "search.seed_architectures[{}] ({}): {}: outside the constraints ({})",
+                 child, space_.summary(seed), config_.costs.values_text(c), config_.costs.limits_text());
     return seed;
   }
   return within_limits(evaluator_, config_, [&](int attempt) {

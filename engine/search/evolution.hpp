@@ -9,11 +9,13 @@
 #include <deque>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "engine/costs/cost.hpp"
 #include "engine/search/pareto_archive.hpp"
 #include "proxies/proxy.hpp"
 #include "search_spaces/search_space.hpp"
@@ -23,35 +25,22 @@ namespace zerolm {
 struct EvaluatedArchitecture {
   Architecture architecture;
   double score = 0.0;
-  double parameters = 0.0;
-  double latency = 0.0;                   // 0 until a latency model is configured
-  double non_embedding_parameters = 0.0;  // parameters minus the embedding tables and the LM head
-  double memory = 0.0;                    // predicted peak MB; 0 until a memory model is configured
+  CostValues costs{};  // in the search's CostSet order
 
-  Objectives objectives() const { return {score, parameters, latency, memory}; }
+  double parameters() const { return costs[CostSet::kParameters]; }
+  double non_embedding_parameters() const { return costs[CostSet::kNonEmbeddingParameters]; }
+  Objectives objectives() const { return {score, costs}; }
 };
 
-class LatencyModel;
-class MemoryModel;
-
-// What an architecture costs: parameters (total and non-embedding), predicted
-// latency (ms) and peak memory (MB); each 0 without its model.
-struct Cost {
-  double parameters = 0.0;
-  double latency = 0.0;
-  double non_embedding_parameters = 0.0;
-  double memory = 0.0;
-};
-
-// Proxy scores, parameter counts, latencies and memories, cached by canonical hash.
+// Proxy scores and costs, cached by canonical hash.
 class Evaluator {
  public:
-  Evaluator(const SearchSpace& space, const Proxy& proxy, const LatencyModel* latency = nullptr,
-            const MemoryModel* memory = nullptr)
-      : space_(space), proxy_(proxy), latency_(latency), memory_(memory) {}
+  // `costs` is instantiated here when it is not yet (its models are shared
+  // with the caller's copy).
+  Evaluator(const SearchSpace& space, const Proxy& proxy, CostSet costs = {});
   // One proxy call for the architectures not yet in the cache.
   std::vector<EvaluatedArchitecture> evaluate(std::span<const Architecture> architectures);
-  Cost cost(const Architecture& architecture) const;
+  CostValues cost(const Architecture& architecture) const;
   std::size_t cache_hits() const { return cache_hits_; }
   // Seeds the cache (a resumed run's earlier evaluations).
   void remember(const EvaluatedArchitecture& e) { cache_[e.architecture.hash()] = e; }
@@ -59,8 +48,7 @@ class Evaluator {
  private:
   const SearchSpace& space_;
   const Proxy& proxy_;
-  const LatencyModel* latency_;
-  const MemoryModel* memory_;
+  CostSet costs_;
   std::unordered_map<std::uint64_t, EvaluatedArchitecture> cache_;
   std::size_t cache_hits_ = 0;
 };
@@ -79,36 +67,16 @@ struct SearchConfig {
   double archive_parents = 0.25;  // share of children mutated from a random Pareto-archive member
   std::size_t max_evaluations = 20000;
   double max_seconds = 0.0;  // 0: no time budget
-  // The parameter budget: min_parameters <= count <= max_parameters, where the
-  // count is the total or the non-embedding one (NSC's budgets are non-embedding).
-  double min_parameters = 0.0;
-  double max_parameters = std::numeric_limits<double>::infinity();
-  ParameterCount parameter_budget = ParameterCount::total;
-  double max_latency = std::numeric_limits<double>::infinity();  // ms, with a latency model
-  const LatencyModel* latency = nullptr;                         // predicts each architecture's latency
-  double max_memory = std::numeric_limits<double>::infinity();   // peak MB, with a memory model
-  const MemoryModel* memory = nullptr;                           // predicts each architecture's peak memory
+  // What each architecture costs, which costs are objectives and which are
+  // bounded (engine/costs/cost.hpp); instantiated before a search runs.
+  CostSet costs;
   std::uint64_t seed = 0;
-  ObjectiveSet objectives = ObjectiveSet::proxy_parameters;
-  // Hypervolume reference; parameters <= 0 means "twice the largest of the first batch".
-  Objectives reference{0.0, 0.0, 0.0};
+  // Hypervolume reference; a proxy above every score's means "from the first
+  // batch" (hypervolume_reference).
+  std::optional<Objectives> reference;
   // The initial population's first members (the rest is sampled); each must be
   // within the limits.
   std::vector<Architecture> seeds;
-
-  // The count the parameter budget bounds, and whether `cost` is within every limit.
-  double budgeted_parameters(const Cost& cost) const {
-    return parameter_budget == ParameterCount::total ? cost.parameters : cost.non_embedding_parameters;
-  }
-  bool within_limits(const Cost& cost) const {
-    const double p = budgeted_parameters(cost);
-    return p >= min_parameters && p <= max_parameters && cost.latency <= max_latency && cost.memory <= max_memory;
-  }
-  // The limits in words, for errors: "total parameters in [0, 1e+06] and latency within 3 ms".
-  std::string limits_text() const;
-  // One line when the objectives or limits need a model that is absent (the
-  // latency or memory model); empty when they have what they need.
-  std::string missing_model(bool has_latency_model, bool has_memory_model) const;
 };
 
 struct GenerationRecord {
@@ -144,9 +112,9 @@ struct SearchState {
   double seconds = 0.0;  // spent before the current process started
 };
 
-// The hypervolume reference of a search: the config's, or, when its parameters are
-// <= 0, (score 0, the parameter budget or twice the largest of the first batch,
-// twice the slowest and twice the largest peak memory of the first batch).
+// The hypervolume reference of a search: the config's, or score 0 and for each
+// cost its upper bound (costs whose descriptor says so, where bounded) or twice
+// the largest of the first batch.
 Objectives hypervolume_reference(const SearchConfig& config, std::span<const EvaluatedArchitecture> first_batch);
 
 // A search that advances one generation at a time, so a run store can checkpoint

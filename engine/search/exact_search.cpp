@@ -9,8 +9,6 @@
 #include <tbb/parallel_for.h>
 
 #include "engine/core/error.hpp"
-#include "engine/latency/latency_model.hpp"
-#include "engine/latency/memory_model.hpp"
 #include "engine/scoring/evaluate.hpp"
 
 namespace zerolm {
@@ -191,42 +189,29 @@ bool within(const AdditiveCost& c, double value) { return value >= c.min && valu
 }  // namespace
 
 AdditiveCost total_parameters_cost() {
-  return {"parameters", CostField::parameters,
+  return {"total parameters", CostSet::kParameters,
           [](const Architecture&, const ModelSpec& spec) { return static_cast<double>(spec.total_parameters()); }};
 }
 
 AdditiveCost non_embedding_parameters_cost() {
-  return {"non-embedding parameters", CostField::non_embedding_parameters,
-          [](const Architecture&, const ModelSpec& spec) {
+  return {"non-embedding parameters", CostSet::kNonEmbeddingParameters, [](const Architecture&, const ModelSpec& spec) {
             return static_cast<double>(spec.total_parameters() - spec.parameters_with_role(Role::embedding));
           }};
 }
 
-AdditiveCost latency_cost(const LatencyModel& model) {
-  return {"latency (ms)", CostField::latency,
-          [&model](const Architecture& a, const ModelSpec& spec) { return model.predict_ms(a, spec); }};
-}
-
-AdditiveCost memory_cost(const MemoryModel& model) {
-  return {"peak memory (MB)", CostField::memory,
-          [&model](const Architecture&, const ModelSpec& spec) { return model.predict_mb(spec); }};
-}
-
-std::vector<AdditiveCost> exact_costs(const SearchConfig& config) {
-  std::vector<AdditiveCost> costs{total_parameters_cost(), non_embedding_parameters_cost()};
-  costs[0].objective = true;
-  AdditiveCost& budgeted = config.parameter_budget == ParameterCount::total ? costs[0] : costs[1];
-  if (config.min_parameters > 0) budgeted.min = config.min_parameters;
-  budgeted.max = config.max_parameters;
-  if (config.latency != nullptr) {
-    costs.push_back(latency_cost(*config.latency));
-    costs.back().objective = config.objectives == ObjectiveSet::proxy_parameters_latency;
-    costs.back().max = config.max_latency;
-  }
-  if (config.memory != nullptr) {
-    costs.push_back(memory_cost(*config.memory));
-    costs.back().objective = config.objectives == ObjectiveSet::proxy_parameters_memory;
-    costs.back().max = config.max_memory;
+std::vector<AdditiveCost> exact_costs(const CostSet& set) {
+  std::vector<AdditiveCost> costs;
+  for (std::size_t k = 0; k < set.size(); ++k) {
+    const CostTerm& t = set[k];
+    ZEROLM_ASSERT(t.model != nullptr, "exact search: cost '{}' was not instantiated", t.name());
+    const CostModel* model = t.model.get();
+    costs.push_back({t.descriptor->words, k,
+                     [model](const Architecture& a, const ModelSpec& spec) { return model->measure(a, spec); },
+                     t.objective, t.min, t.max, model->additive()});
+    ZEROLM_CHECK(costs.back().additive || (!t.objective && !t.bounded()),
+                 "search strategy exact: the {} cost is not a sum over layers here (a {} model that times the "
+                 "network); use one that is, or leave it out of the objectives and constraints",
+                 t.name(), t.name());
   }
   return costs;
 }
@@ -247,8 +232,7 @@ ExactSearchResult exact_search(const SearchSpace& space, const Proxy& proxy, std
                  costs[k].min, costs[k].max);
     if (costs[k].objective) objectives.push_back(k);
   }
-  ZEROLM_ASSERT(!objectives.empty() && costs[objectives[0]].field == CostField::parameters,
-                "exact search: the first objective must be the parameter count");
+  ZEROLM_CHECK(!objectives.empty(), "search strategy exact: no cost is an objective");
   ZEROLM_CHECK(objectives.size() <= kMaxDimensions, "search strategy exact: {} objectives, at most {}",
                objectives.size(), kMaxDimensions);
   const auto families = space.layered_families();
@@ -492,11 +476,11 @@ ExactSearchResult exact_search(const SearchSpace& space, const Proxy& proxy, std
     // Both counts on every point, whichever the budget bounds.
     space.lower(a, spec);
     const auto total = spec.total_parameters();
-    EvaluatedArchitecture e{a, s.score, static_cast<double>(total), 0.0,
-                            static_cast<double>(total - spec.parameters_with_role(Role::embedding))};
+    EvaluatedArchitecture e{a, s.score, {}};
+    e.costs[CostSet::kParameters] = static_cast<double>(total);
+    e.costs[CostSet::kNonEmbeddingParameters] = static_cast<double>(total - spec.parameters_with_role(Role::embedding));
     for (std::size_t k = 0; k < costs.size(); ++k) {
-      if (costs[k].field == CostField::latency) e.latency = values[k];
-      if (costs[k].field == CostField::memory) e.memory = values[k];
+      if (costs[k].slot != AdditiveCost::kNoSlot) e.costs[costs[k].slot] = values[k];
     }
     result.front.push_back(std::move(e));
     result.front_costs.push_back(values);

@@ -22,39 +22,34 @@
 
 namespace zerolm {
 
-// Where a cost's value goes on a front point.
-enum class CostField { parameters, non_embedding_parameters, latency, memory, other };
-
 // A cost exact search can bound (a [min, max] window) or minimise on the front.
 // Additive: within a layered family, a sum of per-layer contributions plus a
-// constant (checked on every front point, 1e-9 relative). A new additive cost
-// is one more entry: nothing else in the search changes.
+// constant (checked on every front point, 1e-9 relative).
 struct AdditiveCost {
-  std::string name;  // for errors and logs: "parameters", "latency (ms)", ...
-  CostField field = CostField::other;
+  std::string name;  // for errors and logs: "total parameters", "latency", ...
+  // The front point's cost slot it fills (CostSet order); kNoSlot: none.
+  std::size_t slot = kNoSlot;
   // The cost of `architecture` lowered as `spec`; called from several threads.
   std::function<double(const Architecture& architecture, const ModelSpec& spec)> measure;
   bool objective = false;  // minimised beside the proxy on the front
   double min = -std::numeric_limits<double>::infinity();
   double max = std::numeric_limits<double>::infinity();
+  bool additive = true;  // false: refused as an objective or a bound
+
+  static constexpr std::size_t kNoSlot = static_cast<std::size_t>(-1);
 };
 
-AdditiveCost total_parameters_cost();
-AdditiveCost non_embedding_parameters_cost();
-// Milliseconds predicted by `model` (which must outlive the search).
-AdditiveCost latency_cost(const LatencyModel& model);
-// Peak MB predicted by `model` (which must outlive the search).
-AdditiveCost memory_cost(const MemoryModel& model);
+AdditiveCost total_parameters_cost();          // slot 0
+AdditiveCost non_embedding_parameters_cost();  // slot 1
 
-// The costs a search config bounds or puts on the front: total parameters (an
-// objective; bounded when constraints.parameters is total), non-embedding
-// parameters (bounded when it is non_embedding), latency (with a latency model:
-// an objective when the objectives list it, bounded by max_latency), peak memory
-// (likewise, with a memory model and max_memory).
-std::vector<AdditiveCost> exact_costs(const SearchConfig& config);
+// A search's costs as the program takes them, slot k for cost k: objectives and
+// windows as the set says; a cost that does not add over layers (a timed
+// network) is refused when it is an objective or bounded, and measured on the
+// front otherwise. `costs` must be instantiated and outlive the search.
+std::vector<AdditiveCost> exact_costs(const CostSet& costs);
 
 struct ExactSearchResult {
-  // Sorted by parameters ascending, then score descending; one point per
+  // Sorted by the first objective ascending, then score descending; one point per
   // distinct objective vector (the first found; scores within 1e-12 relative
   // are ties, rounding alone). With [proxy, parameters] the scores increase.
   std::vector<EvaluatedArchitecture> front;
@@ -66,8 +61,9 @@ struct ExactSearchResult {
   double seconds = 0.0;
 };
 
-// `costs` must hold one objective of field `parameters`; costs that are neither
-// objectives nor bounded are measured on the front only.
+// `costs` must hold at least one objective (the front is sorted by the first);
+// costs that are neither objectives nor bounded are measured on the front only.
+// Front points carry both parameter counts whatever the costs.
 ExactSearchResult exact_search(const SearchSpace& space, const Proxy& proxy, std::span<const AdditiveCost> costs);
 
 // Front of (score up, total parameters down), points above `max_parameters` dropped.

@@ -1,16 +1,18 @@
 #include "engine/search/pareto_archive.hpp"
 
 #include <algorithm>
+#include <cmath>
+
+#include "engine/core/error.hpp"
 
 namespace zerolm {
 
 namespace {
-// As minimisation vectors; the third is the set's cost (unused with two objectives).
-std::array<double, 3> minimised(const Objectives& o, ObjectiveSet set) {
-  return {-o.proxy, o.parameters, set == ObjectiveSet::proxy_parameters_memory ? o.memory : o.latency};
-}
 
-int dimensions(ObjectiveSet set) { return set == ObjectiveSet::proxy_parameters ? 2 : 3; }
+// Objective d of a point as a value to minimise: d = 0 is the proxy.
+double minimised(const Objectives& o, const ObjectiveList& objectives, std::size_t d) {
+  return d == 0 ? -o.proxy : o.costs[objectives[d - 1]];
+}
 
 // Area dominated by (x, y) points, minimised, bounded by (rx, ry).
 double area(std::vector<std::array<double, 2>> points, double rx, double ry) {
@@ -23,24 +25,48 @@ double area(std::vector<std::array<double, 2>> points, double rx, double ry) {
   }
   return total;
 }
+
+// The radical inverse of `index` in `base`: one coordinate of a Halton point.
+double radical_inverse(std::uint64_t index, std::uint64_t base) {
+  double inverse = 1.0 / static_cast<double>(base), scale = inverse, out = 0.0;
+  while (index > 0) {
+    out += static_cast<double>(index % base) * scale;
+    index /= base;
+    scale *= inverse;
+  }
+  return out;
+}
+
+// More than three objectives: a quasi-Monte Carlo estimate over the box between
+// the points' best values and the reference.
+double estimated_hypervolume(const std::vector<std::vector<double>>& points, const std::vector<double>& r) {
+  constexpr std::uint64_t kSamples = std::uint64_t{1} << 14;
+  constexpr std::uint64_t kPrimes[] = {2, 3, 5, 7, 11, 13, 17, 19, 23, 29};
+  const std::size_t k = r.size();
+  ZEROLM_CHECK(k <= std::size(kPrimes), "hypervolume: {} objectives, at most {}", k, std::size(kPrimes));
+  if (points.empty()) return 0.0;
+  std::vector<double> low(r);
+  for (const auto& p : points)
+    for (std::size_t d = 0; d < k; ++d) low[d] = std::min(low[d], p[d]);
+  double box = 1.0;
+  for (std::size_t d = 0; d < k; ++d) box *= r[d] - low[d];
+  if (!(box > 0.0)) return 0.0;
+  std::uint64_t inside = 0;
+  std::vector<double> x(k);
+  for (std::uint64_t s = 1; s <= kSamples; ++s) {
+    for (std::size_t d = 0; d < k; ++d) x[d] = low[d] + radical_inverse(s, kPrimes[d]) * (r[d] - low[d]);
+    const bool dominated = std::any_of(points.begin(), points.end(), [&](const std::vector<double>& p) {
+      for (std::size_t d = 0; d < k; ++d) {
+        if (p[d] > x[d]) return false;
+      }
+      return true;
+    });
+    inside += dominated ? 1 : 0;
+  }
+  return box * static_cast<double>(inside) / static_cast<double>(kSamples);
+}
+
 }  // namespace
-
-std::vector<std::string> objective_names(ObjectiveSet set) {
-  switch (set) {
-    case ObjectiveSet::proxy_parameters: return {"proxy", "parameters"};
-    case ObjectiveSet::proxy_parameters_latency: return {"proxy", "parameters", "latency"};
-    case ObjectiveSet::proxy_parameters_memory: return {"proxy", "parameters", "memory"};
-  }
-  return {"proxy", "parameters"};
-}
-
-std::optional<ObjectiveSet> parse_objective_set(const std::vector<std::string>& names) {
-  for (ObjectiveSet set : {ObjectiveSet::proxy_parameters, ObjectiveSet::proxy_parameters_latency,
-                           ObjectiveSet::proxy_parameters_memory}) {
-    if (names == objective_names(set)) return set;
-  }
-  return std::nullopt;
-}
 
 ArchiveChanges changes_since(const ParetoArchive& archive, const std::unordered_set<std::uint64_t>& before) {
   ArchiveChanges out;
@@ -54,12 +80,12 @@ ArchiveChanges changes_since(const ParetoArchive& archive, const std::unordered_
   return out;
 }
 
-bool dominates(const Objectives& a, const Objectives& b, ObjectiveSet set) {
-  const auto x = minimised(a, set), y = minimised(b, set);
+bool dominates(const Objectives& a, const Objectives& b, const ObjectiveList& objectives) {
   bool better = false;
-  for (int d = 0; d < dimensions(set); ++d) {
-    if (x[static_cast<std::size_t>(d)] > y[static_cast<std::size_t>(d)]) return false;
-    better = better || x[static_cast<std::size_t>(d)] < y[static_cast<std::size_t>(d)];
+  for (std::size_t d = 0; d <= objectives.size(); ++d) {
+    const double x = minimised(a, objectives, d), y = minimised(b, objectives, d);
+    if (x > y) return false;
+    better = better || x < y;
   }
   return better;
 }
@@ -71,10 +97,10 @@ bool ParetoArchive::offer(const Architecture& architecture, const Objectives& ob
     }
   }
   for (const auto& e : entries_) {
-    if (dominates(e.objectives, objectives, set_)) return false;
+    if (dominates(e.objectives, objectives, objectives_)) return false;
   }
   std::erase_if(entries_, [&](const ArchiveEntry& e) {
-    if (!dominates(objectives, e.objectives, set_)) return false;
+    if (!dominates(objectives, e.objectives, objectives_)) return false;
     members_.erase(e.architecture.hash());
     return true;
   });
@@ -83,38 +109,53 @@ bool ParetoArchive::offer(const Architecture& architecture, const Objectives& ob
   return true;
 }
 
-double hypervolume(const std::vector<Objectives>& points, const Objectives& reference, ObjectiveSet set) {
-  const auto r = minimised(reference, set);
-  if (set == ObjectiveSet::proxy_parameters) {
+double hypervolume(const std::vector<Objectives>& points, const Objectives& reference,
+                   const ObjectiveList& objectives) {
+  const std::size_t k = objectives.size() + 1;
+  std::vector<double> r(k);
+  for (std::size_t d = 0; d < k; ++d) r[d] = minimised(reference, objectives, d);
+  if (k == 2) {
     std::vector<std::array<double, 2>> xy;
-    for (const auto& p : points) {
-      const auto m = minimised(p, set);
-      xy.push_back({m[0], m[1]});
-    }
+    for (const auto& p : points) xy.push_back({minimised(p, objectives, 0), minimised(p, objectives, 1)});
     return area(std::move(xy), r[0], r[1]);
   }
-  // 3-D: sweep the third objective; between consecutive values the dominated
-  // cross-section is the 2-D area of the points already passed.
-  std::vector<std::array<double, 3>> sorted;
+  if (k == 3) {
+    // Sweep the third objective; between consecutive values the dominated
+    // cross-section is the 2-D area of the points already passed.
+    std::vector<std::array<double, 3>> sorted;
+    for (const auto& p : points) {
+      const std::array<double, 3> m{minimised(p, objectives, 0), minimised(p, objectives, 1),
+                                    minimised(p, objectives, 2)};
+      if (m[2] < r[2]) sorted.push_back(m);
+    }
+    std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a[2] < b[2]; });
+    double total = 0.0;
+    std::vector<std::array<double, 2>> passed;
+    for (std::size_t i = 0; i < sorted.size(); ++i) {
+      passed.push_back({sorted[i][0], sorted[i][1]});
+      const double next = i + 1 < sorted.size() ? sorted[i + 1][2] : r[2];
+      if (next > sorted[i][2]) total += area(passed, r[0], r[1]) * (next - sorted[i][2]);
+    }
+    return total;
+  }
+  // Points outside the reference box dominate none of it.
+  std::vector<std::vector<double>> inside;
   for (const auto& p : points) {
-    const auto m = minimised(p, set);
-    if (m[2] < r[2]) sorted.push_back(m);
+    std::vector<double> m(k);
+    bool within = true;
+    for (std::size_t d = 0; d < k; ++d) {
+      m[d] = minimised(p, objectives, d);
+      within = within && m[d] < r[d];
+    }
+    if (within) inside.push_back(std::move(m));
   }
-  std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a[2] < b[2]; });
-  double total = 0.0;
-  std::vector<std::array<double, 2>> passed;
-  for (std::size_t i = 0; i < sorted.size(); ++i) {
-    passed.push_back({sorted[i][0], sorted[i][1]});
-    const double next = i + 1 < sorted.size() ? sorted[i + 1][2] : r[2];
-    if (next > sorted[i][2]) total += area(passed, r[0], r[1]) * (next - sorted[i][2]);
-  }
-  return total;
+  return estimated_hypervolume(inside, r);
 }
 
 double ParetoArchive::hypervolume(const Objectives& reference) const {
   std::vector<Objectives> points;
   for (const auto& e : entries_) points.push_back(e.objectives);
-  return zerolm::hypervolume(points, reference, set_);
+  return zerolm::hypervolume(points, reference, objectives_);
 }
 
 }  // namespace zerolm

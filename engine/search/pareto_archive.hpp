@@ -7,30 +7,27 @@
 #include <optional>
 #include <string>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "engine/core/architecture.hpp"
+#include "engine/costs/cost.hpp"
 
 namespace zerolm {
 
+// An architecture's objectives: the proxy (maximised) and its costs
+// (minimised), in its search's CostSet order.
 struct Objectives {
-  double proxy = 0.0;       // maximised
-  double parameters = 0.0;  // minimised
-  double latency = 0.0;     // minimised (ms)
-  double memory = 0.0;      // minimised (peak MB)
+  double proxy = 0.0;
+  CostValues costs{};
 };
 
-// Which objectives the archive compares: proxy and parameters, and at most one
-// cost beside them (the other can still bound the search as a limit).
-enum class ObjectiveSet { proxy_parameters, proxy_parameters_latency, proxy_parameters_memory };
+// Which costs the archive compares beside the proxy: slots of the search's
+// CostSet, in the config's order (CostSet::objectives()).
+using ObjectiveList = std::vector<std::size_t>;
 
-// The objectives list of a search config ("proxy", "parameters"[, "latency" | "memory"]).
-std::vector<std::string> objective_names(ObjectiveSet set);
-// The set those names list; nullopt for any other list.
-std::optional<ObjectiveSet> parse_objective_set(const std::vector<std::string>& names);
-
-// a dominates b: no worse in every compared objective, better in one.
-bool dominates(const Objectives& a, const Objectives& b, ObjectiveSet set);
+// a dominates b: no worse in the proxy and every listed cost, better in one.
+bool dominates(const Objectives& a, const Objectives& b, const ObjectiveList& objectives);
 
 struct ArchiveEntry {
   Architecture architecture;
@@ -39,7 +36,7 @@ struct ArchiveEntry {
 
 class ParetoArchive {
  public:
-  explicit ParetoArchive(ObjectiveSet set = ObjectiveSet::proxy_parameters_latency) : set_(set) {}
+  explicit ParetoArchive(ObjectiveList objectives = {CostSet::kParameters}) : objectives_(std::move(objectives)) {}
 
   // Offers one evaluated architecture. Kept when no member dominates it and it is
   // not already a member (same canonical hash); members it dominates leave.
@@ -48,16 +45,15 @@ class ParetoArchive {
 
   const std::vector<ArchiveEntry>& entries() const { return entries_; }
   std::size_t size() const { return entries_.size(); }
-  ObjectiveSet objective_set() const { return set_; }
+  const ObjectiveList& objectives() const { return objectives_; }
 
   // Volume of objective space dominated by the archive and bounded by `reference`
-  // (a point worse than every member: lower proxy, more parameters, more of the
-  // third objective).
-  // Exact: a sweep in 2-D, slices of 2-D sweeps in 3-D.
+  // (a point worse than every member: lower proxy, more of every cost). See
+  // zerolm::hypervolume.
   double hypervolume(const Objectives& reference) const;
 
  private:
-  ObjectiveSet set_;
+  ObjectiveList objectives_;
   std::vector<ArchiveEntry> entries_;
   std::unordered_set<std::uint64_t> members_;
 };
@@ -72,7 +68,11 @@ struct ArchiveChanges {
 };
 ArchiveChanges changes_since(const ParetoArchive& archive, const std::unordered_set<std::uint64_t>& before);
 
-// The hypervolume of any point set (it need not be non-dominated).
-double hypervolume(const std::vector<Objectives>& points, const Objectives& reference, ObjectiveSet set);
+// The hypervolume of any point set (it need not be non-dominated). Exact for
+// up to 3 objectives (proxy and one cost: a sweep; two costs: slices of 2-D
+// sweeps). With more, an estimate: the share of 2^14 fixed points of a Halton
+// sequence in the reference box that some point dominates, times the box's
+// volume (deterministic; error about 1% of the box).
+double hypervolume(const std::vector<Objectives>& points, const Objectives& reference, const ObjectiveList& objectives);
 
 }  // namespace zerolm

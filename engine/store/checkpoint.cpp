@@ -16,13 +16,10 @@ std::uint64_t parse_hash_hex(const std::string& text) {
 }
 
 EvaluatedArchitecture evaluated_of(const SearchSpace& space, const EvaluationRow& row) {
-  EvaluatedArchitecture e{space.from_json(nlohmann::json::parse(row.architecture)), row.score, row.parameters,
-                          row.latency};
-  e.memory = row.memory;
-  return e;
+  return {space.from_json(nlohmann::json::parse(row.architecture)), row.score, row.costs};
 }
 
-nlohmann::json Checkpoint::to_json() const {
+nlohmann::json Checkpoint::to_json(const CostSet& costs) const {
   return {{"generation", generation},
           {"evaluations", evaluations},
           {"have_best", have_best},
@@ -30,21 +27,15 @@ nlohmann::json Checkpoint::to_json() const {
            {{"hash", hash_hex(best.hash)},
             {"architecture", best.architecture},
             {"score", best.score},
-            {"parameters", best.parameters},
-            {"latency", best.latency},
-            {"memory", best.memory}}},
-          {"reference",
-           {{"proxy", reference.proxy},
-            {"parameters", reference.parameters},
-            {"latency", reference.latency},
-            {"memory", reference.memory}}},
+            {"costs", costs.to_json(best.costs)}}},
+          {"reference", {{"proxy", reference.proxy}, {"costs", costs.to_json(reference.costs)}}},
           {"seconds", seconds},
           {"islands", islands},
           {"joined", joined},
           {"archive_position", archive_position}};
 }
 
-Checkpoint Checkpoint::from_json(const nlohmann::json& value) {
+Checkpoint Checkpoint::from_json(const nlohmann::json& value, const CostSet& costs) {
   Checkpoint c;
   try {
     ZEROLM_CHECK(value.is_object(), "the checkpoint is not a JSON object");
@@ -52,15 +43,15 @@ Checkpoint Checkpoint::from_json(const nlohmann::json& value) {
     c.evaluations = json_whole<std::size_t>(value.at("evaluations"), "evaluations");
     c.have_best = value.at("have_best").get<bool>();
     const auto& best = value.at("best");
-    c.best = {parse_hash_hex(best.at("hash").get<std::string>()),
-              best.at("architecture").get<std::string>(),
-              best.at("score").get<double>(),
-              best.at("parameters").get<double>(),
-              best.at("latency").get<double>(),
-              best.at("memory").get<double>()};
+    c.best.hash = parse_hash_hex(best.at("hash").get<std::string>());
+    c.best.architecture = best.at("architecture").get<std::string>();
+    c.best.score = best.at("score").get<double>();
+    // A best that no generation has set yet (have_best false) holds zeros.
+    c.best.costs = costs.from_json(best.at("costs"), "field 'best.costs'", !c.have_best);
     const auto& r = value.at("reference");
-    c.reference = {r.at("proxy").get<double>(), r.at("parameters").get<double>(), r.at("latency").get<double>(),
-                   r.at("memory").get<double>()};
+    c.reference.proxy = r.at("proxy").get<double>();
+    // A cost the reference lacks (a store migrated from before it) is 0: it was no objective then.
+    c.reference.costs = costs.from_json(r.at("costs"), "field 'reference.costs'", /*missing_is_zero=*/true);
     c.seconds = value.at("seconds").get<double>();
     c.islands = json_whole<std::size_t>(value.at("islands"), "islands");
     c.joined = json_whole<std::int64_t>(value.at("joined"), "joined");

@@ -23,9 +23,10 @@ std::uint64_t parse_hash_hex(const std::string& text);  // an Error when not 16 
 struct EvaluationRow {
   std::uint64_t hash = 0;
   std::string architecture;
-  double score = 0.0, parameters = 0.0, latency = 0.0, memory = 0.0;
+  double score = 0.0;
+  CostValues costs{};  // in the run's CostSet order
 
-  Objectives objectives() const { return {score, parameters, latency, memory}; }
+  Objectives objectives() const { return {score, costs}; }
 };
 
 // The architecture and objectives a row holds, read by `space` (the row's text must be set).
@@ -44,9 +45,10 @@ struct Checkpoint {
   std::int64_t joined = 0;            // an island's: architectures that joined its population so far
   std::int64_t archive_position = 0;  // an island's: the next free archive position
 
-  nlohmann::json to_json() const;
+  // Costs by name, as `costs` (the run's) names them.
+  nlohmann::json to_json(const CostSet& costs) const;
   // An Error naming the field when `value` is not a checkpoint of this form.
-  static Checkpoint from_json(const nlohmann::json& value);
+  static Checkpoint from_json(const nlohmann::json& value, const CostSet& costs);
 };
 
 }  // namespace zerolm

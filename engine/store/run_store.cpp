@@ -33,9 +33,20 @@ constexpr const char* kLock = "run.lock";
 constexpr const char* kIslandTables =
     "CREATE TABLE islands(island INTEGER PRIMARY KEY, checkpoint TEXT);"
     "CREATE TABLE island_members(island INTEGER, serial INTEGER, hash TEXT, architecture TEXT, score REAL,"
-    "  parameters REAL, latency REAL, memory REAL NOT NULL DEFAULT 0, PRIMARY KEY(island, serial));"
+    "  costs TEXT, PRIMARY KEY(island, serial));"
     "CREATE TABLE island_archive(island INTEGER, position INTEGER, hash TEXT, architecture TEXT, score REAL,"
-    "  parameters REAL, latency REAL, memory REAL NOT NULL DEFAULT 0, PRIMARY KEY(island, position));"
+    "  costs TEXT, PRIMARY KEY(island, position));"
+    "CREATE INDEX island_archive_hash ON island_archive(island, hash);"
+    "CREATE TABLE migrations(generation INTEGER, to_island INTEGER, hash TEXT);";
+
+// The island tables as schema version 2 made them (frozen: migrate_to_2
+// creates these, and later steps bring them up).
+constexpr const char* kIslandTablesVersion2 =
+    "CREATE TABLE islands(island INTEGER PRIMARY KEY, checkpoint TEXT);"
+    "CREATE TABLE island_members(island INTEGER, serial INTEGER, hash TEXT, architecture TEXT, score REAL,"
+    "  parameters REAL, latency REAL, PRIMARY KEY(island, serial));"
+    "CREATE TABLE island_archive(island INTEGER, position INTEGER, hash TEXT, architecture TEXT, score REAL,"
+    "  parameters REAL, latency REAL, PRIMARY KEY(island, position));"
     "CREATE INDEX island_archive_hash ON island_archive(island, hash);"
     "CREATE TABLE migrations(generation INTEGER, to_island INTEGER, hash TEXT);";
 
@@ -232,9 +243,9 @@ void set_meta_of(sqlite3* db, const std::string& key, const std::string& value) 
   Statement(db, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)").bind(1, key).bind(2, value).run();
 }
 
-Checkpoint read_checkpoint(const std::string& text, const std::string& where) {
+Checkpoint read_checkpoint(const std::string& text, const std::string& where, const CostSet& costs) {
   try {
-    return Checkpoint::from_json(nlohmann::json::parse(text));
+    return Checkpoint::from_json(nlohmann::json::parse(text), costs);
   } catch (const nlohmann::json::exception& e) {
     ZEROLM_FAIL("{}: the checkpoint is not JSON: {}", where, e.what());
   } catch (const Error& e) {
@@ -266,44 +277,69 @@ void migrate_to_2(sqlite3* db, const std::string& where) {
   exec(db, "CREATE TABLE IF NOT EXISTS latencies(hash TEXT PRIMARY KEY, milliseconds REAL);", where);
   Statement island_column(db, "SELECT count(*) FROM pragma_table_info('evaluations') WHERE name = 'island'");
   if (island_column.step() && island_column.integer(0) == 0) {
-    exec(db, "ALTER TABLE evaluations ADD COLUMN island INTEGER NOT NULL DEFAULT 0;" + std::string(kIslandTables),
+    exec(db,
+         "ALTER TABLE evaluations ADD COLUMN island INTEGER NOT NULL DEFAULT 0;" + std::string(kIslandTablesVersion2),
          where);
+  }
+}
+
+// Rewrites the run's checkpoint and every island's with `rewrite` (text in,
+// text out); a malformed one is an error naming the version migrated to.
+void rewrite_checkpoints(sqlite3* db, const std::string& where, int version,
+                         const std::function<std::string(const std::string&)>& rewrite) {
+  try {
+    if (const std::string text = meta_of(db, "checkpoint"); !text.empty()) set_meta_of(db, "checkpoint", rewrite(text));
+    std::vector<std::pair<std::int64_t, std::string>> islands;
+    Statement rows(db, "SELECT island, checkpoint FROM islands");
+    while (rows.step()) islands.emplace_back(rows.integer(0), rows.text(1));
+    Statement update(db, "UPDATE islands SET checkpoint = ? WHERE island = ?");
+    for (const auto& [island, text] : islands) update.bind(1, rewrite(text)).bind(2, island).run();
+  } catch (const nlohmann::json::exception& e) {
+    ZEROLM_FAIL("{}: cannot migrate the run store to schema version {}: {}", where, version, e.what());
+  } catch (const Error& e) {
+    ZEROLM_FAIL("{}: cannot migrate the run store to schema version {}: {}", where, version, e.what());
   }
 }
 
 // Version 2 wrote [proxy, parameters, latency] arrays, the best as a hex hash
 // (single-process and global checkpoints) or as [hash, text, score, parameters,
-// latency] (an island's).
-Checkpoint checkpoint_from_version_2(sqlite3* db, const nlohmann::json& old) {
-  Checkpoint c;
-  c.generation = json_whole<std::size_t>(old.at("generation"), "generation");
-  c.evaluations = json_whole<std::size_t>(old.at("evaluations"), "evaluations");
-  c.have_best = old.at("have_best").get<bool>();
+// latency] (an island's). Version 3's form is written here as it was then
+// (frozen: later steps bring it up), not by today's Checkpoint.
+nlohmann::json checkpoint_from_version_2(sqlite3* db, const nlohmann::json& old) {
   const auto& r = old.at("reference");
-  c.reference = {r.at(0).get<double>(), r.at(1).get<double>(), r.at(2).get<double>()};
-  c.seconds = old.at("seconds").get<double>();
   const auto whole_or_zero = [&]<typename T>(const char* key, T) {
     return old.contains(key) ? json_whole<T>(old.at(key), key) : T{0};
   };
-  c.islands = whole_or_zero("islands", std::size_t{0});
-  c.joined = whole_or_zero("joined", std::int64_t{0});
-  c.archive_position = whole_or_zero("archive_position", std::int64_t{0});
-
-  const auto& best = old.at("best");
-  if (best.is_array()) {
-    c.best = {json_whole<std::uint64_t>(best.at(0), "best hash"), best.at(1).get<std::string>(),
-              best.at(2).get<double>(), best.at(3).get<double>(), best.at(4).get<double>()};
-  } else if (best.is_string() && !best.get<std::string>().empty()) {
-    c.best.hash = parse_hash_hex(best.get<std::string>());
+  nlohmann::json best{
+      {"hash", hash_hex(0)}, {"architecture", ""}, {"score", 0.0}, {"parameters", 0.0}, {"latency", 0.0}};
+  const auto& stored_best = old.at("best");
+  if (stored_best.is_array()) {
+    best = {{"hash", hash_hex(json_whole<std::uint64_t>(stored_best.at(0), "best hash"))},
+            {"architecture", stored_best.at(1).get<std::string>()},
+            {"score", stored_best.at(2).get<double>()},
+            {"parameters", stored_best.at(3).get<double>()},
+            {"latency", stored_best.at(4).get<double>()}};
+  } else if (stored_best.is_string() && !stored_best.get<std::string>().empty()) {
+    best["hash"] = hash_hex(parse_hash_hex(stored_best.get<std::string>()));
     Statement objectives(db, "SELECT score, parameters, latency FROM evaluations WHERE hash = ? LIMIT 1");
-    objectives.bind(1, best.get<std::string>());
+    objectives.bind(1, stored_best.get<std::string>());
     if (objectives.step()) {
-      c.best.score = objectives.real(0);
-      c.best.parameters = objectives.real(1);
-      c.best.latency = objectives.real(2);
+      best["score"] = objectives.real(0);
+      best["parameters"] = objectives.real(1);
+      best["latency"] = objectives.real(2);
     }
   }
-  return c;
+  return {
+      {"generation", json_whole<std::size_t>(old.at("generation"), "generation")},
+      {"evaluations", json_whole<std::size_t>(old.at("evaluations"), "evaluations")},
+      {"have_best", old.at("have_best").get<bool>()},
+      {"best", best},
+      {"reference",
+       {{"proxy", r.at(0).get<double>()}, {"parameters", r.at(1).get<double>()}, {"latency", r.at(2).get<double>()}}},
+      {"seconds", old.at("seconds").get<double>()},
+      {"islands", whole_or_zero("islands", std::size_t{0})},
+      {"joined", whole_or_zero("joined", std::int64_t{0})},
+      {"archive_position", whole_or_zero("archive_position", std::int64_t{0})}};
 }
 
 // A stored config as the current parser reads it: the chosen proxy's own
@@ -323,17 +359,10 @@ nlohmann::json config_from_version_2(nlohmann::json config) {
 }
 
 void migrate_to_3(sqlite3* db, const std::string& where) {
+  rewrite_checkpoints(db, where, 3, [&](const std::string& text) {
+    return checkpoint_from_version_2(db, nlohmann::json::parse(text)).dump();
+  });
   try {
-    if (const std::string text = meta_of(db, "checkpoint"); !text.empty()) {
-      set_meta_of(db, "checkpoint", checkpoint_from_version_2(db, nlohmann::json::parse(text)).to_json().dump());
-    }
-    std::vector<std::pair<std::int64_t, std::string>> islands;
-    Statement rows(db, "SELECT island, checkpoint FROM islands");
-    while (rows.step()) islands.emplace_back(rows.integer(0), rows.text(1));
-    Statement update(db, "UPDATE islands SET checkpoint = ? WHERE island = ?");
-    for (const auto& [island, text] : islands) {
-      update.bind(1, checkpoint_from_version_2(db, nlohmann::json::parse(text)).to_json().dump()).bind(2, island).run();
-    }
     set_meta_of(db, "config", config_from_version_2(nlohmann::json::parse(meta_of(db, "config"))).dump());
   } catch (const nlohmann::json::exception& e) {
     ZEROLM_FAIL("{}: cannot migrate the run store to schema version 3: {}", where, e.what());
@@ -369,8 +398,7 @@ void migrate_to_4(sqlite3* db, const std::string& where) {
   }
 }
 
-// Runs before version 5 had no memory model: every memory is 0. (Island tables
-// a version-1 store gained in migrate_to_2 have the column already.)
+// Runs before version 5 had no memory model: every memory is 0.
 void migrate_to_5(sqlite3* db, const std::string& where) {
   for (const char* table : {"evaluations", "archive", "island_members", "island_archive"}) {
     Statement column(db, fmt::format("SELECT count(*) FROM pragma_table_info('{}') WHERE name = 'memory'", table));
@@ -386,26 +414,107 @@ void migrate_to_5(sqlite3* db, const std::string& where) {
     }
     return checkpoint.dump();
   };
+  rewrite_checkpoints(db, where, 5, with_memory);
+}
+
+// Version 6: costs by name. Every table of evaluated architectures keeps one
+// JSON object of costs ({"parameters": ..., "latency": ...}) instead of a
+// column per cost; the latency and memory of a run that had no such model are
+// left out, not 0. Checkpoints keep best.costs and reference.costs; measured
+// latencies move to measurements(cost, hash, value). Frozen: SQL and the
+// stored JSON only, no registry.
+void migrate_to_6(sqlite3* db, const std::string& where) {
+  nlohmann::json config;
   try {
-    if (const std::string text = meta_of(db, "checkpoint"); !text.empty())
-      set_meta_of(db, "checkpoint", with_memory(text));
-    std::vector<std::pair<std::int64_t, std::string>> islands;
-    Statement rows(db, "SELECT island, checkpoint FROM islands");
-    while (rows.step()) islands.emplace_back(rows.integer(0), rows.text(1));
-    Statement update(db, "UPDATE islands SET checkpoint = ? WHERE island = ?");
-    for (const auto& [island, text] : islands) update.bind(1, with_memory(text)).bind(2, island).run();
+    config = nlohmann::json::parse(meta_of(db, "config"));
   } catch (const nlohmann::json::exception& e) {
-    ZEROLM_FAIL("{}: cannot migrate the run store to schema version 5: {}", where, e.what());
-  } catch (const Error& e) {
-    ZEROLM_FAIL("{}: cannot migrate the run store to schema version 5: {}", where, e.what());
+    ZEROLM_FAIL("{}: cannot migrate the run store to schema version 6: the stored config: {}", where, e.what());
   }
+  ZEROLM_CHECK(config.is_object(),
+               "{}: cannot migrate the run store to schema version 6: the stored config is not an "
+               "object",
+               where);
+  const bool latency = config.contains("latency") && !config["latency"].is_null();
+  const bool memory = config.contains("memory") && !config["memory"].is_null();
+  // Written here, not by SQLite's json_object: that prints a REAL with 15
+  // digits, and a cost must read back exactly.
+  std::unordered_map<std::string, double> non_embedding;  // by hash, from the evaluations table
+  {
+    Statement rows(db, "SELECT hash, non_embedding_parameters FROM evaluations");
+    while (rows.step()) non_embedding.emplace(rows.text(0), rows.real(1));
+  }
+  for (const char* table : {"evaluations", "archive", "island_members", "island_archive"}) {
+    const bool own = std::string_view(table) == "evaluations" || std::string_view(table) == "archive";
+    exec(db, fmt::format("ALTER TABLE {} ADD COLUMN costs TEXT", table), where);
+    std::vector<std::pair<std::int64_t, std::string>> updates;
+    Statement rows(db, fmt::format("SELECT rowid, hash, parameters, latency, memory{} FROM {}",
+                                   own ? ", non_embedding_parameters" : "", table));
+    while (rows.step()) {
+      nlohmann::json costs{{"parameters", rows.real(2)}};
+      if (own) {
+        costs["non_embedding_parameters"] = rows.real(5);
+      } else {
+        const auto at = non_embedding.find(rows.text(1));
+        costs["non_embedding_parameters"] = at == non_embedding.end() ? 0.0 : at->second;
+      }
+      if (latency) costs["latency"] = rows.real(3);
+      if (memory) costs["memory"] = rows.real(4);
+      updates.emplace_back(rows.integer(0), costs.dump());
+    }
+    Statement update(db, fmt::format("UPDATE {} SET costs = ? WHERE rowid = ?", table));
+    for (const auto& [row, text] : updates) update.bind(1, text).bind(2, row).run();
+  }
+  for (const char* table : {"evaluations", "archive", "island_members", "island_archive"}) {
+    for (const char* column : {"parameters", "latency", "memory", "non_embedding_parameters"}) {
+      Statement has(db, fmt::format("SELECT count(*) FROM pragma_table_info('{}') WHERE name = '{}'", table, column));
+      if (has.step() && has.integer(0) == 1)
+        exec(db, fmt::format("ALTER TABLE {} DROP COLUMN {}", table, column), where);
+    }
+  }
+  exec(db,
+       "CREATE TABLE measurements(cost TEXT, hash TEXT, value REAL, PRIMARY KEY(cost, hash));"
+       "INSERT INTO measurements(cost, hash, value) SELECT 'latency', hash, milliseconds FROM latencies;"
+       "DROP TABLE latencies;",
+       where);
+  const auto named = [&](nlohmann::json& part, std::initializer_list<const char*> keys) {
+    nlohmann::json costs = nlohmann::json::object();
+    for (const char* key : keys) {
+      const bool kept = std::string_view(key) == "parameters" || (std::string_view(key) == "latency" && latency) ||
+                        (std::string_view(key) == "memory" && memory);
+      if (kept && part.contains(key)) costs[key] = part[key];
+      part.erase(key);
+    }
+    return costs;
+  };
+  const auto checkpoint_6 = [&](const std::string& text) {
+    auto c = nlohmann::json::parse(text);
+    ZEROLM_CHECK(c.is_object() && c.contains("best") && c["best"].is_object() && c.contains("reference") &&
+                     c["reference"].is_object(),
+                 "the checkpoint has no 'best' and 'reference' fields");
+    auto& best = c["best"];
+    auto best_costs = named(best, {"parameters", "latency", "memory"});
+    double best_non_embedding = 0.0;
+    if (best.contains("hash") && best["hash"].is_string()) {
+      const auto at = non_embedding.find(best["hash"].get<std::string>());
+      if (at != non_embedding.end()) best_non_embedding = at->second;
+    }
+    best_costs["non_embedding_parameters"] = best_non_embedding;
+    best["costs"] = best_costs;
+    auto& reference = c["reference"];
+    auto reference_costs = named(reference, {"parameters", "latency", "memory"});
+    reference_costs["non_embedding_parameters"] = 0.0;
+    reference["costs"] = reference_costs;
+    return c.dump();
+  };
+  rewrite_checkpoints(db, where, 6, checkpoint_6);
 }
 
 struct Migration {
   int version;  // the version it brings a store to
   void (*apply)(sqlite3* db, const std::string& where);
 };
-constexpr Migration kMigrations[] = {{2, migrate_to_2}, {3, migrate_to_3}, {4, migrate_to_4}, {5, migrate_to_5}};
+constexpr Migration kMigrations[] = {
+    {2, migrate_to_2}, {3, migrate_to_3}, {4, migrate_to_4}, {5, migrate_to_5}, {6, migrate_to_6}};
 
 // Every migration the store lacks, in order, in one transaction.
 void migrate_database(sqlite3* db, const std::string& where) {
@@ -517,14 +626,13 @@ RunStore RunStore::create(const std::string& directory, const nlohmann::json& co
       "BEGIN IMMEDIATE;"
       "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
       "CREATE TABLE evaluations(id INTEGER PRIMARY KEY, generation INTEGER, hash TEXT, architecture TEXT,"
-      "  score REAL, parameters REAL, latency REAL, island INTEGER NOT NULL DEFAULT 0, non_embedding_parameters REAL,"
-      "  memory REAL NOT NULL DEFAULT 0);"
+      "  score REAL, island INTEGER NOT NULL DEFAULT 0, costs TEXT);"
       "CREATE TABLE archive(position INTEGER PRIMARY KEY, hash TEXT UNIQUE, architecture TEXT, score REAL,"
-      "  parameters REAL, latency REAL, non_embedding_parameters REAL, memory REAL NOT NULL DEFAULT 0);"
+      "  costs TEXT);"
       "CREATE TABLE population(position INTEGER PRIMARY KEY, hash TEXT);"
       "CREATE TABLE history(generation INTEGER PRIMARY KEY, evaluations INTEGER, best_score REAL, archive_size INTEGER,"
       "  hypervolume REAL, seconds REAL);"
-      "CREATE TABLE latencies(hash TEXT PRIMARY KEY, milliseconds REAL);" +
+      "CREATE TABLE measurements(cost TEXT, hash TEXT, value REAL, PRIMARY KEY(cost, hash));" +
       std::string(kIslandTables));
   store.set_meta("config", config.dump());
   store.set_meta("schema_version", std::to_string(kSchemaVersion));
@@ -620,9 +728,9 @@ const std::string& RunStore::architecture_json(const SearchSpace& space, const A
   return it->second;
 }
 
-void RunStore::commit_generation(const SearchSpace& space, const SearchState& state,
+void RunStore::commit_generation(const SearchSpace& space, const CostSet& costs, const SearchState& state,
                                  const std::vector<EvaluatedArchitecture>& evaluated,
-                                 std::span<const std::pair<std::uint64_t, double>> measured_latencies) {
+                                 std::span<const CostMeasurement> measurements) {
   const std::size_t generation = state.generation - 1;
   // Serialise the new architectures in parallel, before the (serial) transaction.
   std::vector<const Architecture*> fresh;
@@ -634,21 +742,16 @@ void RunStore::commit_generation(const SearchSpace& space, const SearchState& st
   for (std::size_t i = 0; i < fresh.size(); ++i) json_by_hash_.emplace(fresh[i]->hash(), std::move(texts[i]));
   const auto rows = [&] {
     Statement insert(db_,
-                     "INSERT INTO evaluations(generation, hash, architecture, score, parameters, latency,"
-                     " non_embedding_parameters, memory) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+                     "INSERT INTO evaluations(generation, hash, architecture, score, costs) VALUES (?, ?, ?, ?, ?)");
     for (const auto& e : evaluated) {
       insert.bind(1, static_cast<std::int64_t>(generation))
           .bind(2, hash_hex(e.architecture.hash()))
           .bind_stable(3, architecture_json(space, e.architecture))
           .bind(4, e.score)
-          .bind(5, e.parameters)
-          .bind(6, e.latency)
-          .bind(7, e.non_embedding_parameters)
-          .bind(8, e.memory)
+          .bind(5, costs.to_text(e.costs))
           .run();
     }
-    Statement latency(db_, "INSERT OR REPLACE INTO latencies(hash, milliseconds) VALUES (?, ?)");
-    for (const auto& [hash, ms] : measured_latencies) latency.bind(1, hash_hex(hash)).bind(2, ms).run();
+    write_measurements(measurements);
     execute("DELETE FROM population;");
     Statement population(db_, "INSERT INTO population(position, hash) VALUES (?, ?)");
     std::int64_t member = 0;
@@ -661,16 +764,20 @@ void RunStore::commit_generation(const SearchSpace& space, const SearchState& st
   checkpoint.have_best = state.have_best;
   checkpoint.best.hash = state.best.architecture.hash();
   checkpoint.best.score = state.best.score;
-  checkpoint.best.parameters = state.best.parameters;
-  checkpoint.best.latency = state.best.latency;
-  checkpoint.best.memory = state.best.memory;
+  checkpoint.best.costs = state.best.costs;
   checkpoint.reference = state.reference;
   checkpoint.seconds = h.seconds;
-  commit(space, generation, rows, state.archive, h, checkpoint);
+  commit(space, costs, generation, rows, state.archive, h, checkpoint);
 }
 
-void RunStore::commit(const SearchSpace& space, std::size_t generation, const std::function<void()>& rows,
-                      const ParetoArchive& archive, const GenerationRecord& record, const Checkpoint& checkpoint) {
+void RunStore::write_measurements(std::span<const CostMeasurement> measurements) {
+  Statement insert(db_, "INSERT OR REPLACE INTO measurements(cost, hash, value) VALUES (?, ?, ?)");
+  for (const auto& m : measurements) insert.bind(1, m.cost).bind(2, hash_hex(m.hash)).bind(3, m.value).run();
+}
+
+void RunStore::commit(const SearchSpace& space, const CostSet& costs, std::size_t generation,
+                      const std::function<void()>& rows, const ParetoArchive& archive, const GenerationRecord& record,
+                      const Checkpoint& checkpoint) {
   maybe_die(generation, "before_commit");
   // The archive changes by a few members per generation: write the difference.
   // Positions only grow, so ORDER BY position is the archive's own order.
@@ -682,19 +789,13 @@ void RunStore::commit(const SearchSpace& space, std::size_t generation, const st
     maybe_die(generation, "in_transaction");
     Statement remove(db_, "DELETE FROM archive WHERE hash = ?");
     for (std::uint64_t hash : changes.removed) remove.bind(1, hash_hex(hash)).run();
-    Statement insert(db_,
-                     "INSERT INTO archive(position, hash, architecture, score, parameters, latency,"
-                     " non_embedding_parameters, memory) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    Statement insert(db_, "INSERT INTO archive(position, hash, architecture, score, costs) VALUES (?, ?, ?, ?, ?)");
     for (const ArchiveEntry* e : changes.added) {
-      const std::string& text = architecture_json(space, e->architecture);
       insert.bind(1, position++)
           .bind(2, hash_hex(e->architecture.hash()))
-          .bind_stable(3, text)
+          .bind_stable(3, architecture_json(space, e->architecture))
           .bind(4, e->objectives.proxy)
-          .bind(5, e->objectives.parameters)
-          .bind(6, e->objectives.latency)
-          .bind(7, non_embedding_of(space, text))
-          .bind(8, e->objectives.memory)
+          .bind(5, costs.to_text(e->objectives.costs))
           .run();
     }
     Statement(db_, "INSERT OR REPLACE INTO history VALUES (?, ?, ?, ?, ?, ?)")
@@ -705,7 +806,7 @@ void RunStore::commit(const SearchSpace& space, std::size_t generation, const st
         .bind(5, record.hypervolume)
         .bind(6, record.seconds)
         .run();
-    set_meta("checkpoint", checkpoint.to_json().dump());
+    set_meta("checkpoint", checkpoint.to_json(costs).dump());
     execute("COMMIT");
   } catch (...) {
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
@@ -716,13 +817,13 @@ void RunStore::commit(const SearchSpace& space, std::size_t generation, const st
   maybe_die(generation, "after_commit");
 }
 
-Checkpoint RunStore::checkpoint() const {
+Checkpoint RunStore::checkpoint(const CostSet& costs) const {
   const std::string text = meta("checkpoint");
   ZEROLM_CHECK(!text.empty(), "{}: the run has no checkpoint yet", directory_);
-  return read_checkpoint(text, directory_);
+  return read_checkpoint(text, directory_, costs);
 }
 
-void RunStore::commit_islands(const SearchSpace& space, std::size_t generation,
+void RunStore::commit_islands(const SearchSpace& space, const CostSet& costs, std::size_t generation,
                               std::span<const IslandGeneration> islands, std::size_t population,
                               const ParetoArchive& global_archive, const GenerationRecord& record,
                               const Checkpoint& checkpoint) {
@@ -742,18 +843,16 @@ void RunStore::commit_islands(const SearchSpace& space, std::size_t generation,
   };
   const auto rows = [&] {
     Statement evaluation(db_,
-                         "INSERT INTO evaluations(generation, hash, architecture, score, parameters, latency, island,"
-                         " non_embedding_parameters, memory) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    Statement member(
-        db_,
-        "INSERT INTO island_members(island, serial, hash, architecture, score, parameters, latency, memory)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+                         "INSERT INTO evaluations(generation, hash, architecture, score, island, costs)"
+                         " VALUES (?, ?, ?, ?, ?, ?)");
+    Statement member(db_,
+                     "INSERT INTO island_members(island, serial, hash, architecture, score, costs)"
+                     " VALUES (?, ?, ?, ?, ?, ?)");
     Statement trim(db_, "DELETE FROM island_members WHERE island = ? AND serial < ?");
     Statement migration(db_, "INSERT INTO migrations(generation, to_island, hash) VALUES (?, ?, ?)");
-    Statement archive_insert(
-        db_,
-        "INSERT INTO island_archive(island, position, hash, architecture, score, parameters, latency, memory)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    Statement archive_insert(db_,
+                             "INSERT INTO island_archive(island, position, hash, architecture, score, costs)"
+                             " VALUES (?, ?, ?, ?, ?, ?)");
     Statement archive_remove(db_, "DELETE FROM island_archive WHERE island = ? AND hash = ?");
     Statement island_checkpoint(db_, "INSERT OR REPLACE INTO islands(island, checkpoint) VALUES (?, ?)");
     const auto g = static_cast<std::int64_t>(generation);
@@ -768,9 +867,7 @@ void RunStore::commit_islands(const SearchSpace& space, std::size_t generation,
               .bind(3, hash_hex(r.hash))
               .bind_stable(4, text_of(r))
               .bind(5, r.score)
-              .bind(6, r.parameters)
-              .bind(7, r.latency)
-              .bind(8, r.memory)
+              .bind(6, costs.to_text(r.costs))
               .run();
         }
       }
@@ -780,11 +877,8 @@ void RunStore::commit_islands(const SearchSpace& space, std::size_t generation,
             .bind(2, hash_hex(r.hash))
             .bind_stable(3, text_of(r))
             .bind(4, r.score)
-            .bind(5, r.parameters)
-            .bind(6, r.latency)
-            .bind(7, i)
-            .bind(8, non_embedding_of(space, text_of(r)))
-            .bind(9, r.memory)
+            .bind(5, i)
+            .bind(6, costs.to_text(r.costs))
             .run();
       }
       for (const auto& r : island.immigrants) migration.bind(1, g).bind(2, i).bind(3, hash_hex(r.hash)).run();
@@ -796,67 +890,73 @@ void RunStore::commit_islands(const SearchSpace& space, std::size_t generation,
             .bind(3, hash_hex(r.hash))
             .bind_stable(4, text_of(r))
             .bind(5, r.score)
-            .bind(6, r.parameters)
-            .bind(7, r.latency)
-            .bind(8, r.memory)
+            .bind(6, costs.to_text(r.costs))
             .run();
       }
-      island_checkpoint.bind(1, i).bind(2, island.checkpoint.to_json().dump()).run();
+      island_checkpoint.bind(1, i).bind(2, island.checkpoint.to_json(costs).dump()).run();
     }
   };
-  commit(space, generation, rows, global_archive, record, checkpoint);
+  commit(space, costs, generation, rows, global_archive, record, checkpoint);
 }
 
-std::vector<IslandRestart> RunStore::load_islands(std::size_t islands) const {
+std::vector<IslandRestart> RunStore::load_islands(std::size_t islands, const CostSet& costs) const {
   const ReadTransaction snapshot(db_, directory_);
   std::vector<IslandRestart> out(islands);
   std::vector<bool> seen(islands, false);
   Statement checkpoints(db_, "SELECT island, checkpoint FROM islands");
   while (checkpoints.step()) {
-    const auto i = static_cast<std::size_t>(checkpoints.integer(0));
-    ZEROLM_CHECK(i < islands, "{}: the store holds island {}, but the run has {} islands", directory_, i, islands);
-    out[i].checkpoint = read_checkpoint(checkpoints.text(1), fmt::format("{}: island {}", directory_, i));
-    seen[i] = true;
+    const auto i = checkpoints.integer(0);
+    ZEROLM_CHECK(i >= 0 && static_cast<std::size_t>(i) < islands,
+                 "{}: the store holds island {}, but the run has {} islands", directory_, i, islands);
+    const auto island = static_cast<std::size_t>(i);
+    out[island].checkpoint = read_checkpoint(checkpoints.text(1), fmt::format("{}: island {}", directory_, i), costs);
+    seen[island] = true;
   }
-  const auto row = [](const Statement& s) {
-    return EvaluationRow{parse_hash_hex(s.text(0)), s.text(1), s.real(2), s.real(3), s.real(4), s.real(6)};
+  const auto read_rows = [&](const char* table, const char* order, auto member) {
+    Statement rows(
+        db_, fmt::format("SELECT hash, architecture, score, costs, island FROM {} ORDER BY island, {}", table, order));
+    while (rows.step()) {
+      const auto i = rows.integer(4);
+      ZEROLM_CHECK(i >= 0 && static_cast<std::size_t>(i) < islands,
+                   "{}: the run store is damaged: table {} holds island {}, but the run has {} islands", directory_,
+                   table, i, islands);
+      const std::string where = fmt::format("{}: {} row of island {}", directory_, table, i);
+      (out[static_cast<std::size_t>(i)].*member)
+          .push_back({parse_hash_hex(rows.text(0)), rows.text(1), rows.real(2),
+                      costs.from_json(parse_json(rows.text(3), where), where)});
+    }
   };
-  Statement members(db_,
-                    "SELECT hash, architecture, score, parameters, latency, island, memory FROM island_members"
-                    " ORDER BY island, serial");
-  while (members.step()) out.at(static_cast<std::size_t>(members.integer(5))).population.push_back(row(members));
-  Statement archive(db_,
-                    "SELECT hash, architecture, score, parameters, latency, island, memory FROM island_archive"
-                    " ORDER BY island, position");
-  while (archive.step()) out.at(static_cast<std::size_t>(archive.integer(5))).archive.push_back(row(archive));
+  read_rows("island_members", "serial", &IslandRestart::population);
+  read_rows("island_archive", "position", &IslandRestart::archive);
   for (std::size_t i = 0; i < islands; ++i) {
     ZEROLM_CHECK(seen[i], "{}: island {} has no checkpoint", directory_, i);
   }
   return out;
 }
 
-ParetoArchive RunStore::load_archive(const SearchSpace& space, ObjectiveSet objectives) const {
+ParetoArchive RunStore::load_archive(const SearchSpace& space, const CostSet& costs) const {
   const ReadTransaction snapshot(db_, directory_);
-  ParetoArchive archive(objectives);
-  Statement rows(db_, "SELECT architecture, score, parameters, latency, memory FROM archive ORDER BY position");
+  ParetoArchive archive(costs.objectives());
+  Statement rows(db_, "SELECT architecture, score, costs FROM archive ORDER BY position");
   while (rows.step()) {
-    archive.offer(stored_architecture(space, rows.text(0), directory_ + ": archive"),
-                  {rows.real(1), rows.real(2), rows.real(3), rows.real(4)});
+    const std::string where = directory_ + ": archive";
+    archive.offer(stored_architecture(space, rows.text(0), where),
+                  {rows.real(1), costs.from_json(parse_json(rows.text(2), where), where)});
   }
   return archive;
 }
 
-std::vector<std::pair<std::uint64_t, double>> RunStore::measured_latencies() const {
-  std::vector<std::pair<std::uint64_t, double>> out;
-  Statement rows(db_, "SELECT hash, milliseconds FROM latencies");
-  while (rows.step()) out.emplace_back(parse_hash_hex(rows.text(0)), rows.real(1));
+std::vector<CostMeasurement> RunStore::measurements() const {
+  std::vector<CostMeasurement> out;
+  Statement rows(db_, "SELECT cost, hash, value FROM measurements");
+  while (rows.step()) out.push_back({rows.text(0), parse_hash_hex(rows.text(1)), rows.real(2)});
   return out;
 }
 
 std::pair<SearchState, std::vector<EvaluatedArchitecture>> RunStore::load(const SearchSpace& space,
-                                                                          ObjectiveSet objectives) const {
+                                                                          const CostSet& costs) const {
   const ReadTransaction snapshot(db_, directory_);
-  const Checkpoint checkpoint = this->checkpoint();
+  const Checkpoint checkpoint = this->checkpoint(costs);
   SearchState state;
   state.generation = checkpoint.generation;
   state.evaluations = checkpoint.evaluations;
@@ -866,26 +966,20 @@ std::pair<SearchState, std::vector<EvaluatedArchitecture>> RunStore::load(const 
 
   std::unordered_map<std::uint64_t, EvaluatedArchitecture> by_hash;
   std::vector<EvaluatedArchitecture> cache;
-  Statement evaluations(
-      db_,
-      "SELECT hash, architecture, score, parameters, latency, non_embedding_parameters, memory FROM evaluations"
-      " ORDER BY id");
+  Statement evaluations(db_, "SELECT hash, architecture, score, costs FROM evaluations ORDER BY id");
+  const std::string where = directory_ + ": evaluations";
   while (evaluations.step()) {
     const std::uint64_t hash = parse_hash_hex(evaluations.text(0));
     if (by_hash.count(hash)) continue;
-    EvaluatedArchitecture e{stored_architecture(space, evaluations.text(1), directory_ + ": evaluations"),
-                            evaluations.real(2),
-                            evaluations.real(3),
-                            evaluations.real(4),
-                            evaluations.real(5),
-                            evaluations.real(6)};
+    EvaluatedArchitecture e{stored_architecture(space, evaluations.text(1), where), evaluations.real(2),
+                            costs.from_json(parse_json(evaluations.text(3), where), where)};
     by_hash.emplace(hash, e);
     cache.push_back(e);
   }
   Statement population(db_, "SELECT hash FROM population ORDER BY position");
   while (population.step())
     state.population.push_back(evaluated(by_hash, parse_hash_hex(population.text(0)), directory_));
-  state.archive = load_archive(space, objectives);
+  state.archive = load_archive(space, costs);
   if (state.have_best) state.best = evaluated(by_hash, checkpoint.best.hash, directory_);
   Statement history(db_,
                     "SELECT generation, evaluations, best_score, archive_size, hypervolume, seconds FROM history ORDER "

@@ -67,46 +67,50 @@ class RunStore {
   // The islands of a distributed run; 0 for a single-process run.
   std::size_t islands() const;
 
-  // One transaction: the generation's evaluations, the latencies measured for it
-  // (the `measured` model's cache), the archive, the checkpoint (population,
-  // counters) and the history row.
-  void commit_generation(const SearchSpace& space, const SearchState& state,
+  // Every method that reads or writes evaluated architectures takes the run's
+  // costs: the store keeps them by name (one JSON object per row).
+  //
+  // One transaction: the generation's evaluations, what its costs measured by
+  // running networks (a `measured` latency's timings), the archive, the
+  // checkpoint (population, counters) and the history row.
+  void commit_generation(const SearchSpace& space, const CostSet& costs, const SearchState& state,
                          const std::vector<EvaluatedArchitecture>& evaluated,
-                         std::span<const std::pair<std::uint64_t, double>> measured_latencies = {});
+                         std::span<const CostMeasurement> measurements = {});
   // A distributed generation, in one transaction: every island's evaluations,
   // joins, archive changes and checkpoint, and the global archive (the
   // non-dominated union of the islands' archives), history row and checkpoint.
   // `population` trims each island's stored joins.
-  void commit_islands(const SearchSpace& space, std::size_t generation, std::span<const IslandGeneration> islands,
-                      std::size_t population, const ParetoArchive& global_archive, const GenerationRecord& record,
+  void commit_islands(const SearchSpace& space, const CostSet& costs, std::size_t generation,
+                      std::span<const IslandGeneration> islands, std::size_t population,
+                      const ParetoArchive& global_archive, const GenerationRecord& record,
                       const Checkpoint& checkpoint);
-  std::vector<IslandRestart> load_islands(std::size_t islands) const;
+  std::vector<IslandRestart> load_islands(std::size_t islands, const CostSet& costs) const;
   // The global archive, in its stored order.
-  ParetoArchive load_archive(const SearchSpace& space, ObjectiveSet objectives) const;
-  Checkpoint checkpoint() const;
+  ParetoArchive load_archive(const SearchSpace& space, const CostSet& costs) const;
+  Checkpoint checkpoint(const CostSet& costs) const;
   // The store's schema version (kSchemaVersion once opened for writing; a
   // read-only store of an older version is migrated in memory).
   int schema_version() const;
-  static constexpr int kSchemaVersion = 5;
+  static constexpr int kSchemaVersion = 6;
 
-  // Every latency measured so far, by architecture hash.
-  std::vector<std::pair<std::uint64_t, double>> measured_latencies() const;
+  // Everything the costs measured by running networks so far.
+  std::vector<CostMeasurement> measurements() const;
   void mark_finished();
 
   // The last checkpoint and every distinct evaluation (for SearchRun::restore).
-  std::pair<SearchState, std::vector<EvaluatedArchitecture>> load(const SearchSpace& space,
-                                                                  ObjectiveSet objectives) const;
+  std::pair<SearchState, std::vector<EvaluatedArchitecture>> load(const SearchSpace& space, const CostSet& costs) const;
 
  private:
   RunStore(std::string directory, sqlite3* db, int lock_fd);
   void execute(const std::string& sql) const;
+  void write_measurements(std::span<const CostMeasurement> measurements);
   std::string meta(const std::string& key) const;
   void set_meta(const std::string& key, const std::string& value) const;
   // One generation's transaction: `rows` writes what a single-process or a
   // distributed run keeps of the generation, then the archive's difference, the
   // history row and the checkpoint; rolled back on any error; the test kill
   // points around it.
-  void commit(const SearchSpace& space, std::size_t generation, const std::function<void()>& rows,
+  void commit(const SearchSpace& space, const CostSet& costs, std::size_t generation, const std::function<void()>& rows,
               const ParetoArchive& archive, const GenerationRecord& record, const Checkpoint& checkpoint);
 
   // Canonical JSON of every architecture written so far: serialised once, as

@@ -462,6 +462,7 @@ void FlexiBertSpace::lower_layer(const FlexiBertLayer& layer, int i, int H, int 
   switch (layer.mixer.type) {
     case MixerType::self_attention:
       out.attention_score_width += H;
+      out.kv_cache_width += 2.0 * H;
       dense("attention.self.query.weight", "attention.self.query.bias", Role::attention, H, H);
       dense("attention.self.key.weight", "attention.self.key.bias", Role::attention, H, H);
       dense("attention.self.value.weight", "attention.self.value.bias", Role::attention, H, H);
@@ -480,6 +481,7 @@ void FlexiBertSpace::lower_layer(const FlexiBertLayer& layer, int i, int H, int 
       const int conv_heads = trained ? h : std::max(1, h / 2);
       const int A = trained ? H : conv_heads * H / h;
       out.attention_score_width += A;
+      out.kv_cache_width += 2.0 * A;
       dense("attention.self.query.weight", "attention.self.query.bias", Role::attention, H, A);
       dense("attention.self.key.weight", "attention.self.key.bias", Role::attention, H, A);
       dense("attention.self.value.weight", "attention.self.value.bias", Role::attention, H, A);

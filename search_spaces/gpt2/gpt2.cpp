@@ -940,6 +940,7 @@ void Gpt2Space::lower_transxl(const GeneView& a, ModelSpec& out) const {
     const std::int64_t d_head = D / heads;
     const std::int64_t width = heads * d_head;
     out.attention_score_width += static_cast<double>(width);
+    out.kv_cache_width += static_cast<double>(D);  // archai's mems: each layer's input hidden state
     out.set_layer_variant(i, static_cast<std::uint8_t>(heads));
     out.add_matrix("dec_attn.qkv_net.weight", Role::attention, i, D, 3 * width, w);
     out.add_matrix("dec_attn.r_net.weight", Role::attention, i, D, width, w);
@@ -967,6 +968,7 @@ void Gpt2Space::lower(const Architecture& architecture, ModelSpec& out) const {
   lower_embeddings(a, out);
   if (protocol_ == Gpt2Protocol::transxl) {
     out.layer_prefix = "layers";
+    out.kv_cache_width = static_cast<double>(a.d_model);  // the embedding output, also in archai's mems
     lower_transxl(a, out);
     return;
   }
@@ -983,6 +985,7 @@ void Gpt2Space::lower(const Architecture& architecture, ModelSpec& out) const {
     out.add_vector("ln_1.bias", Role::norm, i, D, zero);
     const std::int64_t width = hwgpt ? static_cast<std::int64_t>(l.n_head) * kHwGptHeadSize : D;
     out.attention_score_width += static_cast<double>(width);
+    out.kv_cache_width += static_cast<double>(2 * width);
     out.set_layer_variant(i, static_cast<std::uint8_t>(l.n_head));  // heads change the work, not always the shapes
     out.add_matrix("attn.c_attn.weight", Role::attention, i, D, 3 * width, w);
     if (a.bias) out.add_vector("attn.c_attn.bias", Role::attention, i, 3 * width, zero);

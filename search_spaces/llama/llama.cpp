@@ -559,6 +559,7 @@ void LlamaSpace::lower(const Architecture& architecture, ModelSpec& out) const {
       out.add_matrix("self_attn.o_proj.weight", Role::attention, i, heads * d, h, w);
       if (attention_bias) out.add_vector("self_attn.o_proj.bias", Role::attention, i, h, zero);
       out.attention_score_width += static_cast<double>(heads * d);
+      out.kv_cache_width += static_cast<double>(2 * kv * d);
       // KV heads change the work (the K/V projections show them), query heads change the width.
     }
     if (F > 0) {

@@ -10,8 +10,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   return zerolm::fuzz::accept_errors([&] {
     const nlohmann::json value = zerolm::parse_json(text, "stored JSON");
     zerolm::fuzz::accept_errors([&] {
-      const zerolm::Checkpoint c = zerolm::Checkpoint::from_json(value);
-      if (!(zerolm::Checkpoint::from_json(c.to_json()).to_json() == c.to_json())) __builtin_trap();
+      const zerolm::CostSet costs;
+      const zerolm::Checkpoint c = zerolm::Checkpoint::from_json(value, costs);
+      if (!(zerolm::Checkpoint::from_json(c.to_json(costs), costs).to_json(costs) == c.to_json(costs)))
+        __builtin_trap();
     });
     zerolm::fuzz::accept_errors([&] { (void)zerolm::SearchRunConfig::from_json(value); });
   });

@@ -8,8 +8,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   return zerolm::fuzz::accept_errors([&] {
     const zerolm::SearchRunConfig c = zerolm::load_search_config(path);
     const auto space = c.make_space();
-    (void)c.make_latency_model(*space);
-    (void)c.make_memory_model();
+    zerolm::CostSet costs = c.search.costs;
+    costs.instantiate(*space);
     (void)zerolm::SearchRunConfig::from_json(c.to_json());  // what a run stores reads back
   });
 }
