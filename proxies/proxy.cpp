@@ -70,12 +70,12 @@ std::string_view spectral_statistic_name(kernels::SpectralStatistic statistic) {
 #include "proxies/proxies.def"
 #undef ZEROLM_PROXY
 
-const std::vector<ProxyDescriptor>& proxies() {
-  static const std::vector<ProxyDescriptor> all{
+const Registry<ProxyDescriptor>& proxies() {
+  static const Registry<ProxyDescriptor> all("proxy", {
 #define ZEROLM_PROXY(name) name##_proxy_descriptor(),
 #include "proxies/proxies.def"
 #undef ZEROLM_PROXY
-  };
+                                                      });
   return all;
 }
 
@@ -99,17 +99,11 @@ std::string ProxyDescriptor::option_keys() const {
 }
 
 const ProxyDescriptor& proxy_descriptor(std::string_view name) {
-  for (const auto& d : proxies()) {
-    if (d.name == name) return d;
-  }
+  if (const ProxyDescriptor* d = proxies().find(name)) return *d;
   ZEROLM_FAIL("unknown proxy '{}' (expected {})", name, proxy_names_help());
 }
 
-std::vector<std::string> proxy_names() {
-  std::vector<std::string> names;
-  for (const auto& d : proxies()) names.push_back(d.name);
-  return names;
-}
+std::vector<std::string> proxy_names() { return proxies().names(); }
 
 std::string proxy_names_help() {
   std::string text;

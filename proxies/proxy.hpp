@@ -2,6 +2,8 @@
 // its per-layer, per-module breakdown (fp64).
 #pragma once
 
+#include "engine/core/registry.hpp"
+
 #include <array>
 #include <cstdint>
 #include <functional>
@@ -105,7 +107,7 @@ struct ProxyDescriptor {
 };
 
 // The registry, in proxies.def order.
-const std::vector<ProxyDescriptor>& proxies();
+const Registry<ProxyDescriptor>& proxies();
 // An Error naming the known proxies when `name` is not one.
 const ProxyDescriptor& proxy_descriptor(std::string_view name);
 std::unique_ptr<Proxy> make_proxy(const std::string& name, const ProxyOptions& options);
@@ -126,7 +128,7 @@ ProxyOptionSpec include_norms_option();
 // Work bounds of the sampled mode, per architecture (docs/RELIABILITY.md): past
 // them a score would take minutes on a CPU (about 3e8 weights/s per core), so the
 // architecture is refused with its size and the bound, and the expected mode named.
-inline constexpr double kMaxSampledWeights = 2e10;      // weights drawn (zerolm)
+inline constexpr double kMaxSampledWeights = 2e10;        // weights drawn (zerolm)
 inline constexpr double kMaxSampledSpectralFlops = 2e12;  // Gram products and eigensolves (spectral)
 // An Error when `work` exceeds `bound`; `what` says what was counted.
 void check_sampled_work(const ModelSpec& spec, double work, double bound, const char* what);

@@ -51,12 +51,12 @@ void SearchSpace::check_space(const Architecture& architecture) const {
 #include "search_spaces/spaces.def"
 #undef ZEROLM_SEARCH_SPACE
 
-const std::vector<SpaceDescriptor>& search_spaces() {
-  static const std::vector<SpaceDescriptor> all{
+const Registry<SpaceDescriptor>& search_spaces() {
+  static const Registry<SpaceDescriptor> all("search space", {
 #define ZEROLM_SEARCH_SPACE(name) name##_space_descriptor(),
 #include "search_spaces/spaces.def"
 #undef ZEROLM_SEARCH_SPACE
-  };
+                                                             });
   return all;
 }
 
@@ -72,19 +72,11 @@ const ProtocolInfo& SpaceDescriptor::protocol(std::string_view text) const {
 }
 
 const SpaceDescriptor& search_space_descriptor(std::string_view name) {
-  std::string known;
-  for (const auto& d : search_spaces()) {
-    if (d.name == name) return d;
-    known += (known.empty() ? "" : "|") + d.name;
-  }
-  ZEROLM_FAIL("unknown search space '{}' (known: {})", name, known);
+  if (const SpaceDescriptor* d = search_spaces().find(name)) return *d;
+  ZEROLM_FAIL("unknown search space '{}' (known: {})", name, search_spaces().names_text());
 }
 
-std::vector<std::string> search_space_names() {
-  std::vector<std::string> names;
-  for (const auto& d : search_spaces()) names.push_back(d.name);
-  return names;
-}
+std::vector<std::string> search_space_names() { return search_spaces().names(); }
 
 std::string protocols_help() {
   std::string text;

@@ -2,6 +2,8 @@
 // (de)serialisation with validation, and lowering to a model spec.
 #pragma once
 
+#include "engine/core/registry.hpp"
+
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -161,7 +163,7 @@ struct SpaceDescriptor {
 };
 
 // The registry, in spaces.def order; entries are immutable.
-const std::vector<SpaceDescriptor>& search_spaces();
+const Registry<SpaceDescriptor>& search_spaces();
 // An Error naming the known spaces when `name` is not one.
 const SpaceDescriptor& search_space_descriptor(std::string_view name);
 std::unique_ptr<SearchSpace> make_search_space(const std::string& name, const SpaceOptions& options = {});

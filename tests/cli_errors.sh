@@ -202,6 +202,8 @@ printf 'constraints:\n  kv_cache: {max: 0}\n' > "$tmp/kv-zero.yaml"
 expect_error "search: a zero KV-cache bound" "'constraints.kv_cache.max': value 0 must be positive" -- search "$tmp/kv-zero.yaml" --out "$tmp/never11c"
 printf 'kv_cache: {dtype: fp64}\n' > "$tmp/kv-dtype.yaml"
 expect_error "search: an unknown KV-cache dtype" "kv-dtype.yaml:1:19: 'kv_cache.dtype': value 'fp64' is not fp32|fp16|bf16|fp8|int8|int4" -- search "$tmp/kv-dtype.yaml" --out "$tmp/never11d"
+expect_error "score: --alpha for a proxy without alpha" "--alpha: proxy params takes no alpha" -- score --space flexibert --proxy params --alpha 0.5 --sample 4 --top 1
+expect_error "enumerate: --alpha for a proxy without alpha" "--alpha: proxy params takes no alpha" -- enumerate --space flexibert --proxy params --alpha 0.3 --top 1
 expect_error "cost fit: a cost that is not fitted" "--cost: value 'flops' is not a fitted cost (latency|memory)" -- cost fit --cost flops --benchmark x.json
 expect_error "cost eval: no --cost" "--cost: value '' is not a fitted cost" -- cost eval --model m.json
 

@@ -50,25 +50,32 @@ std::string record_id(const nlohmann::json& record, std::size_t index) {
 
 }  // namespace
 
-const std::vector<BenchmarkReader>& benchmark_readers() {
-  static const std::vector<BenchmarkReader> all{
-      {"nas-bench-bert", "NAS-Bench-BERT records (encoder_layers, scores.glue), as converted for zerolm", "flexibert",
-       "paper", "scores.glue", false, [](const nlohmann::json& r) { return r.contains("encoder_layers"); },
-       [](const nlohmann::json& r) {
-         ZEROLM_CHECK(r.contains("scores"), "field 'scores' is missing");
-         return number_at(r["scores"], "glue", "scores.");
-       }},
-      {"lts-gpt2", "LiteTransformerSearch GPT-2 records (config, valid_ppl), as converted for zerolm", "gpt2", "lts",
-       "-valid_ppl", false, [](const nlohmann::json& r) { return r.contains("config") && r.contains("valid_ppl"); },
-       [](const nlohmann::json& r) { return -number_at(r, "valid_ppl", ""); }},
-      {"hwgpt-latency", "HW-GPT-Bench latency records (embed_dim, gpu_latency_ms)", "gpt2", "hwgpt", "gpu_latency_ms",
-       true, [](const nlohmann::json& r) { return r.contains("embed_dim") && r.contains("gpu_latency_ms"); },
-       [](const nlohmann::json& r) { return number_at(r, "gpu_latency_ms", ""); }},
-      {"lts-run", "LiteTransformerSearch (archai) run folders as published: model_config.yaml per record, summaries",
-       "gpt2", "lts", "-valid_ppl", false, [](const nlohmann::json&) { return false; },
-       [](const nlohmann::json& r) { return -number_at(r, "valid_ppl", ""); }, is_lts_run_folder, read_lts_run_folder},
-      nas_bench_bert_upstream_reader(),
-  };
+const Registry<BenchmarkReader>& benchmark_readers() {
+  static const Registry<BenchmarkReader> all(
+      "benchmark reader",
+      {
+          {"nas-bench-bert", "NAS-Bench-BERT records (encoder_layers, scores.glue), as converted for zerolm",
+           "flexibert", "paper", "scores.glue", false,
+           [](const nlohmann::json& r) { return r.contains("encoder_layers"); },
+           [](const nlohmann::json& r) {
+             ZEROLM_CHECK(r.contains("scores"), "field 'scores' is missing");
+             return number_at(r["scores"], "glue", "scores.");
+           }},
+          {"lts-gpt2", "LiteTransformerSearch GPT-2 records (config, valid_ppl), as converted for zerolm", "gpt2",
+           "lts", "-valid_ppl", false,
+           [](const nlohmann::json& r) { return r.contains("config") && r.contains("valid_ppl"); },
+           [](const nlohmann::json& r) { return -number_at(r, "valid_ppl", ""); }},
+          {"hwgpt-latency", "HW-GPT-Bench latency records (embed_dim, gpu_latency_ms)", "gpt2", "hwgpt",
+           "gpu_latency_ms", true,
+           [](const nlohmann::json& r) { return r.contains("embed_dim") && r.contains("gpu_latency_ms"); },
+           [](const nlohmann::json& r) { return number_at(r, "gpu_latency_ms", ""); }},
+          {"lts-run",
+           "LiteTransformerSearch (archai) run folders as published: model_config.yaml per record, summaries", "gpt2",
+           "lts", "-valid_ppl", false, [](const nlohmann::json&) { return false; },
+           [](const nlohmann::json& r) { return -number_at(r, "valid_ppl", ""); }, is_lts_run_folder,
+           read_lts_run_folder},
+          nas_bench_bert_upstream_reader(),
+      });
   return all;
 }
 

@@ -45,7 +45,7 @@ struct BenchmarkReader {
   std::function<void(Benchmark& benchmark, const std::string& baselines_file)> read_baselines = {};
 };
 
-const std::vector<BenchmarkReader>& benchmark_readers();
+const Registry<BenchmarkReader>& benchmark_readers();
 
 struct BenchmarkRecord {
   std::string id;

@@ -332,6 +332,9 @@ double ProxyArgs::alpha_value() const {
 
 ProxyOptions ProxyArgs::options(std::uint64_t seed) const {
   const ProxyDescriptor& descriptor = proxy_descriptor(name);
+  // An alpha the proxy would ignore is refused, as the config refuses proxy.alpha.
+  ZEROLM_CHECK(heuristic_alpha() || descriptor.combines_modules, "--alpha: proxy {} takes no alpha (it takes: {})",
+               name, descriptor.option_keys());
   ProxyOptions o;
   o.mode = parse_proxy_mode(mode);
   o.seed = seed;

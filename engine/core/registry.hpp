@@ -31,6 +31,7 @@ class Registry {
   auto begin() const { return entries_.begin(); }
   auto end() const { return entries_.end(); }
   std::size_t size() const { return entries_.size(); }
+  bool empty() const { return entries_.empty(); }
 
   // nullptr when no entry has that name.
   const Entry* find(std::string_view name) const {

@@ -19,8 +19,7 @@ class PredictedLatency final : public CostModel {
   double measure(const Architecture& architecture, const ModelSpec& spec) const override {
     return model_->predict_ms(architecture, spec);
   }
-  // A timed network is not a sum over layers; the analytic and lut models are.
-  bool additive() const override { return model_->kind() != "measured"; }
+  bool additive() const override { return model_->additive_over_layers(); }
   std::vector<std::pair<std::uint64_t, double>> take_new_measurements() override {
     return model_->take_new_measurements();
   }

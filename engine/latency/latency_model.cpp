@@ -130,17 +130,12 @@ std::string names_where(bool fitted_only) {
 
 }  // namespace
 
-const std::vector<LatencyModelKind>& latency_models() {
-  static const std::vector<LatencyModelKind> all{analytic_kind(), lut_kind(), measured_kind()};
+const Registry<LatencyModelKind>& latency_models() {
+  static const Registry<LatencyModelKind> all("latency model", {analytic_kind(), lut_kind(), measured_kind()});
   return all;
 }
 
-const LatencyModelKind* find_latency_model_kind(std::string_view name) {
-  for (const auto& k : latency_models()) {
-    if (k.name == name) return &k;
-  }
-  return nullptr;
-}
+const LatencyModelKind* find_latency_model_kind(std::string_view name) { return latency_models().find(name); }
 
 std::string latency_model_names() { return names_where(false); }
 std::string fitted_latency_model_names() { return names_where(true); }

@@ -22,6 +22,7 @@
 #include "engine/core/architecture.hpp"
 #include "engine/core/error.hpp"
 #include "engine/core/model_spec.hpp"
+#include "engine/core/registry.hpp"
 
 namespace zerolm {
 
@@ -75,6 +76,9 @@ class LatencyModel {
   virtual double predict_ms(const Architecture& architecture, const ModelSpec& spec) const = 0;
   // The model as JSON: what `make_latency_model` reads back.
   virtual nlohmann::json to_json() const = 0;
+  // Within a layered family, a sum of per-layer terms plus a constant (what
+  // exact search needs): analytic and lut are; a timed network is not.
+  virtual bool additive_over_layers() const { return true; }
 
   // Measurements a model took since the last call, for a run store to keep
   // (only `measured` takes any), and measurements handed back on resume.
@@ -108,7 +112,7 @@ struct LatencyModelKind {
       fit;
 };
 
-const std::vector<LatencyModelKind>& latency_models();
+const Registry<LatencyModelKind>& latency_models();
 // nullptr when `name` is not a kind.
 const LatencyModelKind* find_latency_model_kind(std::string_view name);
 std::string latency_model_names();         // "analytic|lut|measured"

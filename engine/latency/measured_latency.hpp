@@ -19,6 +19,7 @@ class MeasuredLatencyModel final : public LatencyModel {
   MeasuredLatencyModel(const SearchSpace& space, reference::LatencyWorkload workload);
 
   std::string_view kind() const override { return "measured"; }
+  bool additive_over_layers() const override { return false; }
   double predict_ms(const Architecture& architecture, const ModelSpec& spec) const override;
   nlohmann::json to_json() const override { return to_json(workload_); }
   static nlohmann::json to_json(const reference::LatencyWorkload& workload);

@@ -81,32 +81,25 @@ AnalyticMemoryModel AnalyticMemoryModel::fit(std::span<const ModelSpec> specs, s
   return m;
 }
 
-const std::vector<MemoryModelKind>& memory_models() {
-  static const std::vector<MemoryModelKind> all{
-      {"analytic", "peak MB = constant + a x parameters + b x activation width, non-negative constants fitted",
-       [](const nlohmann::json& value, const std::string& source) -> std::unique_ptr<MemoryModel> {
-         return std::make_unique<AnalyticMemoryModel>(AnalyticMemoryModel::from_json(value, source));
-       },
-       [](std::span<const ModelSpec> specs, std::span<const double> mb,
-          const std::string& device) -> std::unique_ptr<MemoryModel> {
-         return std::make_unique<AnalyticMemoryModel>(AnalyticMemoryModel::fit(specs, mb, device));
-       }},
-  };
+const Registry<MemoryModelKind>& memory_models() {
+  static const Registry<MemoryModelKind> all(
+      "memory model",
+      {
+          {"analytic", "peak MB = constant + a x parameters + b x activation width, non-negative constants fitted",
+           [](const nlohmann::json& value, const std::string& source) -> std::unique_ptr<MemoryModel> {
+             return std::make_unique<AnalyticMemoryModel>(AnalyticMemoryModel::from_json(value, source));
+           },
+           [](std::span<const ModelSpec> specs, std::span<const double> mb,
+              const std::string& device) -> std::unique_ptr<MemoryModel> {
+             return std::make_unique<AnalyticMemoryModel>(AnalyticMemoryModel::fit(specs, mb, device));
+           }},
+      });
   return all;
 }
 
-const MemoryModelKind* find_memory_model_kind(std::string_view name) {
-  for (const auto& k : memory_models()) {
-    if (k.name == name) return &k;
-  }
-  return nullptr;
-}
+const MemoryModelKind* find_memory_model_kind(std::string_view name) { return memory_models().find(name); }
 
-std::string memory_model_names() {
-  std::string text;
-  for (const auto& k : memory_models()) text += (text.empty() ? "" : "|") + k.name;
-  return text;
-}
+std::string memory_model_names() { return memory_models().names_text(); }
 
 std::unique_ptr<MemoryModel> make_memory_model(const nlohmann::json& value, const std::string& source) {
   ZEROLM_CHECK(value.is_object() && value.contains("model") && value["model"].is_string(),

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "engine/core/model_spec.hpp"
+#include "engine/core/registry.hpp"
 
 namespace zerolm {
 
@@ -40,7 +41,7 @@ struct MemoryModelKind {
       fit;
 };
 
-const std::vector<MemoryModelKind>& memory_models();
+const Registry<MemoryModelKind>& memory_models();
 const MemoryModelKind* find_memory_model_kind(std::string_view name);  // nullptr when none
 std::string memory_model_names();                                      // "analytic"
 

@@ -64,4 +64,15 @@ Checkpoint Checkpoint::from_json(const nlohmann::json& value, const CostSet& cos
   return c;
 }
 
+// A stored checkpoint's text; errors name `where`.
+Checkpoint read_checkpoint(const std::string& text, const std::string& where, const CostSet& costs) {
+  try {
+    return Checkpoint::from_json(nlohmann::json::parse(text), costs);
+  } catch (const nlohmann::json::exception& e) {
+    ZEROLM_FAIL("{}: the checkpoint is not JSON: {}", where, e.what());
+  } catch (const Error& e) {
+    throw e.with_context(where);
+  }
+}
+
 }  // namespace zerolm

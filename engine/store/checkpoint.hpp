@@ -51,4 +51,7 @@ struct Checkpoint {
   static Checkpoint from_json(const nlohmann::json& value, const CostSet& costs);
 };
 
+// A stored checkpoint's text read by `costs` (the run's); errors name `where`.
+Checkpoint read_checkpoint(const std::string& text, const std::string& where, const CostSet& costs);
+
 }  // namespace zerolm

@@ -17,6 +17,7 @@
 
 #include "engine/search/evolution.hpp"
 #include "engine/store/checkpoint.hpp"
+#include "engine/store/schema_migrations.hpp"
 
 struct sqlite3;
 
@@ -91,7 +92,7 @@ class RunStore {
   // The store's schema version (kSchemaVersion once opened for writing; a
   // read-only store of an older version is migrated in memory).
   int schema_version() const;
-  static constexpr int kSchemaVersion = 6;
+  static constexpr int kSchemaVersion = store_schema::kSchemaVersion;
 
   // Everything the costs measured by running networks so far.
   std::vector<CostMeasurement> measurements() const;
