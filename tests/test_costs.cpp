@@ -118,7 +118,7 @@ TEST_CASE("flops: Kaplan's 2 N + 2 n_ctx d_attn per layer on TinyLlama and GPT-2
   CHECK_THROWS_WITH(d.parse("test", YAML::Load("{sequence_length: 1.5}")), Contains("flops.sequence_length"));
 }
 
-TEST_CASE("costs: configs name any costs as objectives and windows; old keys read the same", "[costs][config]") {
+TEST_CASE("costs: configs name any costs as objectives and windows, and old keys read the same", "[costs][config]") {
   const auto c = config_from(
       "space: gpt2\nprotocol: lts\nflops: {sequence_length: 512}\nkv_cache: {context_length: 1024}\n"
       "constraints:\n  parameters: non_embedding\n  max_parameters: 4.0e7\n  flops: {max: 2.0e8}\n"

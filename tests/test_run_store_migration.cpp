@@ -59,7 +59,7 @@ void copy_golden(const std::string& name, const std::string& folder) {
 }
 }  // namespace
 
-TEST_CASE("run store: memories survive the store; version 4 stores gain zeros and resume", "[store][memory]") {
+TEST_CASE("run store: memories survive the store, and version 4 stores gain zeros and resume", "[store][memory]") {
   const auto space = make_search_space("gpt2", {"lts"});
   const ZeroLmProxy proxy({});
   const auto memory = zerolm::testing::test_memory_model();
