@@ -26,11 +26,8 @@ const Registry<CostDescriptor>& cost_registry() {
 namespace {
 std::size_t registry_position(const CostDescriptor* d) {
   const auto& all = cost_registry().entries();
-  for (std::size_t i = 0; i < all.size(); ++i) {
-    if (&all[i] == d) return i;
-  }
-  ZEROLM_ASSERT(false, "cost '{}' is not in the registry", d->name);
-  return all.size();
+  ZEROLM_ASSERT(d >= all.data() && d < all.data() + all.size(), "cost '{}' is not in the registry", d->name);
+  return static_cast<std::size_t>(d - all.data());
 }
 }  // namespace
 

@@ -49,16 +49,18 @@ void RunStore::commit_islands(const SearchSpace& space, const CostSet& costs, st
       const auto i = static_cast<std::int64_t>(island.island);
       auto joined =
           island.checkpoint.joined - static_cast<std::int64_t>(island.immigrants.size() + island.evaluated.size());
+      // island_members and island_archive rows: (island, serial or position, hash, text, score, costs).
+      const auto insert = [&](Statement& statement, std::int64_t index, const EvaluationRow& r) {
+        statement.bind(1, i)
+            .bind(2, index)
+            .bind(3, hash_hex(r.hash))
+            .bind_stable(4, text_of(r))
+            .bind(5, r.score)
+            .bind(6, costs.to_text(r.costs))
+            .run();
+      };
       for (const auto* joins : {&island.immigrants, &island.evaluated}) {
-        for (const auto& r : *joins) {
-          member.bind(1, i)
-              .bind(2, joined++)
-              .bind(3, hash_hex(r.hash))
-              .bind_stable(4, text_of(r))
-              .bind(5, r.score)
-              .bind(6, costs.to_text(r.costs))
-              .run();
-        }
+        for (const auto& r : *joins) insert(member, joined++, r);
       }
       trim.bind(1, i).bind(2, joined - static_cast<std::int64_t>(population)).run();
       for (const auto& r : island.evaluated) {
@@ -73,15 +75,7 @@ void RunStore::commit_islands(const SearchSpace& space, const CostSet& costs, st
       for (const auto& r : island.immigrants) migration.bind(1, g).bind(2, i).bind(3, hash_hex(r.hash)).run();
       for (std::uint64_t hash : island.archive_removed) archive_remove.bind(1, i).bind(2, hash_hex(hash)).run();
       auto position = island.checkpoint.archive_position - static_cast<std::int64_t>(island.archive_added.size());
-      for (const auto& r : island.archive_added) {
-        archive_insert.bind(1, i)
-            .bind(2, position++)
-            .bind(3, hash_hex(r.hash))
-            .bind_stable(4, text_of(r))
-            .bind(5, r.score)
-            .bind(6, costs.to_text(r.costs))
-            .run();
-      }
+      for (const auto& r : island.archive_added) insert(archive_insert, position++, r);
       island_checkpoint.bind(1, i).bind(2, island.checkpoint.to_json(costs).dump()).run();
     }
   };
@@ -104,12 +98,15 @@ std::vector<IslandRestart> RunStore::load_islands(std::size_t islands, const Cos
   const auto read_rows = [&](const char* table, const char* order, auto member) {
     Statement rows(
         db_, fmt::format("SELECT hash, architecture, score, costs, island FROM {} ORDER BY island, {}", table, order));
+    std::vector<std::string> wheres;  // per island, for errors; made once, not per row
+    for (std::size_t i = 0; i < islands; ++i)
+      wheres.push_back(fmt::format("{}: {} row of island {}", directory_, table, i));
     while (rows.step()) {
       const auto i = rows.integer(4);
       ZEROLM_CHECK(i >= 0 && static_cast<std::size_t>(i) < islands,
                    "{}: the run store is damaged: table {} holds island {}, but the run has {} islands", directory_,
                    table, i, islands);
-      const std::string where = fmt::format("{}: {} row of island {}", directory_, table, i);
+      const std::string& where = wheres[static_cast<std::size_t>(i)];
       (out[static_cast<std::size_t>(i)].*member)
           .push_back({parse_hash_hex(rows.text(0)), rows.text(1), rows.real(2),
                       costs.from_json(parse_json(rows.text(3), where), where)});

@@ -305,8 +305,8 @@ ParetoArchive RunStore::load_archive(const SearchSpace& space, const CostSet& co
   const ReadTransaction snapshot(db_, directory_);
   ParetoArchive archive(costs.objectives());
   Statement rows(db_, "SELECT architecture, score, costs FROM archive ORDER BY position");
+  const std::string where = directory_ + ": archive";
   while (rows.step()) {
-    const std::string where = directory_ + ": archive";
     archive.offer(stored_architecture(space, rows.text(0), where),
                   {rows.real(1), costs.from_json(parse_json(rows.text(2), where), where)});
   }
