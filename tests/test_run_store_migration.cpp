@@ -14,7 +14,9 @@
 
 #include "engine/config/search_config.hpp"
 #include "engine/search/evolution.hpp"
+#include "engine/scoring/evaluate.hpp"
 #include "engine/store/run_store.hpp"
+#include "engine/store/schema_migrations.hpp"
 #include "proxies/zerolm_proxy.hpp"
 #include "tests/test_support.hpp"
 
@@ -158,4 +160,31 @@ TEST_CASE("run store: version 3 stores gain their non-embedding counts", "[store
   for (std::size_t i = 0; i < fresh.size(); ++i)
     CHECK(migrated[i].non_embedding_parameters() == fresh[i].non_embedding_parameters());
   std::filesystem::remove_all(folder);
+}
+
+// Migrating a version-3 store subtracts embedding counts written out in the
+// migration (frozen), not taken from today's spaces; they must still agree with
+// today's lowering of every space and protocol version 4 had. A failure here
+// means a space changed how it lowers its embeddings: stores migrated from
+// version 3 then keep version 4's counts, which differ from a fresh run's.
+TEST_CASE("run store: version 4's frozen embedding counts agree with today's spaces", "[store]") {
+  const std::pair<const char*, const char*> version_4_protocols[] = {
+      {"flexibert", "paper"}, {"flexibert", "pytorch"}, {"flexibert", "trained"},
+      {"gpt2", "lts"},        {"gpt2", "hwgpt"},        {"gpt2", "gpt2"}};
+  ModelSpec spec;
+  for (const auto& [name, protocol] : version_4_protocols) {
+    const auto space = make_search_space(name, {protocol});
+    bool adaptive = false;
+    for (const auto& a : sample_architectures(*space, 200, 11)) {
+      space->lower(a, spec);
+      const nlohmann::json stored = space->to_json(a);
+      adaptive = adaptive || stored.dump().find("adaptive") != std::string::npos;
+      INFO(name << " / " << protocol << ": " << stored.dump());
+      CHECK(store_schema::version_4_embedding_parameters(name, protocol, stored) ==
+            static_cast<double>(spec.parameters_with_role(Role::embedding)));
+    }
+    if (std::string(protocol) == "lts") CHECK(adaptive);  // archai's adaptive embedding and softmax are covered
+  }
+  CHECK_THROWS_AS(store_schema::version_4_embedding_parameters("llama", "", nlohmann::json::object()), Error);
+  CHECK_THROWS_AS(store_schema::version_4_embedding_parameters("gpt2", "lts", nlohmann::json{{"d_model", 64}}), Error);
 }

@@ -2,20 +2,19 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string_view>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "engine/core/error.hpp"
 #include "engine/core/json_yaml.hpp"
-#include "engine/core/model_spec.hpp"
 #include "engine/store/checkpoint.hpp"
 #include "engine/store/sqlite_database.hpp"
-#include "proxies/proxy.hpp"
-#include "search_spaces/search_space.hpp"
 
 namespace zerolm::store_schema {
 
@@ -149,16 +148,30 @@ nlohmann::json checkpoint_from_version_2(sqlite3* db, const nlohmann::json& old)
       {"archive_position", whole_or_zero("archive_position", std::int64_t{0})}};
 }
 
-// A stored config as the current parser reads it: the chosen proxy's own
-// options only (version 2 stored every proxy's).
+// A stored config as version 3's parser read it: the chosen proxy's own
+// options only (version 2 stored every proxy's). Frozen: the proxies and their
+// options as version 3 knew them, not today's registry.
 nlohmann::json config_from_version_2(nlohmann::json config) {
   if (!config.contains("proxy") || !config["proxy"].is_object()) return config;
+  struct Version3Proxy {
+    std::string_view name;
+    bool takes_alpha;
+    std::vector<std::string_view> options;
+  };
+  static const Version3Proxy kVersion3Proxies[] = {
+      {"params", false, {"count"}},
+      {"zerolm", true, {"include_embeddings", "include_norms"}},
+      {"spectral", true, {"statistic", "aggregate", "gain", "include_embeddings"}}};
   auto& proxy = config["proxy"];
-  const ProxyDescriptor& descriptor = proxy_descriptor(proxy.value("name", std::string("zerolm")));
+  const std::string name = proxy.value("name", std::string("zerolm"));
+  const auto* known = std::find_if(std::begin(kVersion3Proxies), std::end(kVersion3Proxies),
+                                   [&](const Version3Proxy& p) { return p.name == name; });
+  ZEROLM_CHECK(known != std::end(kVersion3Proxies), "field 'proxy.name': value '{}' is not zerolm|spectral|params",
+               name);
   nlohmann::json kept = nlohmann::json::object();
   for (const auto& [key, value] : proxy.items()) {
-    const bool own = key == "name" || key == "mode" || (key == "alpha" && descriptor.combines_modules) ||
-                     descriptor.option(key) != nullptr;
+    const bool own = key == "name" || key == "mode" || (key == "alpha" && known->takes_alpha) ||
+                     std::find(known->options.begin(), known->options.end(), key) != known->options.end();
     if (own) kept[key] = value;
   }
   proxy = kept;
@@ -171,37 +184,36 @@ void migrate_to_3(sqlite3* db, const std::string& where) {
   });
   try {
     set_meta_of(db, "config", config_from_version_2(nlohmann::json::parse(meta_of(db, "config"))).dump());
-  } catch (const nlohmann::json::exception& e) {
+  } catch (const std::exception& e) {
     ZEROLM_FAIL("{}: cannot migrate the run store to schema version 3: {}", where, e.what());
   }
 }
 
-// The non-embedding parameter count of an architecture stored as canonical JSON.
-double non_embedding_of(const SearchSpace& space, const std::string& architecture) {
-  thread_local ModelSpec spec;
-  space.lower(space.from_json(nlohmann::json::parse(architecture)), spec);
-  return static_cast<double>(spec.total_parameters() - spec.parameters_with_role(Role::embedding));
-}
-
 void migrate_to_4(sqlite3* db, const std::string& where) {
-  std::unique_ptr<SearchSpace> space;
+  std::string space, protocol;
   try {
     const auto config = nlohmann::json::parse(meta_of(db, "config"));
-    SpaceOptions options;
-    options.protocol = config.value("protocol", "");
-    if (config.contains("choices")) options.choices = config["choices"];
-    space = make_search_space(config.value("space", "flexibert"), options);
+    space = config.value("space", std::string("flexibert"));
+    protocol = config.value("protocol", std::string());
   } catch (const std::exception& e) {
     ZEROLM_FAIL("{}: cannot migrate the run store to schema version 4: {}", where, e.what());
   }
   for (const char* table : {"evaluations", "archive"}) {
     exec(db, fmt::format("ALTER TABLE {} ADD COLUMN non_embedding_parameters REAL", table), where);
-    std::vector<std::pair<std::string, std::string>> rows;  // hash, architecture
-    Statement read(db, fmt::format("SELECT DISTINCT hash, architecture FROM {}", table));
-    while (read.step()) rows.emplace_back(read.text(0), read.text(1));
+    std::vector<std::tuple<std::string, std::string, double>> rows;  // hash, architecture, parameters
+    Statement read(db, fmt::format("SELECT DISTINCT hash, architecture, parameters FROM {}", table));
+    while (read.step()) rows.emplace_back(read.text(0), read.text(1), read.real(2));
     Statement update(db, fmt::format("UPDATE {} SET non_embedding_parameters = ? WHERE hash = ?", table));
-    for (const auto& [hash, architecture] : rows)
-      update.bind(1, non_embedding_of(*space, architecture)).bind(2, hash).run();
+    for (const auto& [hash, architecture, parameters] : rows) {
+      double embedding = 0.0;
+      try {
+        embedding = version_4_embedding_parameters(space, protocol, nlohmann::json::parse(architecture));
+      } catch (const std::exception& e) {
+        ZEROLM_FAIL("{}: cannot migrate the run store to schema version 4: table {}, hash {}: {}", where, table, hash,
+                    e.what());
+      }
+      update.bind(1, parameters - embedding).bind(2, hash).run();
+    }
   }
 }
 
@@ -343,6 +355,67 @@ void migrate_database(sqlite3* db, const std::string& where) {
     sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
     throw;
   }
+}
+
+// The embedding parameters of an architecture stored as canonical JSON, as
+// version 4 lowered it (its spaces were flexibert and gpt2; llama came with
+// version 4 and wrote the column itself). Frozen: the count is written out
+// here, not taken from today's space, so this step's result never changes.
+// Version 4's tensors of role embedding were, for flexibert, the word,
+// position and token-type tables (width 128) and, for a hidden size other than
+// 128, the projection to it with its bias; for gpt2, wte, wpe (protocol gpt2)
+// and the untied head (hwgpt), or archai's adaptive embedding and softmax.
+double version_4_embedding_parameters(const std::string& space, const std::string& protocol,
+                                      const nlohmann::json& a) {
+  const auto whole = [&](const nlohmann::json& object, const char* key) {
+    ZEROLM_CHECK(object.is_object() && object.contains(key), "architecture {}: no field '{}'", a.dump(), key);
+    return static_cast<double>(json_whole<std::int64_t>(object.at(key), key));
+  };
+  if (space == "flexibert") {
+    constexpr double kVocabulary = 30522, kPositions = 512, kTokenTypes = 2, kWidth = 128, kPaperHidden = 256;
+    const double hidden = protocol == "paper" || protocol.empty() ? kPaperHidden : whole(a, "hidden_size");
+    const double projection = hidden != kWidth ? kWidth * hidden + hidden : 0.0;
+    return (kVocabulary + kPositions + kTokenTypes) * kWidth + projection;
+  }
+  ZEROLM_CHECK(space == "gpt2", "space '{}' did not exist before schema version 4", space);
+  const double d_model = whole(a, "d_model");
+  ZEROLM_CHECK(a.contains("embedding") && a["embedding"].is_object(), "architecture {}: no field 'embedding'",
+               a.dump());
+  const auto& e = a["embedding"];
+  if (e.value("kind", std::string()) != "adaptive") {
+    const double vocabulary = whole(e, "vocab_size");
+    constexpr double kGpt2Positions = 1024;
+    return vocabulary * d_model + (protocol == "gpt2" ? kGpt2Positions * d_model : 0.0) +
+           (protocol == "hwgpt" ? d_model * vocabulary : 0.0);
+  }
+  const double d_embed = whole(e, "d_embed"), div_val = whole(e, "div_val"), n_token = whole(e, "n_token");
+  const double tgt_len = whole(e, "tgt_len");
+  ZEROLM_CHECK(e.contains("cutoffs") && e["cutoffs"].is_array() && !e["cutoffs"].empty() && div_val >= 1,
+               "architecture {}: field 'embedding.cutoffs' or 'embedding.div_val' is not as version 4 wrote it",
+               a.dump());
+  const auto& cutoffs = e["cutoffs"];
+  double total = 0.0, first_projection_cols = 0.0;
+  if (div_val == 1) {
+    total += n_token * d_embed;
+    if (d_embed != d_model) {
+      total += d_model * d_embed;
+      first_projection_cols = d_embed;
+    }
+  } else {
+    double start = 0.0;
+    std::int64_t width = static_cast<std::int64_t>(d_embed);  // integer division, as version 4's lowering
+    for (std::size_t i = 0; i < cutoffs.size(); ++i) {
+      const double cutoff = static_cast<double>(json_whole<std::int64_t>(cutoffs[i], "embedding.cutoffs"));
+      total += (cutoff - start) * static_cast<double>(width) + d_model * static_cast<double>(width);
+      if (i == 0) first_projection_cols = static_cast<double>(width);
+      start = cutoff;
+      width /= static_cast<std::int64_t>(div_val);
+    }
+  }
+  total += tgt_len * d_model + n_token;  // positions; the adaptive softmax's output biases
+  const double tail_clusters = static_cast<double>(cutoffs.size()) - 1.0;
+  if (tail_clusters > 0) total += tail_clusters * d_embed + tail_clusters;
+  return total + d_model * first_projection_cols;
 }
 
 }  // namespace zerolm::store_schema

@@ -3,6 +3,7 @@
 // that version wrote them (docs/ARCHITECTURE.md, "Stored formats").
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 struct sqlite3;
@@ -20,5 +21,12 @@ int stored_schema_version(sqlite3* db);
 // Every migration the store lacks, in order, in one transaction; a store newer
 // than kSchemaVersion is an Error naming `where`.
 void migrate_database(sqlite3* db, const std::string& where);
+
+// The embedding parameters of a stored architecture (canonical JSON) of
+// `space` and `protocol` as version 4 lowered it: what migrating a version-3
+// store subtracts from its parameter counts (frozen; tests compare it with
+// today's lowering of the spaces version 4 had).
+double version_4_embedding_parameters(const std::string& space, const std::string& protocol,
+                                      const nlohmann::json& architecture);
 
 }  // namespace zerolm::store_schema
