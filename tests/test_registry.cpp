@@ -162,8 +162,8 @@ TEST_CASE("every space's export formats (and json, yaml) write its architectures
     config.protocol = protocol;
     std::vector<EvaluatedArchitecture> chosen;
     for (const auto& a : sample_architectures(*space, 2, 5)) chosen.push_back({a, 1.0, 2.0, 0.0});
-    for (const auto& format : export_formats()) {
-      if ((!format.space.empty() && format.space != name) || format.name == "torchscript") continue;
+    for (const auto& format : export_format_registry()) {
+      if (!format.supports(name) || format.needs_libtorch) continue;
       INFO(name << " / " << protocol << ", format " << format.name);
       std::filesystem::remove_all(folder);
       std::filesystem::create_directories(folder);
@@ -173,8 +173,8 @@ TEST_CASE("every space's export formats (and json, yaml) write its architectures
       } catch (const Error& e) {
         // A space's own format may refuse an architecture it cannot describe, with one line;
         // the generic ones never do (but pytorch for a space with no module family yet).
-        CHECK((!format.space.empty() ||
-               (format.name == "pytorch" && search_space_descriptor(name).pytorch_module.empty())));
+        CHECK((!format.spaces.empty() ||
+               (format.needs_module_family && search_space_descriptor(name).pytorch_module.empty())));
         CHECK(!e.message().empty());
         continue;
       }

@@ -103,7 +103,6 @@ struct CliParams {
   std::string config;
   std::vector<std::string> overrides;
   std::string resume;
-  std::string run_device;  // overrides the config's device when set
   bool log_json = false;
   bool distributed = false;
   // search, sweep, export, report, latency: where results go
@@ -135,12 +134,10 @@ struct CliParams {
   double batch = 8, sequence = 1024;
   std::int64_t samples = 64, check = 0;
   int warmup = 2, repeats = 5, threads = 0;
-  std::string latency_space = "gpt2";
   // bench
   std::string suite = "proxy";
   std::vector<std::size_t> populations{256, 4096, 65536};
   double seconds = 2.0;
-  std::size_t bench_threads = 0;
 
   // The flags the user gave (after parsing), e.g. "--sample".
   std::set<std::string> given;

@@ -18,7 +18,7 @@ int run_export(const CliParams& o) {
   const RunStore store = RunStore::open_read_only(o.directory);
   const SearchRunConfig c = SearchRunConfig::from_json(store.config());
   const auto space = c.make_space();
-  const ExportFormat format = export_format(o.format, *space);
+  const ExportFormat& format = export_format(o.format, *space);
   auto [state, cache] = store.load(*space, c.search.costs);
   const std::size_t islands = store.islands();
   if (o.was_given("--island")) {

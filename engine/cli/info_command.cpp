@@ -2,6 +2,7 @@
 // their protocols, dimensions and choice keys), proxies (with their options),
 // export formats, latency models, benchmark formats.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <tbb/info.h>
 
 #include "engine/benchmarks/benchmark_file.hpp"
@@ -39,8 +40,9 @@ int run_info(const CliParams&) {
     fmt::print("proxy {}: {} (options: {}{})\n", p.name, p.description, p.combines_modules ? "alpha, " : "",
                p.option_keys());
   }
-  for (const auto& f : export_formats()) {
-    fmt::print("export format {}: {} ({})\n", f.name, f.description, f.space.empty() ? "every space" : f.space);
+  for (const auto& f : export_format_registry()) {
+    fmt::print("export format {}: {} ({})\n", f.name, f.description,
+               f.spaces.empty() ? std::string("every space") : fmt::format("{}", fmt::join(f.spaces, ", ")));
   }
   for (const auto& k : latency_models()) fmt::print("latency model {}: {}\n", k.name, k.description);
   for (const auto& r : benchmark_readers()) fmt::print("benchmark format {}: {}\n", r.name, r.description);

@@ -1,7 +1,9 @@
 #include "engine/export/export_formats.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -66,35 +68,56 @@ void write_torchscript(const ExportRequest& r) {
 
 // A space's own format: one JSON list, or one folder per architecture holding
 // the document as `file_name` (with the zerolm provenance beside its fields).
-ExportFormat space_format(const SpaceDescriptor& space, const ArchitectureFormat& f) {
-  return {f.name, f.description, space.name, [f](const ExportRequest& r) {
-            if (f.file_name.empty()) {
-              nlohmann::json records = nlohmann::json::array();
-              for (std::size_t i = 0; i < r.chosen.size(); ++i) {
-                records.push_back(f.write(r.space, r.chosen[i].architecture, i));
-              }
-              write_text(r.out, records.dump(2) + "\n");
-              return;
-            }
-            require_folder(r, f.name, "one folder per architecture");
-            std::vector<nlohmann::json> documents;
-            for (std::size_t i = 0; i < r.chosen.size(); ++i) {
-              documents.push_back(f.write(r.space, r.chosen[i].architecture, i));  // all or nothing is written
-              if (f.provenance_file.empty())
-                documents.back()["zerolm"] = describe_export(r.space, r.config, r.chosen[i]);
-            }
-            for (std::size_t i = 0; i < r.chosen.size(); ++i) {
-              const auto folder = numbered(r.out, i, r.chosen[i].architecture, "");
-              create_folder(folder);
-              write_text((folder / f.file_name).string(),
-                         f.yaml ? dump_yaml(documents[i]) + "\n" : documents[i].dump(2) + "\n");
-              if (!f.provenance_file.empty()) {
-                write_text((folder / f.provenance_file).string(),
-                           describe_export(r.space, r.config, r.chosen[i]).dump(2) + "\n");
-              }
-            }
-            fmt::print(stderr, "zerolm: {} {} files under {}\n", r.chosen.size(), f.file_name, r.out);
-          }};
+void write_space_format(const ArchitectureFormat& f, const ExportRequest& r) {
+  if (f.file_name.empty()) {
+    nlohmann::json records = nlohmann::json::array();
+    for (std::size_t i = 0; i < r.chosen.size(); ++i) records.push_back(f.write(r.space, r.chosen[i].architecture, i));
+    write_text(r.out, records.dump(2) + "\n");
+    return;
+  }
+  require_folder(r, f.name, "one folder per architecture");
+  std::vector<nlohmann::json> documents;
+  for (std::size_t i = 0; i < r.chosen.size(); ++i) {
+    documents.push_back(f.write(r.space, r.chosen[i].architecture, i));  // all or nothing is written
+    if (f.provenance_file.empty()) documents.back()["zerolm"] = describe_export(r.space, r.config, r.chosen[i]);
+  }
+  for (std::size_t i = 0; i < r.chosen.size(); ++i) {
+    const auto folder = numbered(r.out, i, r.chosen[i].architecture, "");
+    create_folder(folder);
+    write_text((folder / f.file_name).string(), f.yaml ? dump_yaml(documents[i]) + "\n" : documents[i].dump(2) + "\n");
+    if (!f.provenance_file.empty()) {
+      write_text((folder / f.provenance_file).string(),
+                 describe_export(r.space, r.config, r.chosen[i]).dump(2) + "\n");
+    }
+  }
+  fmt::print(stderr, "zerolm: {} {} files under {}\n", r.chosen.size(), f.file_name, r.out);
+}
+
+// The spaces' own formats, one entry per name: the spaces that have it and,
+// when they describe it differently, each space's words.
+void add_space_formats(std::vector<ExportFormat>& formats) {
+  for (const SpaceDescriptor& space : search_spaces()) {
+    for (const ArchitectureFormat& f : space.formats) {
+      auto same = std::find_if(formats.begin(), formats.end(), [&](const ExportFormat& e) { return e.name == f.name; });
+      ZEROLM_ASSERT(same == formats.end() || !same->spaces.empty(), "space {}'s export format {} has a generic name",
+                    space.name, f.name);
+      if (same == formats.end()) {
+        formats.push_back({f.name, f.description, {}, false, false, [name = f.name](const ExportRequest& r) {
+                             const SpaceDescriptor& own = search_space_descriptor(r.space.name());
+                             const auto at = std::find_if(own.formats.begin(), own.formats.end(),
+                                                          [&](const ArchitectureFormat& g) { return g.name == name; });
+                             ZEROLM_ASSERT(at != own.formats.end(), "space {} has no export format {}", own.name, name);
+                             write_space_format(*at, r);
+                           }});
+        same = formats.end() - 1;
+      } else if (same->description.find(f.description) == std::string::npos) {
+        if (same->spaces.size() == 1) same->description = fmt::format("{}: {}", same->spaces[0], same->description);
+        same->description += fmt::format("; {}: {}", space.name, f.description);
+      }
+      if (std::find(same->spaces.begin(), same->spaces.end(), space.name) == same->spaces.end())
+        same->spaces.push_back(space.name);
+    }
+  }
 }
 
 }  // namespace
@@ -122,44 +145,50 @@ nlohmann::json describe_export(const SearchSpace& space, const SearchRunConfig& 
   return out;
 }
 
-std::vector<ExportFormat> export_formats() {
-  std::vector<ExportFormat> all{
-      {"json", "a JSON list of the architectures with their objectives (read back by zerolm)", "",
-       [](const ExportRequest& r) { write_list(r, false); }},
-      {"yaml", "the same list as YAML", "", [](const ExportRequest& r) { write_list(r, true); }},
-      {"torchscript", "one initialised TorchScript module per architecture (needs LibTorch)", "", write_torchscript},
-      {"pytorch",
-       "one folder per architecture: config.json, model.py (a self-contained PyTorch module, build()), with "
-       "--weights model.safetensors (the drawn initial weights)",
-       "", write_pytorch},
-  };
-  for (const auto& space : search_spaces()) {
-    for (const auto& f : space.formats) all.push_back(space_format(space, f));
-  }
-  return all;
+bool ExportFormat::supports(std::string_view space) const {
+  return spaces.empty() || std::find(spaces.begin(), spaces.end(), space) != spaces.end();
 }
 
-ExportFormat export_format(const std::string& name, const SearchSpace& space) {
+const Registry<ExportFormat>& export_format_registry() {
+  static const Registry<ExportFormat> registry("export format", [] {
+    std::vector<ExportFormat> all{
+        {"json", "a JSON list of the architectures with their objectives (read back by zerolm)", {}, false, false,
+         [](const ExportRequest& r) { write_list(r, false); }},
+        {"yaml", "the same list as YAML", {}, false, false, [](const ExportRequest& r) { write_list(r, true); }},
+        {"torchscript", "one initialised TorchScript module per architecture (needs LibTorch)", {}, true, false,
+         write_torchscript},
+        {"pytorch",
+         "one folder per architecture: config.json, model.py (a self-contained PyTorch module, build()), with "
+         "--weights model.safetensors (the drawn initial weights)",
+         {}, false, true, write_pytorch},
+    };
+    add_space_formats(all);
+    return all;
+  }());
+  return registry;
+}
+
+const ExportFormat& export_format(const std::string& name, const SearchSpace& space) {
   std::string known;
-  for (auto& f : export_formats()) {
-    if (!f.space.empty() && f.space != space.name()) continue;
-    if (f.name == name) return f;
-    known += (known.empty() ? "" : "|") + f.name;
+  for (const ExportFormat& f : export_format_registry()) {
+    if (f.supports(space.name())) known += (known.empty() ? "" : "|") + f.name;
   }
-  for (const auto& f : export_formats()) {
-    ZEROLM_CHECK(f.name != name, "--format {} exports {} architectures, not {} (formats for {}: {})", name, f.space,
-                 space.name(), space.name(), known);
-  }
-  ZEROLM_FAIL("--format: value '{}' is not one of {}", name, known);
+  const ExportFormat* format = export_format_registry().find(name);
+  ZEROLM_CHECK(format != nullptr, "--format: value '{}' is not one of {}", name, known);
+  ZEROLM_CHECK(format->supports(space.name()), "--format {} exports {} architectures, not {} (formats for {}: {})",
+               name, fmt::join(format->spaces, "|"), space.name(), space.name(), known);
+  return *format;
 }
 
 std::string export_formats_help() {
   std::string generic, own;
-  for (const auto& f : export_formats()) {
-    if (f.space.empty()) {
+  for (const ExportFormat& f : export_format_registry()) {
+    if (f.spaces.empty()) {
       generic += (generic.empty() ? "" : "|") + f.name;
     } else {
-      own += fmt::format("; {} ({}: {})", f.name, f.space, f.description);
+      // A format several spaces have names each space in its description.
+      own += f.spaces.size() > 1 ? fmt::format("; {} ({})", f.name, f.description)
+                                 : fmt::format("; {} ({}: {})", f.name, f.spaces[0], f.description);
     }
   }
   return fmt::format("{} (every space){}", generic, own);

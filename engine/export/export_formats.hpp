@@ -8,9 +8,11 @@
 #include <functional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/config/search_config.hpp"
+#include "engine/core/registry.hpp"
 #include "engine/search/evolution.hpp"
 
 namespace zerolm {
@@ -28,14 +30,21 @@ struct ExportRequest {
 struct ExportFormat {
   std::string name;
   std::string description;
-  std::string space;  // empty: every space
+  // The spaces that have it, in the space registry's order (empty: every
+  // space). A format several spaces have (hf) is one entry that writes each
+  // space's own document.
+  std::vector<std::string> spaces;
+  bool needs_libtorch = false;      // runs the LibTorch plugin (torchscript)
+  bool needs_module_family = false;  // a space without a PyTorch module family cannot write it (pytorch)
   std::function<void(const ExportRequest&)> write;
+
+  bool supports(std::string_view space) const;
 };
 
-// Every format: the generic ones, then each space's, in registry order.
-std::vector<ExportFormat> export_formats();
+// Every format: the generic ones, then the spaces' own, in the space registry's order.
+const Registry<ExportFormat>& export_format_registry();
 // The format `name` for `space`; an Error naming the formats that space has.
-ExportFormat export_format(const std::string& name, const SearchSpace& space);
+const ExportFormat& export_format(const std::string& name, const SearchSpace& space);
 // "json|yaml|torchscript (any space); nas-bench-bert (flexibert); ...": for --help.
 std::string export_formats_help();
 
