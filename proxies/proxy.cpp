@@ -1,5 +1,10 @@
 #include "proxies/proxy.hpp"
 
+#include <charconv>
+#include <cmath>
+#include <optional>
+#include <system_error>
+
 #include <algorithm>
 
 #include "engine/core/error.hpp"
@@ -121,6 +126,64 @@ std::vector<const ProxyOptionSpec*> all_proxy_options() {
     }
   }
   return out;
+}
+
+namespace {
+// A decimal real, all of `text` (an optional leading '+', as YAML writes one);
+// nullopt when it is not one or not finite.
+std::optional<double> strict_number(std::string_view text) {
+  std::string_view digits = text;
+  if (digits.size() > 1 && digits[0] == '+' && digits[1] != '-') digits.remove_prefix(1);
+  double v = 0.0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+  if (ec != std::errc() || end != digits.data() + digits.size() || digits.empty() || !std::isfinite(v))
+    return std::nullopt;
+  return v;
+}
+}  // namespace
+
+double parse_option_number(std::string_view text) {
+  const auto v = strict_number(text);
+  ZEROLM_CHECK(v.has_value(), "value '{}' is not a number", text);
+  return *v;
+}
+
+AlphaChoice AlphaChoice::parse(std::string_view text) {
+  if (text == "heuristic") return {};
+  const auto v = strict_number(text);
+  ZEROLM_CHECK(v && *v >= -100.0 && *v <= 100.0, "value '{}' is not a number from -100 to 100 or 'heuristic'", text);
+  return number(*v);
+}
+
+AlphaChoice AlphaChoice::number(double value) { return {Kind::number, value}; }
+
+ProxySetting parse_proxy_setting(std::string_view name, const std::string& name_context,
+                                 const std::vector<ProxyValue>& values) {
+  ProxySetting s;
+  try {
+    s.descriptor = &proxy_descriptor(name);
+  } catch (const Error& e) {
+    throw e.with_context(name_context);
+  }
+  const ProxyDescriptor& d = *s.descriptor;
+  for (const ProxyValue& v : values) {
+    try {
+      if (v.key == "mode") {
+        s.options.mode = parse_proxy_mode(v.text);
+      } else if (v.key == "alpha") {
+        ZEROLM_CHECK(d.combines_modules, "proxy {} takes no alpha (it takes: {})", d.name, d.option_keys());
+        s.alpha = AlphaChoice::parse(v.text);
+        if (s.alpha.kind == AlphaChoice::Kind::number) s.options.alpha = s.alpha.value;
+      } else {
+        const ProxyOptionSpec* spec = d.option(v.key);
+        ZEROLM_CHECK(spec != nullptr, "proxy {} does not take it (it takes: {})", d.name, d.option_keys());
+        spec->set(v.text, s.options);
+      }
+    } catch (const Error& e) {
+      throw e.with_context(v.context);
+    }
+  }
+  return s;
 }
 
 bool proxy_combines_modules(std::string_view name) { return proxy_descriptor(name).combines_modules; }

@@ -121,6 +121,47 @@ std::vector<const ProxyOptionSpec*> all_proxy_options();
 bool proxy_combines_modules(std::string_view name);
 std::string module_combining_proxies_help();  // "zerolm|spectral"
 
+// How a module-combining proxy's alpha is chosen: the data-free heuristic (the
+// default), a given number, or calibrated on trained records (rank
+// --calibrate-on, which chooses one per calibration sample). It becomes a
+// number in one place only: apply_alpha (engine/calibration/calibrate.hpp).
+struct AlphaChoice {
+  enum class Kind { heuristic, number, calibrated };
+  Kind kind = Kind::heuristic;
+  double value = 0.0;  // Kind::number
+
+  // "heuristic" or a number from -100 to 100; an Error without context otherwise.
+  static AlphaChoice parse(std::string_view text);
+  static AlphaChoice number(double value);
+  bool operator==(const AlphaChoice&) const = default;
+};
+
+// One value of a proxy section as given, and where it came from, for errors
+// ("--gain", "run.yaml:4:9: 'proxy.gain'").
+struct ProxyValue {
+  std::string key;
+  std::string text;
+  std::string context;
+};
+
+// A proxy as a command line or a config chose it.
+struct ProxySetting {
+  const ProxyDescriptor* descriptor = nullptr;
+  ProxyOptions options;
+  AlphaChoice alpha;
+};
+
+// The one parser of a proxy's settings, for CLI flags and config keys alike:
+// `values` may hold mode, alpha (proxies that combine modules only) and the
+// proxy's own options; anything else is an Error naming the value's context and
+// what the proxy takes. `name_context` is where the proxy's name came from.
+ProxySetting parse_proxy_setting(std::string_view name, const std::string& name_context,
+                                 const std::vector<ProxyValue>& values);
+
+// A real number in the strict form options take (decimal, finite); an Error
+// without context otherwise.
+double parse_option_number(std::string_view text);
+
 // Options shared by several proxies' descriptors.
 ProxyOptionSpec include_embeddings_option();
 ProxyOptionSpec include_norms_option();

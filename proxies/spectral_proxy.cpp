@@ -105,11 +105,8 @@ ProxyDescriptor spectral_proxy_descriptor() {
                             [](const ProxyOptions& o) { return nlohmann::json(layer_aggregate_name(o.aggregate)); }};
   ProxyOptionSpec gain{"gain", "log_det: g in ln det(I + g W^T W)", false,
                        [](std::string_view text, ProxyOptions& o) {
-                         const std::string copy(text);
-                         char* end = nullptr;
-                         const double v = std::strtod(copy.c_str(), &end);
-                         ZEROLM_CHECK(end != copy.c_str() && *end == '\0', "value '{}' is not a number", text);
-                         ZEROLM_CHECK(std::isfinite(v) && v > 0.0, "value {} must be positive", copy);
+                         const double v = parse_option_number(text);
+                         ZEROLM_CHECK(v > 0.0, "value {} must be positive", text);
                          o.gain = v;
                        },
                        [](const ProxyOptions& o) { return nlohmann::json(o.gain); }};

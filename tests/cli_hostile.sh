@@ -101,7 +101,7 @@ expect_error "1e18 evaluations: the error says the range" "is not a whole number
   search "$tmp/huge.yaml" --out "$tmp/never"
 expect_error "--set names the argument" "--set search.population=abc" -- \
   search "$experiments/flexibert-trained.yaml" --set search.population=abc --out "$tmp/never"
-expect_error "--alpha 1e308 says the range" "allowed range [-100, 100]" -- score --sample 3 --alpha 1e308
+expect_error "--alpha 1e308 says the range" "is not a number from -100 to 100" -- score --sample 3 --alpha 1e308
 expect_error "--alpha nan" "" -- score --sample 3 --alpha nan
 
 # ---------------------------------------------------------------- command lines

@@ -108,6 +108,16 @@ double default_heuristic_alpha(const SearchSpace& space, const ProxyOptions& opt
   return calibrate_by_heuristic(space, closed_form, 1000, 0, proxy).alpha;
 }
 
+void apply_alpha(const AlphaChoice& alpha, const SearchSpace& space, const std::string& proxy, ProxyOptions& options) {
+  if (!proxy_combines_modules(proxy)) return;
+  switch (alpha.kind) {
+    case AlphaChoice::Kind::number: options.alpha = alpha.value; return;
+    case AlphaChoice::Kind::heuristic: options.alpha = default_heuristic_alpha(space, options, proxy); return;
+    case AlphaChoice::Kind::calibrated: break;
+  }
+  ZEROLM_ASSERT(false, "a calibrated alpha is chosen per calibration sample, not by apply_alpha");
+}
+
 std::vector<std::size_t> draw_subset(std::size_t n, std::size_t k, std::uint64_t seed) {
   ZEROLM_CHECK(k <= n, "cannot draw {} of {} records", k, n);
   std::vector<std::size_t> index(n);

@@ -55,6 +55,12 @@ HeuristicCalibration calibrate_by_heuristic(const SearchSpace& space, const Prox
 double default_heuristic_alpha(const SearchSpace& space, const ProxyOptions& options,
                                const std::string& proxy = "zerolm");
 
+// The one place an alpha choice becomes the number a proxy scores with: a
+// number as given, the heuristic as default_heuristic_alpha for `space`. A proxy
+// that combines no modules reads no alpha (options are left as they are); a
+// calibrated choice is made per calibration sample by rank, not here.
+void apply_alpha(const AlphaChoice& alpha, const SearchSpace& space, const std::string& proxy, ProxyOptions& options);
+
 // K distinct indices of [0, n) drawn with `seed` (partial Fisher-Yates).
 std::vector<std::size_t> draw_subset(std::size_t n, std::size_t k, std::uint64_t seed);
 

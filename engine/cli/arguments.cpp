@@ -321,34 +321,21 @@ SpaceOptions SpaceArgs::options() const {
   return o;
 }
 
-double ProxyArgs::alpha_value() const {
-  char* end = nullptr;
-  const double v = std::strtod(alpha.c_str(), &end);
-  ZEROLM_CHECK(end != alpha.c_str() && *end == '\0' && std::isfinite(v),
-               "--alpha: value '{}' is neither a number nor 'heuristic'", alpha);
-  ZEROLM_CHECK(v >= -100.0 && v <= 100.0, "--alpha: value '{}' is outside the allowed range [-100, 100]", alpha);
-  return v;
-}
-
-ProxyOptions ProxyArgs::options(std::uint64_t seed) const {
-  const ProxyDescriptor& descriptor = proxy_descriptor(name);
-  // An alpha the proxy would ignore is refused, as the config refuses proxy.alpha.
-  ZEROLM_CHECK(heuristic_alpha() || descriptor.combines_modules, "--alpha: proxy {} takes no alpha (it takes: {})",
-               name, descriptor.option_keys());
-  ProxyOptions o;
-  o.mode = parse_proxy_mode(mode);
-  o.seed = seed;
+ProxySetting ProxyArgs::setting(std::uint64_t seed) const {
+  std::vector<ProxyValue> given{{"mode", mode, "--mode"}};
+  // The heuristic is the default, so it is not an alpha the user gave.
+  if (alpha != "heuristic") given.push_back({"alpha", alpha, "--alpha"});
   for (const auto& [key, text] : values) {
-    const ProxyOptionSpec* spec = descriptor.option(key);
-    ZEROLM_CHECK(spec != nullptr, "--{}: proxy {} does not take it (its options: {})",
-                 std::string(key.begin(), key.end()), name, descriptor.option_keys());
-    try {
-      spec->set(text, o);
-    } catch (const Error& e) {
-      throw e.with_context(spec->cli_flag());
+    const ProxyOptionSpec* spec = nullptr;
+    for (const ProxyOptionSpec* o : all_proxy_options()) {
+      if (o->key == key) spec = o;
     }
+    ZEROLM_ASSERT(spec != nullptr, "flag for proxy option '{}' without a registry entry", key);
+    given.push_back({key, text, spec->cli_flag()});
   }
-  return o;
+  ProxySetting s = parse_proxy_setting(name, "--proxy", given);
+  s.options.seed = seed;
+  return s;
 }
 
 std::string ProxyArgs::describe(const ProxyOptions& options) const {

@@ -59,15 +59,11 @@ struct ProxyArgs {
   std::string device = "auto";
   std::string alpha = "heuristic";
   std::map<std::string, std::string> values;  // option key -> text, as given
-  std::map<std::string, bool> switches;       // switch options
 
-  bool heuristic_alpha() const { return alpha == "heuristic"; }
-  // --alpha as a number; an Error naming the allowed range otherwise.
-  double alpha_value() const;
-  // Mode, seed and the proxy's own options, validated against its registry
-  // entry (an option the proxy does not take is an error). Alpha and the device
-  // are the caller's.
-  ProxyOptions options(std::uint64_t seed) const;
+  // Mode, alpha, seed and the proxy's own options, read by the one proxy parser
+  // (parse_proxy_setting: an option or an alpha the proxy does not take is an
+  // error). The device is the caller's.
+  ProxySetting setting(std::uint64_t seed) const;
   // One line for people: "spectral (expected mode, log_det, log over layers)".
   std::string describe(const ProxyOptions& options) const;
 };

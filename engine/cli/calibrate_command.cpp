@@ -14,7 +14,7 @@ namespace zerolm::cli {
 int run_calibrate(const CliParams& o) {
   ZEROLM_CHECK(proxy_combines_modules(o.proxy.name), "--proxy {}: calibration chooses alpha, which only {} take",
                o.proxy.name, module_combining_proxies_help());
-  ProxyOptions options = o.proxy.options(o.seed);
+  ProxyOptions options = o.proxy.setting(o.seed).options;
   options.backend = resolve_device(o.proxy.device, o.proxy.name, options.mode);
   nlohmann::json out{{"strategy", o.strategy}, {"proxy", o.proxy.name}, {"mode", o.proxy.mode}, {"seed", o.seed}};
   if (o.strategy == "sample") {

@@ -29,12 +29,10 @@ int run_enumerate(const CliParams& o) {
                "--reference-parameters: value {} is not a parameter count (0: the largest architecture)",
                o.reference_parameters);
   const auto space = make_search_space(o.space.name, o.space.options());
-  ProxyOptions options = o.proxy.options(o.seed);  // expected mode: exact and fast
-  options.mode = ProxyMode::expected;
-  if (proxy_combines_modules(o.proxy.name)) {
-    options.alpha =
-        o.proxy.heuristic_alpha() ? default_heuristic_alpha(*space, options, o.proxy.name) : o.proxy.alpha_value();
-  }
+  const ProxySetting setting = o.proxy.setting(o.seed);
+  ProxyOptions options = setting.options;
+  options.mode = ProxyMode::expected;  // exact and fast
+  apply_alpha(setting.alpha, *space, o.proxy.name, options);
   const auto proxy = make_proxy(o.proxy.name, options);
   const EnumerationResult r = enumerate_space(*space, *proxy, o.top);
   const double reference = o.reference_parameters > 0 ? o.reference_parameters : r.largest_parameters;

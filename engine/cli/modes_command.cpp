@@ -25,7 +25,7 @@ int run_modes(const CliParams& o) {
   const Benchmark b = load_benchmark(o.benchmark, BenchmarkOptions{o.space.protocol, o.benchmark_format, o.baselines});
   std::vector<Architecture> archs = b.architectures();
   if (o.limit > 0 && archs.size() > o.limit) archs.resize(o.limit);
-  ProxyOptions expected = o.proxy.options(o.seed), sampled = expected;
+  ProxyOptions expected = o.proxy.setting(o.seed).options, sampled = expected;
   expected.mode = ProxyMode::expected;
   sampled.mode = ProxyMode::sampled;
   sampled.backend = resolve_device(o.proxy.device, o.proxy.name, ProxyMode::sampled);

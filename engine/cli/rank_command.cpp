@@ -25,17 +25,17 @@ int run_rank(const CliParams& o) {
   request.format = o.benchmark_format;
   request.baselines = o.baselines;
   request.proxy = o.proxy.name;
-  request.options = o.proxy.options(o.seed);
+  const ProxySetting setting = o.proxy.setting(o.seed);
+  request.options = setting.options;
+  request.alpha = setting.alpha;
   request.options.backend = resolve_device(o.proxy.device, o.proxy.name, request.options.mode);
   ZEROLM_CHECK(!o.calibration.file.empty() || (!o.was_given("--sample") && !o.was_given("--repeats")),
                "--sample and --repeats choose calibration records: they need --calibrate-on FILE");
   if (!o.calibration.file.empty()) {
-    ZEROLM_CHECK(o.proxy.heuristic_alpha(), "--alpha {} and --calibrate-on exclude each other", o.proxy.alpha);
+    ZEROLM_CHECK(request.alpha.kind == AlphaChoice::Kind::heuristic, "--alpha {} and --calibrate-on exclude each other",
+                 o.proxy.alpha);
+    request.alpha.kind = AlphaChoice::Kind::calibrated;
     request.calibration = CalibrationRequest{o.calibration.file, o.calibration.sample, o.calibration.repeats};
-  } else if (o.proxy.heuristic_alpha()) {
-    request.heuristic_alpha = true;
-  } else {
-    request.options.alpha = o.proxy.alpha_value();
   }
   const RankReport r = rank_benchmark(request);
   for (const auto& [name, why] : r.undefined_baselines) {
@@ -75,7 +75,7 @@ int run_rank(const CliParams& o) {
     fmt::print("proxy {}, alpha {:.3f}", o.proxy.describe(request.options), r.alpha);
     if (calibrated) {
       fmt::print(" +- {:.3f} (calibrated on {} records of {})", r.alpha_sd, o.calibration.sample, o.calibration.file);
-    } else if (o.proxy.heuristic_alpha()) {
+    } else if (request.alpha.kind == AlphaChoice::Kind::heuristic) {
       fmt::print(" (data-free heuristic)");
     }
     fmt::print("\n");

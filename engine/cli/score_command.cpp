@@ -30,18 +30,12 @@ int run_score(const CliParams& o) {
     if (file.space) space = std::move(file.space);
     given = std::move(file.architectures);
   }
-  ProxyOptions options = o.proxy.options(o.seed);
+  const ProxySetting setting = o.proxy.setting(o.seed);
+  ProxyOptions options = setting.options;
   options.backend = resolve_device(o.proxy.device, o.proxy.name, options.mode);
-  std::string alpha_source = "--alpha";
-  const bool combines_modules = proxy_combines_modules(o.proxy.name);
-  if (combines_modules) {
-    if (o.proxy.heuristic_alpha()) {
-      options.alpha = default_heuristic_alpha(*space, options, o.proxy.name);
-      alpha_source = "heuristic";
-    } else {
-      options.alpha = o.proxy.alpha_value();
-    }
-  }
+  const bool combines_modules = setting.descriptor->combines_modules;
+  const std::string alpha_source = setting.alpha.kind == AlphaChoice::Kind::heuristic ? "heuristic" : "--alpha";
+  apply_alpha(setting.alpha, *space, o.proxy.name, options);
   const auto proxy = make_proxy(o.proxy.name, options);
 
   const auto started = std::chrono::steady_clock::now();

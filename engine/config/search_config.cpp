@@ -28,50 +28,29 @@ using yaml_fields::scalar;
 using yaml_fields::where;
 
 // The `proxy:` section: its name, mode and alpha, and the options the proxy's
-// registry entry lists (any other proxy's option is an error that says whose it is).
+// registry entry lists, read by the one proxy parser (parse_proxy_setting) that
+// reads the CLI's flags; a key no proxy takes is refused here first, naming them all.
 void parse_proxy(const std::string& file, const YAML::Node& p, SearchRunConfig& c) {
   std::vector<std::string> keys{"name", "mode", "alpha"};
   for (const ProxyOptionSpec* o : all_proxy_options()) keys.push_back(o->key);
   check_keys(file, p, "proxy", keys);
+  std::string name_context = file + ": 'proxy.name'";
   if (p["name"]) {
     c.proxy = scalar<std::string>(file, p["name"], "proxy.name");
-    try {
-      (void)proxy_descriptor(c.proxy);
-    } catch (const Error& e) {
-      throw e.with_context(where(file, p["name"]) + ": 'proxy.name'");
-    }
+    name_context = where(file, p["name"]) + ": 'proxy.name'";
   }
-  const ProxyDescriptor& descriptor = proxy_descriptor(c.proxy);
-  if (p["mode"]) {
-    try {
-      c.proxy_options.mode = parse_proxy_mode(scalar<std::string>(file, p["mode"], "proxy.mode"));
-    } catch (const Error& e) {
-      throw e.with_context(where(file, p["mode"]) + ": 'proxy.mode'");
-    }
-  }
-  if (p["alpha"]) {
-    ZEROLM_CHECK(descriptor.combines_modules, "{}: 'proxy.alpha' does not apply to proxy {} (it takes: {})",
-                 where(file, p["alpha"]), c.proxy, descriptor.option_keys());
-    if (p["alpha"].IsScalar() && p["alpha"].Scalar() == "heuristic") {
-      c.heuristic_alpha = true;
-    } else {
-      c.proxy_options.alpha = number(file, p["alpha"], "proxy.alpha", -100.0, 100.0);
-      c.heuristic_alpha = false;
-    }
-  }
+  std::vector<ProxyValue> values;
   for (const auto& item : p) {
     const auto key = item.first.as<std::string>();
-    if (key == "name" || key == "mode" || key == "alpha") continue;
-    const ProxyOptionSpec* spec = descriptor.option(key);
+    if (key == "name") continue;
     const std::string field = "proxy." + key;
-    ZEROLM_CHECK(spec != nullptr, "{}: '{}' does not apply to proxy {} (it takes: {})", where(file, item.first), field,
-                 c.proxy, descriptor.option_keys());
-    try {
-      spec->set(scalar<std::string>(file, item.second, field), c.proxy_options);
-    } catch (const Error& e) {
-      throw e.with_context(where(file, item.second) + ": '" + field + "'");
-    }
+    values.push_back({key, scalar<std::string>(file, item.second, field), where(file, item.second) + ": '" + field + "'"});
   }
+  const ProxySetting setting = parse_proxy_setting(c.proxy, name_context, values);
+  const std::uint64_t seed = c.proxy_options.seed;
+  c.proxy_options = setting.options;
+  c.proxy_options.seed = seed;
+  c.alpha = setting.alpha;
 }
 
 // `search.seed_architectures`: files (a Hugging Face config.json or a zerolm
@@ -258,7 +237,8 @@ nlohmann::json SearchRunConfig::to_json() const {
   nlohmann::json proxy_json{{"name", proxy}, {"mode", proxy_mode_name(proxy_options.mode)}};
   for (const auto& o : descriptor.options) proxy_json[o.key] = o.get(proxy_options);
   if (descriptor.combines_modules) {
-    proxy_json["alpha"] = heuristic_alpha ? nlohmann::json("heuristic") : nlohmann::json(proxy_options.alpha);
+    proxy_json["alpha"] =
+        alpha.kind == AlphaChoice::Kind::number ? nlohmann::json(proxy_options.alpha) : nlohmann::json("heuristic");
   }
   nlohmann::json out{{"space", space},
                      {"protocol", protocol},

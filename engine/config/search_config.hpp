@@ -28,7 +28,7 @@ struct SearchRunConfig {
   nlohmann::json choices = nlohmann::json::object();  // the space's choice overrides
   std::string proxy = "zerolm";
   ProxyOptions proxy_options;   // mode, seed, flags
-  bool heuristic_alpha = true;  // zerolm: data-free alpha unless `alpha` is a number
+  AlphaChoice alpha;             // proxies that combine modules: resolved to a number when a run starts
   std::string device = "auto";
   SearchConfig search;
   IslandOptions islands;

@@ -95,9 +95,7 @@ RankReport rank_benchmark(const RankRequest& request) {
   report.ground_truth = benchmark.ground_truth_name;
 
   ProxyOptions options = request.options;
-  if (combines_modules && request.heuristic_alpha && !request.calibration) {
-    options.alpha = default_heuristic_alpha(space, options, request.proxy);
-  }
+  if (!request.calibration) apply_alpha(request.alpha, space, request.proxy, options);  // else per calibration sample
   const auto proxy = make_proxy(request.proxy, options);
   const auto started = std::chrono::steady_clock::now();
   const auto breakdowns = evaluate(space, *proxy, architectures);

@@ -23,7 +23,7 @@ struct RankRequest {
   std::string baselines;  // a published-proxies file (empty: the format's default)
   std::string proxy = "zerolm";
   ProxyOptions options;
-  bool heuristic_alpha = false;  // zerolm without calibration: data-free alpha
+  AlphaChoice alpha;  // without `calibration` (with it, alpha is chosen per calibration sample)
   std::optional<CalibrationRequest> calibration;
 };
 

@@ -11,9 +11,10 @@ namespace zerolm {
 void prepare_new_run(SearchRunConfig& c) {
   const auto space = c.make_space();
   c.protocol = std::string(space->protocol());
-  if (proxy_combines_modules(c.proxy) && c.heuristic_alpha) {
-    c.proxy_options.alpha = default_heuristic_alpha(*space, c.proxy_options, c.proxy);
-    c.heuristic_alpha = false;
+  // A stored run keeps the number it scores with, never the choice.
+  if (proxy_combines_modules(c.proxy)) {
+    apply_alpha(c.alpha, *space, c.proxy, c.proxy_options);
+    c.alpha = AlphaChoice::number(c.proxy_options.alpha);
   }
   if (c.search.strategy == SearchStrategy::exact) {
     ZEROLM_CHECK(c.search.seeds.empty(),
