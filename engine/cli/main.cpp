@@ -15,6 +15,7 @@
 
 #include "engine/cli/arguments.hpp"
 #include "engine/cli/commands.hpp"
+#include "engine/config/search_config.hpp"
 #include "engine/core/error.hpp"
 #include "engine/costs/cost.hpp"
 
@@ -30,11 +31,12 @@ struct CommandEntry {
   const char* help;
   Command command;
   int (*run)(const zerolm::cli::CliParams&);
+  bool reads_search_configs = false;  // --help lists the config keys (search_config_help)
 };
 
 constexpr CommandEntry kCommands[] = {
     {nullptr, "search", "Run an architecture search from a YAML config (resumable)", Command::search,
-     zerolm::cli::run_search},
+     zerolm::cli::run_search, true},
     {nullptr, "export", "Export a run's Pareto archive, top-k or population", Command::export_run,
      zerolm::cli::run_export},
     {"latency", "fit", "Fit a latency model's constants to measured records", Command::latency_fit,
@@ -48,7 +50,7 @@ constexpr CommandEntry kCommands[] = {
     {"memory", "eval", "Check a fitted memory model: Spearman and mean absolute percentage error",
      Command::memory_eval, zerolm::cli::run_memory_eval},
     {nullptr, "sweep", "Run a grid of searches from a sweep file (resumable; summary.csv/json)", Command::sweep,
-     zerolm::cli::run_sweep},
+     zerolm::cli::run_sweep, true},
     {nullptr, "report", "Write a self-contained HTML report of a run or a sweep", Command::report,
      zerolm::cli::run_report},
     {nullptr, "score", "Score a seeded random sample of a search space and print the best", Command::score,
@@ -156,6 +158,7 @@ int main(int argc, char** argv) {
       parent = group;
     }
     CLI::App* sub = parent->add_subcommand(entry.name, entry.help);
+    if (entry.reads_search_configs) sub->footer(zerolm::search_config_help());
     zerolm::cli::attach_arguments(entry.command, *sub, params);
     subcommands.emplace_back(sub, &entry);
   }

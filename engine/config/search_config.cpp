@@ -1,5 +1,6 @@
 #include "engine/config/search_config.hpp"
 
+#include <fmt/ranges.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -133,16 +134,80 @@ void parse_constraints(const std::string& file, const YAML::Node& k, CostSet& co
   }
 }
 
+// The table's field makers: a key path, how the value is reached in a config
+// (a generic lambda, for reading and writing), its range and help.
+template <class Get>
+ConfigField count_field(std::string path, Get get, std::size_t minimum, std::size_t maximum, std::string help) {
+  return {path, fmt::format("whole number {}..{}", minimum, maximum), std::move(help),
+          [=](const std::string& file, const YAML::Node& node, SearchRunConfig& c) {
+            get(c) = count(file, node, path, minimum, maximum);
+          },
+          [=](const SearchRunConfig& c) { return nlohmann::json(get(c)); }, static_cast<double>(minimum),
+          static_cast<double>(maximum)};
+}
+
+template <class Get>
+ConfigField real_field(std::string path, Get get, double minimum, double maximum, std::string help) {
+  return {path, fmt::format("number {:g}..{:g}", minimum, maximum), std::move(help),
+          [=](const std::string& file, const YAML::Node& node, SearchRunConfig& c) {
+            get(c) = number(file, node, path, minimum, maximum);
+          },
+          [=](const SearchRunConfig& c) { return nlohmann::json(get(c)); }, minimum, maximum};
+}
+
+template <class Get>
+ConfigField text_field(std::string path, Get get, std::string what, std::string help) {
+  return {path, std::move(what), std::move(help),
+          [=](const std::string& file, const YAML::Node& node, SearchRunConfig& c) {
+            get(c) = scalar<std::string>(file, node, path);
+          },
+          [=](const SearchRunConfig& c) { return nlohmann::json(get(c)); }};
+}
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> parts;
+  for (std::size_t start = 0;;) {
+    const auto dot = path.find('.', start);
+    parts.push_back(path.substr(start, dot - start));
+    if (dot == std::string::npos) return parts;
+    start = dot + 1;
+  }
+}
+
+// The node at a key path (undefined when absent). Recursive on const nodes:
+// assigning a yaml-cpp Node writes into the tree instead of rebinding it.
+YAML::Node node_at(const YAML::Node& node, const std::vector<std::string>& parts, std::size_t i) {
+  if (i == parts.size()) return node;
+  const YAML::Node child = node[parts[i]];
+  if (!child) return YAML::Node(YAML::NodeType::Undefined);
+  return node_at(child, parts, i + 1);
+}
+
+// The keys a mapping at `prefix` ("" for the root, "search.") may hold: its
+// fields' and sections' next path segment.
+std::vector<std::string> keys_under(const std::string& prefix) {
+  std::vector<std::string> keys;
+  const auto add = [&](const std::string& path) {
+    if (path.compare(0, prefix.size(), prefix) != 0 || path.size() == prefix.size()) return;
+    const std::string key = split_path(path.substr(prefix.size())).front();
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+  };
+  for (const ConfigField& f : search_config_fields()) add(f.path);
+  for (const auto& [path, help] : search_config_sections()) add(path);
+  return keys;
+}
+
 SearchRunConfig parse(const std::string& file, const YAML::Node& root) {
   SearchRunConfig c;
-  std::vector<std::string> root_keys{"space",      "protocol", "choices", "proxy",  "search",    "constraints",
-                                     "objectives", "seed",     "device",  "output", "log_every", "islands"};
-  for (const CostDescriptor& d : cost_registry()) {
-    if (d.parse) root_keys.push_back(d.name);  // a cost's own section: latency, memory, flops, ...
+  check_keys(file, root, "", keys_under(""));
+  for (const char* section : {"search", "islands"}) {
+    if (root[section]) check_keys(file, root[section], section, keys_under(std::string(section) + "."));
   }
-  check_keys(file, root, "", root_keys);
-  if (root["space"]) c.space = scalar<std::string>(file, root["space"], "space");
-  if (root["protocol"]) c.protocol = scalar<std::string>(file, root["protocol"], "protocol");
+  // The table's fields, in its order (the seed before the proxy reads it).
+  for (const ConfigField& f : search_config_fields()) {
+    if (const YAML::Node node = node_at(root, split_path(f.path), 0)) f.read(file, node, c);
+  }
+  c.proxy_options.seed = c.search.seed;
   if (const auto choices = root["choices"]) {
     ZEROLM_CHECK(choices.IsMap(), "{}: 'choices' must be a mapping of dimension: [values]", where(file, choices));
     c.choices = yaml_to_json(choices);
@@ -152,44 +217,8 @@ SearchRunConfig parse(const std::string& file, const YAML::Node& root) {
       throw e.with_context(where(file, choices));
     }
   }
-  if (root["seed"]) {
-    c.search.seed = static_cast<std::uint64_t>(count(file, root["seed"], "seed", 0, std::size_t{1} << 53));
-  }
-  c.proxy_options.seed = c.search.seed;
-  if (root["device"]) c.device = scalar<std::string>(file, root["device"], "device");
-  if (root["output"]) c.output = scalar<std::string>(file, root["output"], "output");
-  if (root["log_every"]) c.log_every = count(file, root["log_every"], "log_every", 1);
   if (const auto p = root["proxy"]) parse_proxy(file, p, c);
-  if (const auto i = root["islands"]) {
-    check_keys(file, i, "islands", {"migrate_every", "migrants"});
-    if (i["migrate_every"]) c.islands.migrate_every = count(file, i["migrate_every"], "islands.migrate_every", 1);
-    if (i["migrants"]) c.islands.migrants = count(file, i["migrants"], "islands.migrants", 0);
-  }
   if (const auto s = root["search"]) {
-    check_keys(file, s, "search",
-               {"strategy", "population", "tournament", "children", "archive_parents", "max_evaluations", "max_seconds",
-                "seed_architectures"});
-    if (s["strategy"]) {
-      const auto strategy = scalar<std::string>(file, s["strategy"], "search.strategy");
-      try {
-        c.search.strategy = parse_search_strategy(strategy);
-      } catch (const Error& e) {
-        throw e.with_context(where(file, s["strategy"]) + ": 'search.strategy'");
-      }
-    }
-    if (s["population"]) c.search.population = count(file, s["population"], "search.population", 1, kMaxPopulation);
-    if (s["tournament"]) c.search.tournament = count(file, s["tournament"], "search.tournament", 1, kMaxPopulation);
-    if (s["children"]) c.search.children = count(file, s["children"], "search.children", 1, kMaxPopulation);
-    if (s["archive_parents"]) {
-      c.search.archive_parents = scalar<double>(file, s["archive_parents"], "search.archive_parents");
-      ZEROLM_CHECK(c.search.archive_parents >= 0.0 && c.search.archive_parents <= 1.0,
-                   "{}: 'search.archive_parents': value {} is not in [0, 1]", where(file, s["archive_parents"]),
-                   c.search.archive_parents);
-    }
-    if (s["max_evaluations"]) {
-      c.search.max_evaluations = count(file, s["max_evaluations"], "search.max_evaluations", 1, kMaxEvaluations);
-    }
-    if (s["max_seconds"]) c.search.max_seconds = number(file, s["max_seconds"], "search.max_seconds", 0.0, 1e9);
     if (const auto seeds = s["seed_architectures"]) parse_seeds(file, seeds, c);
     ZEROLM_CHECK(c.search.tournament <= c.search.population,
                  "{}: 'search.tournament': value {} exceeds the population {}",
@@ -225,6 +254,101 @@ SearchRunConfig parse(const std::string& file, const YAML::Node& root) {
 
 }  // namespace
 
+const std::vector<ConfigField>& search_config_fields() {
+  static const std::vector<ConfigField> fields{
+      text_field("space", [](auto& c) -> auto& { return c.space; }, search_spaces().names_text(),
+                 "the search space (docs/SEARCH_SPACES.md)"),
+      text_field("protocol", [](auto& c) -> auto& { return c.protocol; }, "a protocol of the space",
+                 "the network protocol (empty: the space's first)"),
+      count_field("seed", [](auto& c) -> auto& { return c.search.seed; }, 0, std::size_t{1} << 53,
+                  "seed of every random draw: samples, mutations, sampled initial weights"),
+      text_field("device", [](auto& c) -> auto& { return c.device; }, "auto|cpu|cuda",
+                 "where sampled weights are drawn (--device overrides it)"),
+      text_field("output", [](auto& c) -> auto& { return c.output; }, "a folder",
+                 "the run folder (--out overrides it)"),
+      count_field("log_every", [](auto& c) -> auto& { return c.log_every; }, 1, std::size_t{1} << 50,
+                  "generations between progress lines"),
+      count_field("islands.migrate_every", [](auto& c) -> auto& { return c.islands.migrate_every; }, 1,
+                  std::size_t{1} << 50, "--distributed: generations between migrations"),
+      count_field("islands.migrants", [](auto& c) -> auto& { return c.islands.migrants; }, 0, std::size_t{1} << 50,
+                  "--distributed: best population members each island sends to the next"),
+      {"search.strategy", "evolution|random|exact", "regularized evolution, random sampling, or exact search",
+       [](const std::string& file, const YAML::Node& node, SearchRunConfig& c) {
+         try {
+           c.search.strategy = parse_search_strategy(scalar<std::string>(file, node, "search.strategy"));
+         } catch (const Error& e) {
+           throw e.with_context(where(file, node) + ": 'search.strategy'");
+         }
+       },
+       [](const SearchRunConfig& c) { return nlohmann::json(search_strategy_name(c.search.strategy)); }},
+      count_field("search.population", [](auto& c) -> auto& { return c.search.population; }, 1, kMaxPopulation,
+                  "population of regularized evolution"),
+      count_field("search.tournament", [](auto& c) -> auto& { return c.search.tournament; }, 1, kMaxPopulation,
+                  "tournament size (at most the population)"),
+      count_field("search.children", [](auto& c) -> auto& { return c.search.children; }, 1, kMaxPopulation,
+                  "children per generation"),
+      real_field("search.archive_parents", [](auto& c) -> auto& { return c.search.archive_parents; }, 0.0, 1.0,
+                 "share of parents drawn from the Pareto archive"),
+      count_field("search.max_evaluations", [](auto& c) -> auto& { return c.search.max_evaluations; }, 1,
+                  kMaxEvaluations, "evaluations before the search stops"),
+      real_field("search.max_seconds", [](auto& c) -> auto& { return c.search.max_seconds; }, 0.0, 1e9,
+                 "seconds before the search stops (0: no limit)"),
+  };
+  return fields;
+}
+
+std::vector<std::pair<std::string, std::string>> search_config_sections() {
+  std::vector<std::pair<std::string, std::string>> sections{
+      {"choices", "the space's choice overrides, {dimension: [values]} (zerolm info lists the keys)"},
+      {"proxy", fmt::format("name ({}), mode (expected|sampled), alpha (a number or heuristic) and the proxy's own "
+                            "options (zerolm info lists them)",
+                            proxy_names_help())},
+      {"search.seed_architectures", "architectures (files or inline) the first population starts from"},
+      {"objectives", fmt::format("[proxy, costs...] minimised beside the proxy; costs: {}", cost_registry().names_text())},
+      {"constraints", "a window per cost, NAME: {min: ..., max: ...} (and max_parameters, min_parameters, "
+                      "parameters: total|non_embedding, max_latency, max_memory)"},
+  };
+  for (const CostDescriptor& d : cost_registry()) {
+    if (d.parse) sections.emplace_back(d.name, fmt::format("the {} cost's settings: {}", d.name,
+                                                          d.section_keys.empty() ? std::string("none")
+                                                                                 : fmt::format("{}", fmt::join(d.section_keys, ", "))));
+  }
+  return sections;
+}
+
+void check_config_key(const std::string& path, const std::string& context) {
+  for (const ConfigField& f : search_config_fields()) {
+    if (f.path == path) return;
+  }
+  for (const auto& [section, help] : search_config_sections()) {
+    if (path == section || path.compare(0, section.size() + 1, section + ".") == 0) return;
+  }
+  // The keys at the deepest level the path reaches.
+  std::string prefix;
+  std::vector<std::string> known = keys_under("");
+  const auto parts = split_path(path);
+  for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+    const auto deeper = keys_under(prefix + parts[i] + ".");
+    if (deeper.empty()) break;
+    prefix += parts[i] + ".";
+    known = deeper;
+  }
+  ZEROLM_FAIL("{}: '{}' is not a config key ({}keys: {}; zerolm search --help lists them all)", context, path,
+              prefix.empty() ? std::string() : "'" + prefix.substr(0, prefix.size() - 1) + "' ",
+              fmt::join(known, ", "));
+}
+
+std::string search_config_help() {
+  std::string out = "Config keys (YAML; --set key.path=value, sweep axes):\n";
+  for (const ConfigField& f : search_config_fields()) {
+    const nlohmann::json value = f.write(SearchRunConfig{});
+    const std::string shown = value.is_string() ? value.get<std::string>() : value.dump();
+    out += fmt::format("  {:<26} {} (default {}): {}\n", f.path, f.what, shown.empty() ? "none" : shown, f.help);
+  }
+  for (const auto& [path, help] : search_config_sections()) out += fmt::format("  {:<26} {}\n", path, help);
+  return out;
+}
+
 std::unique_ptr<SearchSpace> SearchRunConfig::make_space() const {
   SpaceOptions options;
   options.protocol = protocol;
@@ -233,6 +357,12 @@ std::unique_ptr<SearchSpace> SearchRunConfig::make_space() const {
 }
 
 nlohmann::json SearchRunConfig::to_json() const {
+  nlohmann::json out = nlohmann::json::object();
+  for (const ConfigField& f : search_config_fields()) {
+    nlohmann::json* at = &out;
+    for (const auto& part : split_path(f.path)) at = &(*at)[part];
+    *at = f.write(*this);
+  }
   const ProxyDescriptor& descriptor = proxy_descriptor(proxy);
   nlohmann::json proxy_json{{"name", proxy}, {"mode", proxy_mode_name(proxy_options.mode)}};
   for (const auto& o : descriptor.options) proxy_json[o.key] = o.get(proxy_options);
@@ -240,24 +370,9 @@ nlohmann::json SearchRunConfig::to_json() const {
     proxy_json["alpha"] =
         alpha.kind == AlphaChoice::Kind::number ? nlohmann::json(proxy_options.alpha) : nlohmann::json("heuristic");
   }
-  nlohmann::json out{{"space", space},
-                     {"protocol", protocol},
-                     {"choices", choices},
-                     {"proxy", proxy_json},
-                     {"search",
-                      {{"strategy", search_strategy_name(search.strategy)},
-                       {"population", search.population},
-                       {"tournament", search.tournament},
-                       {"children", search.children},
-                       {"archive_parents", search.archive_parents},
-                       {"max_evaluations", search.max_evaluations},
-                       {"max_seconds", search.max_seconds}}},
-                     {"objectives", search.costs.objective_names()},
-                     {"seed", search.seed},
-                     {"device", device},
-                     {"output", output},
-                     {"log_every", log_every},
-                     {"islands", {{"migrate_every", islands.migrate_every}, {"migrants", islands.migrants}}}};
+  out["choices"] = choices;
+  out["proxy"] = proxy_json;
+  out["objectives"] = search.costs.objective_names();
   if (!search.seeds.empty()) {
     const auto seed_space = make_space();
     for (const auto& a : search.seeds) out["search"]["seed_architectures"].push_back(seed_space->to_json(a));
@@ -285,6 +400,7 @@ SearchRunConfig load_search_config(const std::string& path, const std::vector<st
     const auto eq = assignment.find('=');
     ZEROLM_CHECK(eq != std::string::npos && eq > 0, "--set: '{}' is not key.path=value", assignment);
     const std::string key = assignment.substr(0, eq);
+    check_config_key(key, "--set " + assignment);
     const YAML::Node value = load_yaml(assignment.substr(eq + 1), "--set " + assignment);
     set_nodes.add(value, assignment);
     // Walk key.path, creating maps as needed (node copies share the tree).

@@ -2,9 +2,14 @@
 // values are errors naming the file, line and column.
 #pragma once
 
+#include <yaml-cpp/yaml.h>
+
+#include <functional>
+#include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/costs/cost.hpp"
@@ -42,6 +47,33 @@ struct SearchRunConfig {
   nlohmann::json to_json() const;
   static SearchRunConfig from_json(const nlohmann::json& value);
 };
+
+// One scalar key of a search config, defined once: its key path, what it holds
+// (type and range in words), help, and how it is read and stored. The table
+// drives the parser (the keys a section may hold, in the order they are read),
+// to_json, --set and sweep axes (a key path that is neither a field nor inside a
+// section is an error listing the keys), and `zerolm search --help`.
+struct ConfigField {
+  std::string path;  // "search.population"
+  std::string what;  // "whole number 1..16777216", "evolution|random|exact"
+  std::string help;
+  // Reads `node` (errors name `file`, the position and the key path).
+  std::function<void(const std::string& file, const YAML::Node& node, SearchRunConfig& c)> read;
+  std::function<nlohmann::json(const SearchRunConfig& c)> write;
+  // Numbers: the range (NaN for other fields).
+  double minimum = std::numeric_limits<double>::quiet_NaN();
+  double maximum = std::numeric_limits<double>::quiet_NaN();
+};
+const std::vector<ConfigField>& search_config_fields();
+// The keys that hold a structure read by its own parser: choices, proxy (its
+// registry's options), constraints, objectives, search.seed_architectures and
+// each cost's section (the cost registry's). Key path and help.
+std::vector<std::pair<std::string, std::string>> search_config_sections();
+// An Error, prefixed by `context`, when `path` is neither a field nor a section
+// or a key inside one.
+void check_config_key(const std::string& path, const std::string& context);
+// Every key, one line each: path, what it holds, default, help.
+std::string search_config_help();
 
 // Reads a YAML file, then applies `--set key.path=value` overrides (values parsed
 // as YAML scalars).

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "engine/config/search_config.hpp"
 #include "engine/core/json_yaml.hpp"
 #include "engine/core/yaml_fields.hpp"
 
@@ -87,7 +88,11 @@ SweepConfig load_sweep_config(const std::string& path) {
   c.base = base.string();
   if (const auto set = root["set"]) {
     ZEROLM_CHECK(set.IsMap(), "{}: 'set' must map config keys to values", where(path, set));
-    for (const auto& item : set) c.set.emplace_back(item.first.as<std::string>(), flow_yaml(item.second));
+    for (const auto& item : set) {
+      const auto key = scalar<std::string>(path, item.first, "set");
+      check_config_key(key, where(path, item.first) + ": 'set'");
+      c.set.emplace_back(key, flow_yaml(item.second));
+    }
   }
   const auto axes = root["axes"];
   ZEROLM_CHECK(axes && axes.IsSequence() && axes.size() > 0, "{}: 'axes' must list at least one axis",
@@ -98,6 +103,7 @@ SweepConfig load_sweep_config(const std::string& path) {
     SweepAxis axis;
     ZEROLM_CHECK(a["key"], "{}: an axis needs 'key' (a config key such as proxy.alpha)", where(path, a));
     axis.key = scalar<std::string>(path, a["key"], "axes[].key");
+    check_config_key(axis.key, where(path, a["key"]) + ": 'axes[].key'");
     const auto values = a["values"];
     ZEROLM_CHECK(values && values.IsSequence() && values.size() > 0, "{}: axis '{}' needs a non-empty list 'values'",
                  where(path, values ? values : a), axis.key);
