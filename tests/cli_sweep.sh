@@ -66,6 +66,8 @@ expect() {
 }
 printf 'base: %s\naxes:\n  - {key: proxy.alpah, values: [0.1]}\n' "$root/experiments/flexibert-trained.yaml" > "$tmp/badkey.yaml"
 expect badkey "badkey.yaml: point 0 (proxy.alpah=0.1)" "$tmp/badkey.yaml"
+printf 'base: %s\naxes:\n  - {key: search.populaton, values: [3]}\n' "$root/experiments/flexibert-trained.yaml" > "$tmp/badfield.yaml"
+expect badfield "badfield.yaml:3:11: 'axes[].key': 'search.populaton' is not a config key ('search' keys: strategy, population" "$tmp/badfield.yaml"
 printf 'base: %s\naxes:\n  - {key: seed, values: [1, 2], zip: true}\n  - {key: proxy.alpha, values: [0.1], zip: true}\n' "$root/experiments/flexibert-trained.yaml" > "$tmp/badzip.yaml"
 expect badzip "badzip.yaml:4:32: zipped axis 'proxy.alpha' has 1 values, the other zipped axes 2" "$tmp/badzip.yaml"
 printf 'base: nowhere.yaml\naxes:\n  - {key: seed, values: [1]}\n' > "$tmp/nobase.yaml"
