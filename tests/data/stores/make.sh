@@ -35,6 +35,9 @@ run flexibert-trained-killed experiments/flexibert-trained.yaml 320 ZEROLM_KILL_
 run gpt2-lts-titanxp-memory experiments/gpt2-lts-titanxp-memory.yaml 240 ""
 run gpt2-lts-titanxp-memory-killed experiments/gpt2-lts-titanxp-memory.yaml 240 ZEROLM_KILL_AT=4:after_commit
 run gpt2-h100-latency experiments/gpt2-h100-latency.yaml 240 ""
+# LTS's space with archai's adaptive embeddings, in the closed form (the sampled
+# mode would make the golden test slow).
+run gpt2-lts-expected experiments/gpt2-lts.yaml 240 "" --set proxy.mode=expected
 run gpt2-h100-latency-killed experiments/gpt2-h100-latency.yaml 240 ZEROLM_KILL_AT=4:after_commit
 run flexibert-spectral-exact experiments/flexibert-spectral-exact.yaml 1 ""
 if command -v mpirun >/dev/null && "$zerolm" search --help 2>&1 | grep -q -- --distributed; then
