@@ -120,9 +120,11 @@ expect_error "rank: non-numeric --alpha" "'abc'" -- rank --benchmark "$valid" --
 expect_error "score: unknown --space" "'nope'" -- score --space nope --sample 10
 expect_error "calibrate: unknown --strategy" "'nope'" -- calibrate --strategy nope
 expect_error "calibrate: --strategy sample without --benchmark" "--benchmark" -- calibrate --strategy sample
-expect_error "score: unknown --device" "'tpu'" -- score --sample 10 --device tpu
+expect_error "score: unknown --device" "'tpu'" -- score --sample 10 --device tpu --mode sampled
+expect_error "score: --device where no weights are drawn" "--device cpu: proxy zerolm in the expected mode draws no weights" -- score --sample 10 --device cpu
+expect_error "rank: --device for a proxy without a sampled mode" "--device cpu: proxy params reads shapes only" -- rank --benchmark "$valid" --proxy params --device cpu --mode sampled
 if ! command -v nvidia-smi >/dev/null 2>&1 || ! nvidia-smi -L >/dev/null 2>&1; then
-  expect_error "score: --device cuda without a GPU" "--device cuda" -- score --sample 10 --device cuda
+  expect_error "score: --device cuda without a GPU" "--device cuda" -- score --sample 10 --device cuda --mode sampled
   expect_error "rank: --device cuda without a GPU" "--device cuda" -- rank --benchmark "$valid" --device cuda --mode sampled
 fi
 expect_help "zerolm rank --help" "--device" -- rank --help

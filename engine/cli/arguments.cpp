@@ -374,4 +374,13 @@ const kernels::WeightStatisticsBackend* resolve_device(const std::string& device
   return &backend;
 }
 
+const kernels::WeightStatisticsBackend* resolve_device(const CliParams& params, ProxyMode mode) {
+  const ProxyDescriptor& d = proxy_descriptor(params.proxy.name);
+  ZEROLM_CHECK(!params.was_given("--device") || (mode == ProxyMode::sampled && d.sampled_kernels),
+               "--device {}: proxy {} {} draws no weights, so nothing runs where --device says (pass --mode sampled, "
+               "or leave --device out)",
+               params.proxy.device, d.name, d.sampled_kernels ? "in the expected mode" : "reads shapes only and");
+  return resolve_device(params.proxy.device, params.proxy.name, mode);
+}
+
 }  // namespace zerolm::cli

@@ -150,5 +150,9 @@ void record_given(const CLI::App& sub, CliParams& params);
 // an Error.
 const kernels::WeightStatisticsBackend* resolve_device(const std::string& device, const std::string& proxy,
                                                        ProxyMode mode);
+// The same for the commands that score with --proxy and --mode (score, rank,
+// calibrate): a --device given where no weights are drawn (the expected mode,
+// or a proxy without a sampled mode) is an Error, not ignored.
+const kernels::WeightStatisticsBackend* resolve_device(const CliParams& params, ProxyMode mode);
 
 }  // namespace zerolm::cli

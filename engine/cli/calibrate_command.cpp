@@ -15,7 +15,7 @@ int run_calibrate(const CliParams& o) {
   ZEROLM_CHECK(proxy_combines_modules(o.proxy.name), "--proxy {}: calibration chooses alpha, which only {} take",
                o.proxy.name, module_combining_proxies_help());
   ProxyOptions options = o.proxy.setting(o.seed).options;
-  options.backend = resolve_device(o.proxy.device, o.proxy.name, options.mode);
+  options.backend = resolve_device(o, options.mode);
   nlohmann::json out{{"strategy", o.strategy}, {"proxy", o.proxy.name}, {"mode", o.proxy.mode}, {"seed", o.seed}};
   if (o.strategy == "sample") {
     ZEROLM_CHECK(!o.benchmark.empty(), "--strategy sample needs --benchmark FILE");

@@ -28,7 +28,7 @@ int run_rank(const CliParams& o) {
   const ProxySetting setting = o.proxy.setting(o.seed);
   request.options = setting.options;
   request.alpha = setting.alpha;
-  request.options.backend = resolve_device(o.proxy.device, o.proxy.name, request.options.mode);
+  request.options.backend = resolve_device(o, request.options.mode);
   ZEROLM_CHECK(!o.calibration.file.empty() || (!o.was_given("--sample") && !o.was_given("--repeats")),
                "--sample and --repeats choose calibration records: they need --calibrate-on FILE");
   if (!o.calibration.file.empty()) {

@@ -32,7 +32,7 @@ int run_score(const CliParams& o) {
   }
   const ProxySetting setting = o.proxy.setting(o.seed);
   ProxyOptions options = setting.options;
-  options.backend = resolve_device(o.proxy.device, o.proxy.name, options.mode);
+  options.backend = resolve_device(o, options.mode);
   const bool combines_modules = setting.descriptor->combines_modules;
   const std::string alpha_source = setting.alpha.kind == AlphaChoice::Kind::heuristic ? "heuristic" : "--alpha";
   apply_alpha(setting.alpha, *space, o.proxy.name, options);
