@@ -97,17 +97,21 @@ env ZEROLM_KILL_RANK_AT=1:9 "${mpi[@]}" "$ZEROLM" search "$memory_config" "${mem
 cmp -s "$tmp/memory.pareto.json" "$tmp/memory-killed.pareto.json" || fail "memory: the resumed global front differs"
 echo "ok: memory objective over 2 islands: global front of $(grep -c '"hash"' "$tmp/memory.pareto.json"), same after a killed rank"
 
-# Golden distributed stores of schema version 5 (tests/data/stores/make.sh): the
-# finished one exports as the same config run now does; the killed one resumes
-# to it.
+# Golden distributed stores of every schema version that had distributed search
+# (2 on; tests/data/stores/make.sh): the finished one exports as the same config
+# run now does; the killed one resumes to it.
 golden_small=(--set search.population=32 --set search.tournament=8 --set search.children=16
               --set search.max_evaluations=320 --set islands.migrate_every=3 --set islands.migrants=2)
 "${mpi[@]}" "$ZEROLM" search "$config" "${golden_small[@]}" --out "$tmp/golden-fresh" --distributed >/dev/null 2>&1 ||
   fail "golden: the fresh distributed run failed"
 "$ZEROLM" export "$tmp/golden-fresh" --pareto --out "$tmp/golden-fresh.json" || fail "golden: export fresh"
+golden_versions=0
 for version in "$root"/tests/data/stores/v*; do
+  # Version 1 had no distributed search.
+  [ "$(basename "$version")" != v1 ] || continue
   cp -r "$version/distributed" "$tmp/golden-done" && cp -r "$version/distributed-killed" "$tmp/golden-killed" ||
     fail "golden: $version has no distributed stores"
+  golden_versions=$((golden_versions + 1))
   "$ZEROLM" export "$tmp/golden-done" --pareto --out "$tmp/golden-done.json" || fail "golden: export $version"
   "${mpi[@]}" "$ZEROLM" search --resume "$tmp/golden-killed" --distributed >/dev/null 2>"$tmp/golden.err" ||
     fail "golden: resume of $version/distributed-killed: $(tail -3 "$tmp/golden.err")"
@@ -118,6 +122,7 @@ for version in "$root"/tests/data/stores/v*; do
   rm -rf "$tmp/golden-done" "$tmp/golden-killed"
   echo "ok: $(basename "$version") distributed stores: the finished one holds today's front, the killed one resumes to it"
 done
+[ "$golden_versions" -ge 4 ] || fail "golden: distributed stores of $golden_versions schema versions, expected v2-v5"
 
 # A sweep spreads its points over the ranks; rank 0 writes the summaries.
 cat >"$tmp/sweep.yaml" <<YAML
