@@ -5,11 +5,13 @@
 #include <cmath>
 
 #include "engine/core/error.hpp"
+#include "search_spaces/gpt2/gpt2_tensors.hpp"
 #include "search_spaces/json_fields.hpp"
 
 namespace zerolm {
 
 using json_fields::join;
+namespace T = gpt2_tensors;
 
 namespace {
 // Trailing genes (when an option is not the default): tie_weight, untied projections,
@@ -723,10 +725,10 @@ void Gpt2Space::lower_embeddings(const GeneView& a, ModelSpec& out) const {
   const std::int64_t D = a.d_model;
   const Init w = Init::normal(a.weight_init_std);
   if (!a.adaptive) {
-    out.add_matrix("wte.weight", Role::embedding, -1, a.vocab_size, D, w);
-    if (protocol_ == Gpt2Protocol::gpt2) out.add_matrix("wpe.weight", Role::embedding, -1, kGpt2Positions, D, w);
+    out.add_matrix(T::kTokens.weight, Role::embedding, -1, a.vocab_size, D, w);
+    if (protocol_ == Gpt2Protocol::gpt2) out.add_matrix(T::kPositions.weight, Role::embedding, -1, kGpt2Positions, D, w);
     // HW-GPT-Bench's head is untied (and it uses rotary positions); GPT-2's is tied.
-    if (protocol_ == Gpt2Protocol::hwgpt) out.add_matrix("lm_head.weight", Role::embedding, -1, D, a.vocab_size, w);
+    if (protocol_ == Gpt2Protocol::hwgpt) out.add_matrix(T::kHead.weight, Role::embedding, -1, D, a.vocab_size, w);
     return;
   }
   // archai's AdaptiveEmbedding + ProjectedAdaptiveLogSoftmax: the softmax reuses the
@@ -768,7 +770,7 @@ void Gpt2Space::lower_embeddings(const GeneView& a, ModelSpec& out) const {
     }
   }
   // archai's HfGPT2Flex learns positions; MemTransformerLM's are sinusoidal (no parameters).
-  if (protocol_ != Gpt2Protocol::transxl) out.add_matrix("wpe.weight", Role::embedding, -1, e.tgt_len, D, w);
+  if (protocol_ != Gpt2Protocol::transxl) out.add_matrix(T::kPositions.weight, Role::embedding, -1, e.tgt_len, D, w);
   // Adaptive softmax: output biases, cluster logits, the untied projections (and tables).
   out.add_vector("crit.out_layers.bias", Role::embedding, -1, e.n_token, Init::zeros());
   const auto tail_clusters = static_cast<std::int64_t>(clusters) - 1;
@@ -809,19 +811,19 @@ void Gpt2Space::lower_transxl(const GeneView& a, ModelSpec& out) const {
     out.attention_score_width += static_cast<double>(width);
     out.kv_cache_width += static_cast<double>(D);  // archai's mems: each layer's input hidden state
     out.set_layer_variant(i, static_cast<std::uint8_t>(heads));
-    out.add_matrix("dec_attn.qkv_net.weight", Role::attention, i, D, 3 * width, w);
-    out.add_matrix("dec_attn.r_net.weight", Role::attention, i, D, width, w);
-    out.add_matrix("dec_attn.o_net.weight", Role::attention, i, width, D, w);
-    out.add_matrix("dec_attn.r_w_bias", Role::attention, i, heads, d_head, w);
-    out.add_matrix("dec_attn.r_r_bias", Role::attention, i, heads, d_head, w);
-    out.add_vector("dec_attn.layer_norm.weight", Role::norm, i, D, Init::ones());
-    out.add_vector("dec_attn.layer_norm.bias", Role::norm, i, D, zero);
-    out.add_matrix("pos_ff.CoreNet.0.weight", Role::ffn, i, D, F, w);
-    out.add_vector("pos_ff.CoreNet.0.bias", Role::ffn, i, F, zero);
-    out.add_matrix("pos_ff.CoreNet.3.weight", Role::ffn, i, F, D, w);
-    out.add_vector("pos_ff.CoreNet.3.bias", Role::ffn, i, D, zero);
-    out.add_vector("pos_ff.layer_norm.weight", Role::norm, i, D, Init::ones());
-    out.add_vector("pos_ff.layer_norm.bias", Role::norm, i, D, zero);
+    out.add_matrix(T::kRelativeQkv.weight, Role::attention, i, D, 3 * width, w);
+    out.add_matrix(T::kRelativePositions.weight, Role::attention, i, D, width, w);
+    out.add_matrix(T::kRelativeOut.weight, Role::attention, i, width, D, w);
+    out.add_matrix(T::kRelativeContentBias, Role::attention, i, heads, d_head, w);
+    out.add_matrix(T::kRelativePositionBias, Role::attention, i, heads, d_head, w);
+    out.add_vector(T::kRelativeNorm.weight, Role::norm, i, D, Init::ones());
+    out.add_vector(T::kRelativeNorm.bias, Role::norm, i, D, zero);
+    out.add_matrix(T::kCoreIn.weight, Role::ffn, i, D, F, w);
+    out.add_vector(T::kCoreIn.bias, Role::ffn, i, F, zero);
+    out.add_matrix(T::kCoreOut.weight, Role::ffn, i, F, D, w);
+    out.add_vector(T::kCoreOut.bias, Role::ffn, i, D, zero);
+    out.add_vector(T::kCoreNorm.weight, Role::norm, i, D, Init::ones());
+    out.add_vector(T::kCoreNorm.bias, Role::norm, i, D, zero);
   }
 }
 
@@ -848,30 +850,30 @@ void Gpt2Space::lower(const Architecture& architecture, ModelSpec& out) const {
   const bool hwgpt = protocol_ == Gpt2Protocol::hwgpt;
   for (int i = 0; i < n; ++i) {
     const Gpt2Layer l{static_cast<int>(a.layers[2 * i]), static_cast<int>(a.layers[2 * i + 1])};
-    out.add_vector("ln_1.weight", Role::norm, i, D, Init::ones());
-    out.add_vector("ln_1.bias", Role::norm, i, D, zero);
+    out.add_vector(T::kNorm1.weight, Role::norm, i, D, Init::ones());
+    out.add_vector(T::kNorm1.bias, Role::norm, i, D, zero);
     const std::int64_t width = hwgpt ? static_cast<std::int64_t>(l.n_head) * kHwGptHeadSize : D;
     out.attention_score_width += static_cast<double>(width);
     out.kv_cache_width += static_cast<double>(2 * width);
     out.set_layer_variant(i, static_cast<std::uint8_t>(l.n_head));  // heads change the work, not always the shapes
-    out.add_matrix("attn.c_attn.weight", Role::attention, i, D, 3 * width, w);
-    if (a.bias) out.add_vector("attn.c_attn.bias", Role::attention, i, 3 * width, zero);
-    out.add_matrix("attn.c_proj.weight", Role::attention, i, width, D, residual);
-    if (a.bias) out.add_vector("attn.c_proj.bias", Role::attention, i, D, zero);
-    out.add_vector("ln_2.weight", Role::norm, i, D, Init::ones());
-    out.add_vector("ln_2.bias", Role::norm, i, D, zero);
+    out.add_matrix(T::kAttentionIn.weight, Role::attention, i, D, 3 * width, w);
+    if (a.bias) out.add_vector(T::kAttentionIn.bias, Role::attention, i, 3 * width, zero);
+    out.add_matrix(T::kAttentionOut.weight, Role::attention, i, width, D, residual);
+    if (a.bias) out.add_vector(T::kAttentionOut.bias, Role::attention, i, D, zero);
+    out.add_vector(T::kNorm2.weight, Role::norm, i, D, Init::ones());
+    out.add_vector(T::kNorm2.bias, Role::norm, i, D, zero);
     const std::int64_t F = l.d_inner;
-    out.add_matrix("mlp.c_fc.weight", Role::ffn, i, D, F, w);
-    if (a.bias) out.add_vector("mlp.c_fc.bias", Role::ffn, i, F, zero);
+    out.add_matrix(T::kMlpIn.weight, Role::ffn, i, D, F, w);
+    if (a.bias) out.add_vector(T::kMlpIn.bias, Role::ffn, i, F, zero);
     if (hwgpt) {  // LLaMA MLP: a second (gate) input matrix
-      out.add_matrix("mlp.c_fc2.weight", Role::ffn, i, D, F, w);
-      if (a.bias) out.add_vector("mlp.c_fc2.bias", Role::ffn, i, F, zero);
+      out.add_matrix(T::kMlpGate.weight, Role::ffn, i, D, F, w);
+      if (a.bias) out.add_vector(T::kMlpGate.bias, Role::ffn, i, F, zero);
     }
-    out.add_matrix("mlp.c_proj.weight", Role::ffn, i, F, D, residual);
-    if (a.bias) out.add_vector("mlp.c_proj.bias", Role::ffn, i, D, zero);
+    out.add_matrix(T::kMlpOut.weight, Role::ffn, i, F, D, residual);
+    if (a.bias) out.add_vector(T::kMlpOut.bias, Role::ffn, i, D, zero);
   }
-  out.add_vector("ln_f.weight", Role::norm, -1, D, Init::ones());
-  out.add_vector("ln_f.bias", Role::norm, -1, D, zero);
+  out.add_vector(T::kFinalNorm.weight, Role::norm, -1, D, Init::ones());
+  out.add_vector(T::kFinalNorm.bias, Role::norm, -1, D, zero);
 }
 
 }  // namespace zerolm

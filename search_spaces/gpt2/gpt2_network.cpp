@@ -1,6 +1,7 @@
 // The gpt2 space's network in LibTorch (lts, hwgpt, gpt2, transxl).
 #include "search_spaces/gpt2/gpt2.hpp"
 
+#include "search_spaces/gpt2/gpt2_tensors.hpp"
 #include "search_spaces/torch_network.hpp"
 
 #include <torch/fft.h>
@@ -12,6 +13,9 @@
 #include <torch/nn/modules/normalization.h>
 
 #include <cmath>
+#include <string>
+#include <string_view>
+#include <utility>
 
 namespace zerolm {
 
@@ -19,20 +23,45 @@ namespace {
 
 namespace nn = torch::nn;
 using namespace torch_blocks;
+namespace T = gpt2_tensors;
+
+// The module that holds a dotted path's last name ("attn" for "attn.c_attn"),
+// created (an empty nn::Module) where it does not exist yet, and that last name.
+std::pair<nn::Module*, std::string> parent_of(nn::Module& root, std::string_view path) {
+  nn::Module* parent = &root;
+  for (auto dot = path.find('.'); dot != std::string_view::npos; dot = path.find('.')) {
+    const std::string name(path.substr(0, dot));
+    const auto children = parent->named_children();
+    const auto* found = children.find(name);
+    parent = found != nullptr ? found->get() : parent->register_module(name, std::make_shared<nn::Module>()).get();
+    path.remove_prefix(dot + 1);
+  }
+  return {parent, std::string(path)};
+}
+
+// `module` registered at its path in the tensor-name table.
+template <class M>
+M register_at(nn::Module& root, const T::Module& where, M module) {
+  const auto [parent, name] = parent_of(root, where.path);
+  return parent->register_module(name, module);
+}
+
+at::Tensor register_parameter_at(nn::Module& root, std::string_view path, const at::Tensor& value) {
+  const auto [parent, name] = parent_of(root, path);
+  return parent->register_parameter(name, value);
+}
 
 struct Gpt2BlockImpl : nn::Module {
   Gpt2BlockImpl(std::int64_t D, const Gpt2Layer& l, bool bias, Gpt2Protocol protocol)
       : heads(l.n_head), hwgpt(protocol == Gpt2Protocol::hwgpt) {
     width = hwgpt ? static_cast<std::int64_t>(l.n_head) * Gpt2Space::kHwGptHeadSize : D;
-    ln_1 = register_module("ln_1", layer_norm(D));
-    auto attn = register_module("attn", std::make_shared<nn::Module>());
-    c_attn = attn->register_module("c_attn", linear(D, 3 * width, bias));
-    attn_proj = attn->register_module("c_proj", linear(width, D, bias));
-    ln_2 = register_module("ln_2", layer_norm(D));
-    auto mlp = register_module("mlp", std::make_shared<nn::Module>());
-    c_fc = mlp->register_module("c_fc", linear(D, l.d_inner, bias));
-    if (hwgpt) c_fc2 = mlp->register_module("c_fc2", linear(D, l.d_inner, bias));
-    mlp_proj = mlp->register_module("c_proj", linear(l.d_inner, D, bias));
+    ln_1 = register_at(*this, T::kNorm1, layer_norm(D));
+    c_attn = register_at(*this, T::kAttentionIn, linear(D, 3 * width, bias));
+    attn_proj = register_at(*this, T::kAttentionOut, linear(width, D, bias));
+    ln_2 = register_at(*this, T::kNorm2, layer_norm(D));
+    c_fc = register_at(*this, T::kMlpIn, linear(D, l.d_inner, bias));
+    if (hwgpt) c_fc2 = register_at(*this, T::kMlpGate, linear(D, l.d_inner, bias));
+    mlp_proj = register_at(*this, T::kMlpOut, linear(l.d_inner, D, bias));
   }
   at::Tensor forward(const at::Tensor& x) {
     const auto qkv = c_attn(ln_1(x)).split(width, -1);
@@ -61,18 +90,15 @@ struct TransXlBlockImpl : nn::Module {
   TransXlBlockImpl(std::int64_t D, const Gpt2Layer& l, bool pre_lnorm_)
       : heads(l.n_head), d_model(D), d_head(D / l.n_head), pre_lnorm(pre_lnorm_) {
     const std::int64_t width = heads * d_head;
-    auto attn = register_module("dec_attn", std::make_shared<nn::Module>());
-    qkv_net = attn->register_module("qkv_net", linear(D, 3 * width, false));
-    r_net = attn->register_module("r_net", linear(D, width, false));
-    o_net = attn->register_module("o_net", linear(width, D, false));
-    r_w_bias = attn->register_parameter("r_w_bias", at::zeros({heads, d_head}));
-    r_r_bias = attn->register_parameter("r_r_bias", at::zeros({heads, d_head}));
-    attn_norm = attn->register_module("layer_norm", layer_norm(D));
-    auto ff = register_module("pos_ff", std::make_shared<nn::Module>());
-    auto core = ff->register_module("CoreNet", std::make_shared<nn::Module>());
-    ff_in = core->register_module("0", linear(D, l.d_inner, true));  // CoreNet.1 is the ReLU, .2 dropout
-    ff_out = core->register_module("3", linear(l.d_inner, D, true));
-    ff_norm = ff->register_module("layer_norm", layer_norm(D));
+    qkv_net = register_at(*this, T::kRelativeQkv, linear(D, 3 * width, false));
+    r_net = register_at(*this, T::kRelativePositions, linear(D, width, false));
+    o_net = register_at(*this, T::kRelativeOut, linear(width, D, false));
+    r_w_bias = register_parameter_at(*this, T::kRelativeContentBias, at::zeros({heads, d_head}));
+    r_r_bias = register_parameter_at(*this, T::kRelativePositionBias, at::zeros({heads, d_head}));
+    attn_norm = register_at(*this, T::kRelativeNorm, layer_norm(D));
+    ff_in = register_at(*this, T::kCoreIn, linear(D, l.d_inner, true));  // CoreNet.1 is the ReLU, .2 dropout
+    ff_out = register_at(*this, T::kCoreOut, linear(l.d_inner, D, true));
+    ff_norm = register_at(*this, T::kCoreNorm, layer_norm(D));
   }
   at::Tensor forward(const at::Tensor& x) {
     // Positions 0..t-1 as traced ops (no sequence length frozen into an export).
@@ -118,15 +144,15 @@ class Gpt2Network final : public TorchNetwork {
       return;
     }
     if (!a.adaptive) {
-      wte = register_module("wte", nn::Embedding(a.vocab_size, D));
-      if (protocol == Gpt2Protocol::gpt2) wpe = register_module("wpe", nn::Embedding(Gpt2Space::kGpt2Positions, D));
-      if (protocol == Gpt2Protocol::hwgpt) lm_head = register_module("lm_head", linear(D, a.vocab_size, false));
+      wte = register_at(*this, T::kTokens, nn::Embedding(a.vocab_size, D));
+      if (protocol == Gpt2Protocol::gpt2) wpe = register_at(*this, T::kPositions, nn::Embedding(Gpt2Space::kGpt2Positions, D));
+      if (protocol == Gpt2Protocol::hwgpt) lm_head = register_at(*this, T::kHead, linear(D, a.vocab_size, false));
     } else {
       build_adaptive(a.adaptive_embedding, D, true);
     }
     h = register_module("h", nn::ModuleList());
     for (const auto& l : a.layers) h->push_back(Gpt2Block(D, l, a.bias, protocol));
-    ln_f = register_module("ln_f", layer_norm(D));
+    ln_f = register_at(*this, T::kFinalNorm, layer_norm(D));
   }
   at::Tensor embed(const at::Tensor& tokens) override {
     at::Tensor x = adaptive_layers.empty() ? wte(tokens) : adaptive_embed(tokens);
@@ -159,7 +185,7 @@ class Gpt2Network final : public TorchNetwork {
       start = end;
       width /= e.div_val;
     }
-    if (learned_positions) wpe = register_module("wpe", nn::Embedding(e.tgt_len, D));
+    if (learned_positions) wpe = register_at(*this, T::kPositions, nn::Embedding(e.tgt_len, D));
     auto crit = register_module("crit", std::make_shared<nn::Module>());
     auto out_layers = crit->register_module("out_layers", std::make_shared<nn::Module>());
     out_layers->register_parameter("bias", at::zeros({e.n_token}));
