@@ -45,12 +45,11 @@ void parse_proxy(const std::string& file, const YAML::Node& p, SearchRunConfig& 
     const auto key = item.first.as<std::string>();
     if (key == "name") continue;
     const std::string field = "proxy." + key;
-    values.push_back({key, scalar<std::string>(file, item.second, field), where(file, item.second) + ": '" + field + "'"});
+    values.push_back(
+        {key, scalar<std::string>(file, item.second, field), where(file, item.second) + ": '" + field + "'"});
   }
   const ProxySetting setting = parse_proxy_setting(c.proxy, name_context, values);
-  const std::uint64_t seed = c.proxy_options.seed;
   c.proxy_options = setting.options;
-  c.proxy_options.seed = seed;
   c.alpha = setting.alpha;
 }
 
@@ -138,21 +137,28 @@ void parse_constraints(const std::string& file, const YAML::Node& k, CostSet& co
 // (a generic lambda, for reading and writing), its range and help.
 template <class Get>
 ConfigField count_field(std::string path, Get get, std::size_t minimum, std::size_t maximum, std::string help) {
-  return {path, fmt::format("whole number {}..{}", minimum, maximum), std::move(help),
+  return {path,
+          fmt::format("whole number {}..{}", minimum, maximum),
+          std::move(help),
           [=](const std::string& file, const YAML::Node& node, SearchRunConfig& c) {
             get(c) = count(file, node, path, minimum, maximum);
           },
-          [=](const SearchRunConfig& c) { return nlohmann::json(get(c)); }, static_cast<double>(minimum),
+          [=](const SearchRunConfig& c) { return nlohmann::json(get(c)); },
+          static_cast<double>(minimum),
           static_cast<double>(maximum)};
 }
 
 template <class Get>
 ConfigField real_field(std::string path, Get get, double minimum, double maximum, std::string help) {
-  return {path, fmt::format("number {:g}..{:g}", minimum, maximum), std::move(help),
+  return {path,
+          fmt::format("number {:g}..{:g}", minimum, maximum),
+          std::move(help),
           [=](const std::string& file, const YAML::Node& node, SearchRunConfig& c) {
             get(c) = number(file, node, path, minimum, maximum);
           },
-          [=](const SearchRunConfig& c) { return nlohmann::json(get(c)); }, minimum, maximum};
+          [=](const SearchRunConfig& c) { return nlohmann::json(get(c)); },
+          minimum,
+          maximum};
 }
 
 template <class Get>
@@ -203,11 +209,10 @@ SearchRunConfig parse(const std::string& file, const YAML::Node& root) {
   for (const char* section : {"search", "islands"}) {
     if (root[section]) check_keys(file, root[section], section, keys_under(std::string(section) + "."));
   }
-  // The table's fields, in its order (the seed before the proxy reads it).
+  // The table's fields, in its order.
   for (const ConfigField& f : search_config_fields()) {
     if (const YAML::Node node = node_at(root, split_path(f.path), 0)) f.read(file, node, c);
   }
-  c.proxy_options.seed = c.search.seed;
   if (const auto choices = root["choices"]) {
     ZEROLM_CHECK(choices.IsMap(), "{}: 'choices' must be a mapping of dimension: [values]", where(file, choices));
     c.choices = yaml_to_json(choices);
@@ -218,6 +223,7 @@ SearchRunConfig parse(const std::string& file, const YAML::Node& root) {
     }
   }
   if (const auto p = root["proxy"]) parse_proxy(file, p, c);
+  c.proxy_options.seed = c.search.seed;  // the proxy's draws follow the run's seed
   if (const auto s = root["search"]) {
     if (const auto seeds = s["seed_architectures"]) parse_seeds(file, seeds, c);
     ZEROLM_CHECK(c.search.tournament <= c.search.population,
@@ -256,22 +262,29 @@ SearchRunConfig parse(const std::string& file, const YAML::Node& root) {
 
 const std::vector<ConfigField>& search_config_fields() {
   static const std::vector<ConfigField> fields{
-      text_field("space", [](auto& c) -> auto& { return c.space; }, search_spaces().names_text(),
-                 "the search space (docs/SEARCH_SPACES.md)"),
-      text_field("protocol", [](auto& c) -> auto& { return c.protocol; }, "a protocol of the space",
-                 "the network protocol (empty: the space's first)"),
-      count_field("seed", [](auto& c) -> auto& { return c.search.seed; }, 0, std::size_t{1} << 53,
-                  "seed of every random draw: samples, mutations, sampled initial weights"),
-      text_field("device", [](auto& c) -> auto& { return c.device; }, "auto|cpu|cuda",
-                 "where sampled weights are drawn (--device overrides it)"),
-      text_field("output", [](auto& c) -> auto& { return c.output; }, "a folder",
-                 "the run folder (--out overrides it)"),
-      count_field("log_every", [](auto& c) -> auto& { return c.log_every; }, 1, std::size_t{1} << 50,
-                  "generations between progress lines"),
-      count_field("islands.migrate_every", [](auto& c) -> auto& { return c.islands.migrate_every; }, 1,
-                  std::size_t{1} << 50, "--distributed: generations between migrations"),
-      count_field("islands.migrants", [](auto& c) -> auto& { return c.islands.migrants; }, 0, std::size_t{1} << 50,
-                  "--distributed: best population members each island sends to the next"),
+      text_field(
+          "space", [](auto& c) -> auto& { return c.space; }, search_spaces().names_text(),
+          "the search space (docs/SEARCH_SPACES.md)"),
+      text_field(
+          "protocol", [](auto& c) -> auto& { return c.protocol; }, "a protocol of the space",
+          "the network protocol (empty: the space's first)"),
+      count_field(
+          "seed", [](auto& c) -> auto& { return c.search.seed; }, 0, std::size_t{1} << 53,
+          "seed of every random draw: samples, mutations, sampled initial weights"),
+      text_field(
+          "device", [](auto& c) -> auto& { return c.device; }, "auto|cpu|cuda",
+          "where sampled weights are drawn (--device overrides it)"),
+      text_field(
+          "output", [](auto& c) -> auto& { return c.output; }, "a folder", "the run folder (--out overrides it)"),
+      count_field(
+          "log_every", [](auto& c) -> auto& { return c.log_every; }, 1, std::size_t{1} << 50,
+          "generations between progress lines"),
+      count_field(
+          "islands.migrate_every", [](auto& c) -> auto& { return c.islands.migrate_every; }, 1, std::size_t{1} << 50,
+          "--distributed: generations between migrations"),
+      count_field(
+          "islands.migrants", [](auto& c) -> auto& { return c.islands.migrants; }, 0, std::size_t{1} << 50,
+          "--distributed: best population members each island sends to the next"),
       {"search.strategy", "evolution|random|exact", "regularized evolution, random sampling, or exact search",
        [](const std::string& file, const YAML::Node& node, SearchRunConfig& c) {
          try {
@@ -281,39 +294,52 @@ const std::vector<ConfigField>& search_config_fields() {
          }
        },
        [](const SearchRunConfig& c) { return nlohmann::json(search_strategy_name(c.search.strategy)); }},
-      count_field("search.population", [](auto& c) -> auto& { return c.search.population; }, 1, kMaxPopulation,
-                  "population of regularized evolution"),
-      count_field("search.tournament", [](auto& c) -> auto& { return c.search.tournament; }, 1, kMaxPopulation,
-                  "tournament size (at most the population)"),
-      count_field("search.children", [](auto& c) -> auto& { return c.search.children; }, 1, kMaxPopulation,
-                  "children per generation"),
-      real_field("search.archive_parents", [](auto& c) -> auto& { return c.search.archive_parents; }, 0.0, 1.0,
-                 "share of parents drawn from the Pareto archive"),
-      count_field("search.max_evaluations", [](auto& c) -> auto& { return c.search.max_evaluations; }, 1,
-                  kMaxEvaluations, "evaluations before the search stops"),
-      real_field("search.max_seconds", [](auto& c) -> auto& { return c.search.max_seconds; }, 0.0, 1e9,
-                 "seconds before the search stops (0: no limit)"),
+      count_field(
+          "search.population", [](auto& c) -> auto& { return c.search.population; }, 1, kMaxPopulation,
+          "population of regularized evolution"),
+      count_field(
+          "search.tournament", [](auto& c) -> auto& { return c.search.tournament; }, 1, kMaxPopulation,
+          "tournament size (at most the population)"),
+      count_field(
+          "search.children", [](auto& c) -> auto& { return c.search.children; }, 1, kMaxPopulation,
+          "children per generation"),
+      real_field(
+          "search.archive_parents", [](auto& c) -> auto& { return c.search.archive_parents; }, 0.0, 1.0,
+          "share of parents drawn from the Pareto archive"),
+      count_field(
+          "search.max_evaluations", [](auto& c) -> auto& { return c.search.max_evaluations; }, 1, kMaxEvaluations,
+          "evaluations before the search stops"),
+      real_field(
+          "search.max_seconds", [](auto& c) -> auto& { return c.search.max_seconds; }, 0.0, 1e9,
+          "seconds before the search stops (0: no limit)"),
   };
   return fields;
 }
 
-std::vector<std::pair<std::string, std::string>> search_config_sections() {
-  std::vector<std::pair<std::string, std::string>> sections{
-      {"choices", "the space's choice overrides, {dimension: [values]} (zerolm info lists the keys)"},
-      {"proxy", fmt::format("name ({}), mode (expected|sampled), alpha (a number or heuristic) and the proxy's own "
-                            "options (zerolm info lists them)",
-                            proxy_names_help())},
-      {"search.seed_architectures", "architectures (files or inline) the first population starts from"},
-      {"objectives", fmt::format("[proxy, costs...] minimised beside the proxy; costs: {}", cost_registry().names_text())},
-      {"constraints", "a window per cost, NAME: {min: ..., max: ...} (and max_parameters, min_parameters, "
-                      "parameters: total|non_embedding, max_latency, max_memory)"},
-  };
-  for (const CostDescriptor& d : cost_registry()) {
-    if (d.parse) sections.emplace_back(d.name, fmt::format("the {} cost's settings: {}", d.name,
-                                                          d.section_keys.empty() ? std::string("none")
-                                                                                 : fmt::format("{}", fmt::join(d.section_keys, ", "))));
-  }
-  return sections;
+const std::vector<std::pair<std::string, std::string>>& search_config_sections() {
+  static const std::vector<std::pair<std::string, std::string>> table = [] {
+    std::vector<std::pair<std::string, std::string>> sections{
+        {"choices", "the space's choice overrides, {dimension: [values]} (zerolm info lists the keys)"},
+        {"proxy", fmt::format("name ({}), mode (expected|sampled), alpha (a number or heuristic) and the proxy's own "
+                              "options (zerolm info lists them)",
+                              proxy_names_help())},
+        {"search.seed_architectures", "architectures (files or inline) the first population starts from"},
+        {"objectives",
+         fmt::format("[proxy, costs...] minimised beside the proxy; costs: {}", cost_registry().names_text())},
+        {"constraints",
+         "a window per cost, NAME: {min: ..., max: ...} (and max_parameters, min_parameters, "
+         "parameters: total|non_embedding, max_latency, max_memory)"},
+    };
+    for (const CostDescriptor& d : cost_registry()) {
+      if (d.parse)
+        sections.emplace_back(d.name,
+                              fmt::format("the {} cost's settings: {}", d.name,
+                                          d.section_keys.empty() ? std::string("none")
+                                                                 : fmt::format("{}", fmt::join(d.section_keys, ", "))));
+    }
+    return sections;
+  }();
+  return table;
 }
 
 void check_config_key(const std::string& path, const std::string& context) {
@@ -404,13 +430,7 @@ SearchRunConfig load_search_config(const std::string& path, const std::vector<st
     const YAML::Node value = load_yaml(assignment.substr(eq + 1), "--set " + assignment);
     set_nodes.add(value, assignment);
     // Walk key.path, creating maps as needed (node copies share the tree).
-    std::vector<std::string> parts;
-    for (std::size_t start = 0;;) {
-      const auto dot = key.find('.', start);
-      parts.push_back(key.substr(start, dot - start));
-      if (dot == std::string::npos) break;
-      start = dot + 1;
-    }
+    const std::vector<std::string> parts = split_path(key);
     std::vector<YAML::Node> chain{root};
     for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
       YAML::Node next = chain.back()[parts[i]];

@@ -68,7 +68,7 @@ const std::vector<ConfigField>& search_config_fields();
 // The keys that hold a structure read by its own parser: choices, proxy (its
 // registry's options), constraints, objectives, search.seed_architectures and
 // each cost's section (the cost registry's). Key path and help.
-std::vector<std::pair<std::string, std::string>> search_config_sections();
+const std::vector<std::pair<std::string, std::string>>& search_config_sections();
 // An Error, prefixed by `context`, when `path` is neither a field nor a section
 // or a key inside one.
 void check_config_key(const std::string& path, const std::string& context);
