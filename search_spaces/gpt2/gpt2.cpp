@@ -5,20 +5,12 @@
 #include <cmath>
 
 #include "engine/core/error.hpp"
-#include "search_spaces/gpt2/gpt2_tensors.hpp"
+#include "search_spaces/gpt2/gpt2_protocols.hpp"
 #include "search_spaces/json_fields.hpp"
 
 namespace zerolm {
 
 using json_fields::join;
-namespace T = gpt2_tensors;
-
-namespace {
-// Trailing genes (when an option is not the default): tie_weight, untied projections,
-// pre_lnorm, weight_init_std and proj_init_std in units of 1e-9.
-constexpr std::size_t kOptionGenes = 5;
-constexpr double kStdScale = 1e9;
-}  // namespace
 
 std::vector<std::int64_t> AdaptiveEmbedding::clean_cutoffs(std::vector<std::int64_t> cutoffs, std::int64_t n_token) {
   if (cutoffs.empty()) return {n_token};
@@ -37,11 +29,11 @@ bool Gpt2Architecture::default_options() const {
 }
 
 Gpt2Protocol parse_gpt2_protocol(const std::string& text) {
-  if (text == "hwgpt") return Gpt2Protocol::hwgpt;
-  if (text == "transxl") return Gpt2Protocol::transxl;
-  if (text == "gpt2") return Gpt2Protocol::gpt2;
-  ZEROLM_ASSERT(text == "lts" || text.empty(), "gpt2 protocol '{}' is not in the registry's list", text);
-  return Gpt2Protocol::lts;
+  for (const auto& unit : gpt2_protocols()) {
+    if (unit.name == text) return unit.id;
+  }
+  ZEROLM_ASSERT(text.empty(), "gpt2 protocol '{}' is not in the registry's list", text);
+  return gpt2_protocols().front().id;
 }
 
 namespace {
@@ -103,11 +95,8 @@ nlohmann::json hf_config(const SearchSpace& space, const Architecture& architect
     ZEROLM_FAIL("--format hf: {}: Hugging Face's GPT2LMHeadModel cannot build it ({}); use --format pytorch",
                 space.summary(architecture), why);
   };
-  if (space.protocol() != "gpt2") {
-    refuse(fmt::format("protocol {}: {}", space.protocol(),
-                       space.protocol() == "hwgpt" ? "rotary positions, a LLaMA MLP, an untied head"
-                                                   : "an adaptive embedding and softmax, no learned positions"));
-  }
+  const Gpt2ProtocolUnit& unit = gpt2_protocol(parse_gpt2_protocol(std::string(space.protocol())));
+  if (!unit.hf_refusal.empty()) refuse(fmt::format("protocol {}: {}", unit.name, unit.hf_refusal));
   if (!a.bias) refuse("no biases; GPT2LMHeadModel always has them");
   for (const auto& l : a.layers) {
     if (!(l == a.layers.front())) refuse("layers differ in heads or FFN width; GPT2Config has one of each");
@@ -137,7 +126,7 @@ nlohmann::json hf_config(const SearchSpace& space, const Architecture& architect
 nlohmann::json archai_config(const SearchSpace& space, const Architecture& architecture, std::size_t) {
   const auto& gpt2 = dynamic_cast<const Gpt2Space&>(space);
   const Gpt2Architecture a = gpt2.decode(architecture);
-  ZEROLM_CHECK((space.protocol() == "lts" || space.protocol() == "transxl") && a.adaptive,
+  ZEROLM_CHECK(gpt2_protocol(parse_gpt2_protocol(std::string(space.protocol()))).archai_config && a.adaptive,
                "--format archai: {}: archai's model_config.yaml describes LTS networks (protocols lts and transxl, "
                "adaptive embedding), not protocol {}; use --format pytorch",
 
@@ -198,12 +187,7 @@ SpaceDescriptor gpt2_space_descriptor() {
   SpaceDescriptor d{
       "gpt2",
       "GPT-2-style decoders with per-layer heads and FFN widths",
-      {{"lts", "archai's HfGPT2Flex of LiteTransformerSearch (the WikiText-103 benchmark), adaptive embedding"},
-       {"hwgpt", "HW-GPT-Bench's GPT: rotary positions, head size 64, LLaMA MLP, untied head"},
-       {"gpt2", "plain Hugging Face GPT-2: learned positions, tied head, GELU MLP"},
-       {"transxl",
-        "archai's MemTransformerLM of LiteTransformerSearch (Transformer-XL): relative attention, adaptive "
-        "embedding and softmax with tied projections"}},
+      {},
       {{"n_layer", "[min, max] layers"},
        {"n_layer_values", "the layer counts, a list (replaces n_layer)"},
        {"d_model", "model widths"},
@@ -226,41 +210,19 @@ SpaceDescriptor gpt2_space_descriptor() {
         "model_config.yaml", archai_config, true, "zerolm.json"}},
       gpt2_documents(),
       "lts"};
+  for (const auto& unit : gpt2_protocols())
+    d.protocols.push_back({std::string(unit.name), std::string(unit.description)});
   d.pytorch_module = gpt2_pytorch_module();
   return d;
 }
 
-Gpt2Choices Gpt2Choices::for_protocol(Gpt2Protocol protocol) {
-  Gpt2Choices c;
-  if (protocol == Gpt2Protocol::lts) return c;  // LiteTransformerSearch's space
-  if (protocol == Gpt2Protocol::transxl) {      // LTS's Transformer-XL space: WikiText-103 word vocabulary
-    c.n_token = 267736;
-    return c;
-  }
-  // HW-GPT-Bench's GPT-S space.
-  c.min_layers = 10;
-  c.max_layers = 12;
-  c.d_models = {192, 384, 768};
-  c.n_heads = {4, 8, 12};
-  c.mlp_ratios = {2, 3, 4};
-  c.biases = {false, true};
-  c.adaptive = false;
-  c.vocab_size = protocol == Gpt2Protocol::hwgpt ? 50254 : 50257;
-  return c;
-}
+Gpt2Choices Gpt2Choices::for_protocol(Gpt2Protocol protocol) { return gpt2_protocol(protocol).default_choices(); }
 
 Gpt2Space::Gpt2Space(Gpt2Protocol protocol) : Gpt2Space(protocol, Gpt2Choices::for_protocol(protocol)) {}
-Gpt2Space::Gpt2Space(Gpt2Protocol protocol, Gpt2Choices choices) : protocol_(protocol), choices_(std::move(choices)) {}
+Gpt2Space::Gpt2Space(Gpt2Protocol protocol, Gpt2Choices choices)
+    : unit_(&gpt2_protocol(protocol)), choices_(std::move(choices)) {}
 
-std::string_view Gpt2Space::protocol() const {
-  switch (protocol_) {
-    case Gpt2Protocol::lts: return "lts";
-    case Gpt2Protocol::hwgpt: return "hwgpt";
-    case Gpt2Protocol::gpt2: return "gpt2";
-    case Gpt2Protocol::transxl: return "transxl";
-  }
-  return "lts";
-}
+std::string_view Gpt2Space::protocol() const { return unit_->name; }
 
 std::vector<Dimension> Gpt2Space::dimensions() const {
   auto texts = [](const auto& values) {
@@ -304,14 +266,14 @@ void Gpt2Space::validate(const Gpt2Architecture& a) const {
                  kMaxWidth);
     ZEROLM_CHECK(l.d_inner <= kMaxInner, "field 'd_inner[{}]': value {} is not in 1..{}", i, l.d_inner, kMaxInner);
 
-    if (protocol_ != Gpt2Protocol::hwgpt) {
+    if (unit_->head_size == 0) {
       ZEROLM_CHECK(a.d_model % l.n_head == 0, "field 'n_head[{}]': value {} does not divide d_model {}", i, l.n_head,
                    a.d_model);
     }
     ZEROLM_CHECK(l.d_inner >= 1, "field 'd_inner[{}]': value {} must be positive", i, l.d_inner);
   }
-  ZEROLM_CHECK(protocol_ != Gpt2Protocol::transxl || a.adaptive,
-               "field 'embedding.kind': transxl (archai's MemTransformerLM) always has an adaptive embedding");
+  ZEROLM_CHECK(!unit_->adaptive_only || a.adaptive,
+               "field 'embedding.kind': protocol {} always has an adaptive embedding", unit_->name);
   ZEROLM_CHECK(a.weight_init_std > 0.0 && a.weight_init_std <= 1.0,
                "field 'weight_init_std': value {} is not in (0, 1]", a.weight_init_std);
   ZEROLM_CHECK(a.proj_init_std > 0.0 && a.proj_init_std <= 1.0, "field 'proj_init_std': value {} is not in (0, 1]",
@@ -457,7 +419,7 @@ std::vector<int> Gpt2Space::heads_for(int d_model) const {
   }
   std::vector<int> heads;
   for (int h : choices_.n_heads) {
-    if (protocol_ == Gpt2Protocol::hwgpt || d_model % h == 0) heads.push_back(h);
+    if (unit_->head_size != 0 || d_model % h == 0) heads.push_back(h);
   }
   return heads;
 }
@@ -682,198 +644,6 @@ Architecture Gpt2Space::from_json(const nlohmann::json& v) const {
   a.weight_init_std = real("weight_init_std", kInitStd);
   a.proj_init_std = real("proj_init_std", kProjectionInitStd);
   return encode(a);
-}
-
-Gpt2Space::GeneView Gpt2Space::view(const Architecture& architecture) const {
-  check_space(architecture);
-  const auto& g = architecture.genes();
-  GeneView v{};
-  v.n_layer = static_cast<int>(g[0]);
-  v.d_model = static_cast<int>(g[1]);
-  v.bias = g[2] != 0;
-  v.adaptive = g[3] != 0;
-  std::size_t at = 4;
-  if (v.adaptive) {
-    v.d_embed = static_cast<int>(g[at]);
-    v.div_val = static_cast<int>(g[at + 1]);
-    v.n_token = g[at + 2];
-    v.tgt_len = static_cast<int>(g[at + 3]);
-    const auto clusters = static_cast<std::size_t>(g[at + 4]);
-    v.cutoffs = std::span<const std::int64_t>(g.data() + at + 5, clusters);
-    at += 5 + clusters;
-  } else {
-    v.vocab_size = g[at++];
-  }
-  v.layers = g.data() + at;
-  at += 2 * static_cast<std::size_t>(v.n_layer);
-  v.tie_weight = true;
-  v.untied_projections = 1;
-  v.pre_lnorm = false;
-  v.weight_init_std = kInitStd;
-  v.proj_init_std = kProjectionInitStd;
-  if (at + kOptionGenes <= g.size()) {
-    v.tie_weight = g[at] != 0;
-    v.untied_projections = static_cast<std::uint32_t>(g[at + 1]);
-    v.pre_lnorm = g[at + 2] != 0;
-    v.weight_init_std = static_cast<double>(g[at + 3]) / kStdScale;
-    v.proj_init_std = static_cast<double>(g[at + 4]) / kStdScale;
-  }
-  return v;
-}
-
-void Gpt2Space::lower_embeddings(const GeneView& a, ModelSpec& out) const {
-  const std::int64_t D = a.d_model;
-  const Init w = Init::normal(a.weight_init_std);
-  if (!a.adaptive) {
-    out.add_matrix(T::kTokens.weight, Role::embedding, -1, a.vocab_size, D, w);
-    if (protocol_ == Gpt2Protocol::gpt2) out.add_matrix(T::kPositions.weight, Role::embedding, -1, kGpt2Positions, D, w);
-    // HW-GPT-Bench's head is untied (and it uses rotary positions); GPT-2's is tied.
-    if (protocol_ == Gpt2Protocol::hwgpt) out.add_matrix(T::kHead.weight, Role::embedding, -1, D, a.vocab_size, w);
-    return;
-  }
-  // archai's AdaptiveEmbedding + ProjectedAdaptiveLogSoftmax: the softmax reuses the
-  // embedding tables when tie_weight, and embedding projection i where tie_projs[i].
-  static constexpr std::string_view kEmbNames[] = {"word_emb.emb_layers.0.weight", "word_emb.emb_layers.1.weight",
-                                                   "word_emb.emb_layers.2.weight", "word_emb.emb_layers.3.weight",
-                                                   "word_emb.emb_layers.4.weight", "word_emb.emb_layers.5.weight"};
-  static constexpr std::string_view kProjNames[] = {"word_emb.emb_projs.0", "word_emb.emb_projs.1",
-                                                    "word_emb.emb_projs.2", "word_emb.emb_projs.3",
-                                                    "word_emb.emb_projs.4", "word_emb.emb_projs.5"};
-  static constexpr std::string_view kOutProjNames[] = {"crit.out_projs.0", "crit.out_projs.1", "crit.out_projs.2",
-                                                       "crit.out_projs.3", "crit.out_projs.4", "crit.out_projs.5"};
-  static constexpr std::string_view kOutLayerNames[] = {"crit.out_layers.0.weight", "crit.out_layers.1.weight",
-                                                        "crit.out_layers.2.weight", "crit.out_layers.3.weight",
-                                                        "crit.out_layers.4.weight", "crit.out_layers.5.weight"};
-  const GeneView& e = a;
-  const std::size_t clusters = e.cutoffs.size();
-  ZEROLM_CHECK(clusters <= std::size(kEmbNames), "field 'embedding.cutoffs': {} clusters, at most {} supported",
-               clusters, std::size(kEmbNames));
-  const Init projection = Init::normal(a.proj_init_std);
-  // Cluster i's embedding width and whether it has a projection to D.
-  auto width_of = [&](std::size_t i) {
-    std::int64_t width = e.d_embed;
-    if (e.div_val != 1) {
-      for (std::size_t k = 0; k < i; ++k) width /= e.div_val;
-    }
-    return width;
-  };
-  const bool projected = e.div_val != 1 || e.d_embed != D;
-  if (e.div_val == 1) {
-    out.add_matrix(kEmbNames[0], Role::embedding, -1, e.n_token, e.d_embed, w);
-    if (projected) out.add_matrix(kProjNames[0], Role::embedding, -1, D, e.d_embed, projection);
-  } else {
-    std::int64_t start = 0;
-    for (std::size_t i = 0; i < clusters; ++i) {
-      out.add_matrix(kEmbNames[i], Role::embedding, -1, e.cutoffs[i] - start, width_of(i), w);
-      out.add_matrix(kProjNames[i], Role::embedding, -1, D, width_of(i), projection);
-      start = e.cutoffs[i];
-    }
-  }
-  // archai's HfGPT2Flex learns positions; MemTransformerLM's are sinusoidal (no parameters).
-  if (protocol_ != Gpt2Protocol::transxl) out.add_matrix(T::kPositions.weight, Role::embedding, -1, e.tgt_len, D, w);
-  // Adaptive softmax: output biases, cluster logits, the untied projections (and tables).
-  out.add_vector("crit.out_layers.bias", Role::embedding, -1, e.n_token, Init::zeros());
-  const auto tail_clusters = static_cast<std::int64_t>(clusters) - 1;
-  if (tail_clusters > 0) {
-    out.add_matrix("crit.cluster_weight", Role::embedding, -1, tail_clusters, e.d_embed, w);
-    out.add_vector("crit.cluster_bias", Role::embedding, -1, tail_clusters, Init::zeros());
-  }
-  for (std::size_t i = 0; i < clusters && projected; ++i) {
-    if (((e.untied_projections >> i) & 1U) != 0) {
-      out.add_matrix(kOutProjNames[i], Role::embedding, -1, D, width_of(i), projection);
-    }
-  }
-  if (!e.tie_weight) {
-    std::int64_t start = 0;
-    for (std::size_t i = 0; i < (e.div_val == 1 ? 1 : clusters); ++i) {
-      const std::int64_t end = e.div_val == 1 ? e.n_token : e.cutoffs[i];
-      out.add_matrix(kOutLayerNames[i], Role::embedding, -1, end - start, width_of(i), w);
-      start = end;
-    }
-  }
-}
-
-// archai's MemTransformerLM (attn_type 0) as LTS trained it: per layer the relative
-// partial-learnable attention (qkv_net, r_net, o_net without bias, the per-layer
-// r_w_bias/r_r_bias of n_head x d_head, LayerNorm) and the position-wise FFN
-// (CoreNet with biases, LayerNorm). Every Linear and the r biases are drawn
-// N(0, weight_init_std^2) by archai's weights_init; its LayerNorm weights are
-// N(1, weight_init_std^2), which the spec states as 1 (docs/SEARCH_SPACES.md).
-void Gpt2Space::lower_transxl(const GeneView& a, ModelSpec& out) const {
-  const std::int64_t D = a.d_model;
-  const Init w = Init::normal(a.weight_init_std);
-  const Init zero = Init::zeros();
-  for (int i = 0; i < a.n_layer; ++i) {
-    const std::int64_t heads = a.layers[2 * i];
-    const std::int64_t F = a.layers[2 * i + 1];
-    const std::int64_t d_head = D / heads;
-    const std::int64_t width = heads * d_head;
-    out.attention_score_width += static_cast<double>(width);
-    out.kv_cache_width += static_cast<double>(D);  // archai's mems: each layer's input hidden state
-    out.set_layer_variant(i, static_cast<std::uint8_t>(heads));
-    out.add_matrix(T::kRelativeQkv.weight, Role::attention, i, D, 3 * width, w);
-    out.add_matrix(T::kRelativePositions.weight, Role::attention, i, D, width, w);
-    out.add_matrix(T::kRelativeOut.weight, Role::attention, i, width, D, w);
-    out.add_matrix(T::kRelativeContentBias, Role::attention, i, heads, d_head, w);
-    out.add_matrix(T::kRelativePositionBias, Role::attention, i, heads, d_head, w);
-    out.add_vector(T::kRelativeNorm.weight, Role::norm, i, D, Init::ones());
-    out.add_vector(T::kRelativeNorm.bias, Role::norm, i, D, zero);
-    out.add_matrix(T::kCoreIn.weight, Role::ffn, i, D, F, w);
-    out.add_vector(T::kCoreIn.bias, Role::ffn, i, F, zero);
-    out.add_matrix(T::kCoreOut.weight, Role::ffn, i, F, D, w);
-    out.add_vector(T::kCoreOut.bias, Role::ffn, i, D, zero);
-    out.add_vector(T::kCoreNorm.weight, Role::norm, i, D, Init::ones());
-    out.add_vector(T::kCoreNorm.bias, Role::norm, i, D, zero);
-  }
-}
-
-void Gpt2Space::lower(const Architecture& architecture, ModelSpec& out) const {
-  const GeneView a = view(architecture);
-  out.clear();
-  out.layer_prefix = "h";
-  out.architecture_hash = architecture.hash();
-  const int n = a.n_layer;
-  out.num_layers = n;
-  lower_embeddings(a, out);
-  if (protocol_ == Gpt2Protocol::transxl) {
-    out.layer_prefix = "layers";
-    out.kv_cache_width = static_cast<double>(a.d_model);  // the embedding output, also in archai's mems
-    lower_transxl(a, out);
-    return;
-  }
-
-  const std::int64_t D = a.d_model;
-  const Init w = Init::normal(a.weight_init_std);
-  // GPT-2 scales the residual output projections by 1/sqrt(2 n_layer).
-  const Init residual = Init::normal(a.weight_init_std / std::sqrt(2.0 * n));
-  const Init zero = Init::zeros();
-  const bool hwgpt = protocol_ == Gpt2Protocol::hwgpt;
-  for (int i = 0; i < n; ++i) {
-    const Gpt2Layer l{static_cast<int>(a.layers[2 * i]), static_cast<int>(a.layers[2 * i + 1])};
-    out.add_vector(T::kNorm1.weight, Role::norm, i, D, Init::ones());
-    out.add_vector(T::kNorm1.bias, Role::norm, i, D, zero);
-    const std::int64_t width = hwgpt ? static_cast<std::int64_t>(l.n_head) * kHwGptHeadSize : D;
-    out.attention_score_width += static_cast<double>(width);
-    out.kv_cache_width += static_cast<double>(2 * width);
-    out.set_layer_variant(i, static_cast<std::uint8_t>(l.n_head));  // heads change the work, not always the shapes
-    out.add_matrix(T::kAttentionIn.weight, Role::attention, i, D, 3 * width, w);
-    if (a.bias) out.add_vector(T::kAttentionIn.bias, Role::attention, i, 3 * width, zero);
-    out.add_matrix(T::kAttentionOut.weight, Role::attention, i, width, D, residual);
-    if (a.bias) out.add_vector(T::kAttentionOut.bias, Role::attention, i, D, zero);
-    out.add_vector(T::kNorm2.weight, Role::norm, i, D, Init::ones());
-    out.add_vector(T::kNorm2.bias, Role::norm, i, D, zero);
-    const std::int64_t F = l.d_inner;
-    out.add_matrix(T::kMlpIn.weight, Role::ffn, i, D, F, w);
-    if (a.bias) out.add_vector(T::kMlpIn.bias, Role::ffn, i, F, zero);
-    if (hwgpt) {  // LLaMA MLP: a second (gate) input matrix
-      out.add_matrix(T::kMlpGate.weight, Role::ffn, i, D, F, w);
-      if (a.bias) out.add_vector(T::kMlpGate.bias, Role::ffn, i, F, zero);
-    }
-    out.add_matrix(T::kMlpOut.weight, Role::ffn, i, F, D, residual);
-    if (a.bias) out.add_vector(T::kMlpOut.bias, Role::ffn, i, D, zero);
-  }
-  out.add_vector(T::kFinalNorm.weight, Role::norm, -1, D, Init::ones());
-  out.add_vector(T::kFinalNorm.bias, Role::norm, -1, D, zero);
 }
 
 }  // namespace zerolm

@@ -17,6 +17,7 @@
 namespace zerolm {
 
 enum class Gpt2Protocol { lts, hwgpt, gpt2, transxl };
+struct Gpt2ProtocolUnit;  // gpt2_protocols.hpp
 
 struct Gpt2Layer {
   int n_head = 2;
@@ -137,12 +138,20 @@ class Gpt2Space final : public SearchSpace {
   int draw_d_inner(int d_model, CounterRng& rng) const;
   std::vector<int> widths_for(int d_model) const;  // the finite FFN widths (empty: a range)
   void validate(const Gpt2Architecture& typed) const;
-  void lower_embeddings(const GeneView& a, ModelSpec& out) const;
-  void lower_transxl(const GeneView& a, ModelSpec& out) const;
+  // The shared builders the protocol's unit composes (gpt2_lowering.cpp).
+  void lower_plain_embedding(const GeneView& a, ModelSpec& out) const;
+  void lower_adaptive_embedding(const GeneView& a, ModelSpec& out) const;
+  void lower_gpt2_blocks(const GeneView& a, ModelSpec& out) const;
+  void lower_relative_blocks(const GeneView& a, ModelSpec& out) const;
   // An archai model_config (LTS record `config`): archai's conventions for -1, lists and cutoffs.
   Gpt2Architecture from_archai_config(const nlohmann::json& config) const;
 
-  Gpt2Protocol protocol_;
+  // Trailing genes (when an option is not the default): tie_weight, untied projections,
+  // pre_lnorm, weight_init_std and proj_init_std in units of 1e-9.
+  static constexpr std::size_t kOptionGenes = 5;
+  static constexpr double kStdScale = 1e9;
+
+  const Gpt2ProtocolUnit* unit_;  // what the protocol's network is made of
   Gpt2Choices choices_;
 };
 

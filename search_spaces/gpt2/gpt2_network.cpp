@@ -1,12 +1,12 @@
 // The gpt2 space's network in LibTorch (lts, hwgpt, gpt2, transxl).
 #include "search_spaces/gpt2/gpt2.hpp"
 
+#include "search_spaces/gpt2/gpt2_protocols.hpp"
 #include "search_spaces/gpt2/gpt2_tensors.hpp"
 #include "search_spaces/torch_network.hpp"
 
 #include <torch/fft.h>
 #include <torch/nn/modules/container/modulelist.h>
-#include <torch/nn/modules/container/parameterlist.h>
 #include <torch/nn/modules/conv.h>
 #include <torch/nn/modules/embedding.h>
 #include <torch/nn/modules/linear.h>
@@ -52,31 +52,31 @@ at::Tensor register_parameter_at(nn::Module& root, std::string_view path, const 
 }
 
 struct Gpt2BlockImpl : nn::Module {
-  Gpt2BlockImpl(std::int64_t D, const Gpt2Layer& l, bool bias, Gpt2Protocol protocol)
-      : heads(l.n_head), hwgpt(protocol == Gpt2Protocol::hwgpt) {
-    width = hwgpt ? static_cast<std::int64_t>(l.n_head) * Gpt2Space::kHwGptHeadSize : D;
+  Gpt2BlockImpl(std::int64_t D, const Gpt2Layer& l, bool bias, const Gpt2ProtocolUnit& unit)
+      : heads(l.n_head), rotary(unit.rotary), gated_mlp(unit.gated_mlp) {
+    width = unit.head_size != 0 ? static_cast<std::int64_t>(l.n_head) * unit.head_size : D;
     ln_1 = register_at(*this, T::kNorm1, layer_norm(D));
     c_attn = register_at(*this, T::kAttentionIn, linear(D, 3 * width, bias));
     attn_proj = register_at(*this, T::kAttentionOut, linear(width, D, bias));
     ln_2 = register_at(*this, T::kNorm2, layer_norm(D));
     c_fc = register_at(*this, T::kMlpIn, linear(D, l.d_inner, bias));
-    if (hwgpt) c_fc2 = register_at(*this, T::kMlpGate, linear(D, l.d_inner, bias));
+    if (gated_mlp) c_fc2 = register_at(*this, T::kMlpGate, linear(D, l.d_inner, bias));
     mlp_proj = register_at(*this, T::kMlpOut, linear(l.d_inner, D, bias));
   }
   at::Tensor forward(const at::Tensor& x) {
     const auto qkv = c_attn(ln_1(x)).split(width, -1);
     auto q = split_heads(qkv[0], heads), k = split_heads(qkv[1], heads);
-    if (hwgpt) {
+    if (rotary) {
       q = rotate_half_split(q);
       k = rotate_half_split(k);
     }
     auto h = x + attn_proj(merge_heads(attend(q, k, split_heads(qkv[2], heads), true)));
     const auto m = ln_2(h);
-    const auto inner = hwgpt ? at::silu(c_fc(m)) * c_fc2(m) : at::gelu(c_fc(m));
+    const auto inner = gated_mlp ? at::silu(c_fc(m)) * c_fc2(m) : at::gelu(c_fc(m));
     return h + mlp_proj(inner);
   }
   std::int64_t heads, width = 0;
-  bool hwgpt;
+  bool rotary, gated_mlp;
   nn::LayerNorm ln_1{nullptr}, ln_2{nullptr};
   nn::Linear c_attn{nullptr}, attn_proj{nullptr}, c_fc{nullptr}, c_fc2{nullptr}, mlp_proj{nullptr};
 };
@@ -135,24 +135,24 @@ TORCH_MODULE(TransXlBlock);
 
 class Gpt2Network final : public TorchNetwork {
  public:
-  Gpt2Network(const Gpt2Architecture& a, Gpt2Protocol protocol) : d_model(a.d_model) {
+  Gpt2Network(const Gpt2Architecture& a, const Gpt2ProtocolUnit& unit) : d_model(a.d_model) {
     const std::int64_t D = a.d_model;
-    if (protocol == Gpt2Protocol::transxl) {  // archai's MemTransformerLM: no learned positions, no final norm
-      build_adaptive(a.adaptive_embedding, D, false);
-      layers = register_module("layers", nn::ModuleList());
-      for (const auto& l : a.layers) layers->push_back(TransXlBlock(D, l, a.pre_lnorm));
-      return;
-    }
     if (!a.adaptive) {
       wte = register_at(*this, T::kTokens, nn::Embedding(a.vocab_size, D));
-      if (protocol == Gpt2Protocol::gpt2) wpe = register_at(*this, T::kPositions, nn::Embedding(Gpt2Space::kGpt2Positions, D));
-      if (protocol == Gpt2Protocol::hwgpt) lm_head = register_at(*this, T::kHead, linear(D, a.vocab_size, false));
+      if (unit.plain_positions > 0) wpe = register_at(*this, T::kPositions, nn::Embedding(unit.plain_positions, D));
+      if (unit.untied_head) lm_head = register_at(*this, T::kHead, linear(D, a.vocab_size, false));
     } else {
-      build_adaptive(a.adaptive_embedding, D, true);
+      build_adaptive(a.adaptive_embedding, D, unit.adaptive_positions);
     }
-    h = register_module("h", nn::ModuleList());
-    for (const auto& l : a.layers) h->push_back(Gpt2Block(D, l, a.bias, protocol));
-    ln_f = register_at(*this, T::kFinalNorm, layer_norm(D));
+    auto blocks = register_module(std::string(unit.layer_prefix), nn::ModuleList());
+    for (const auto& l : a.layers) {
+      switch (unit.block) {
+        case Gpt2BlockKind::gpt2: blocks->push_back(Gpt2Block(D, l, a.bias, unit)); break;
+        case Gpt2BlockKind::relative: blocks->push_back(TransXlBlock(D, l, a.pre_lnorm)); break;
+      }
+    }
+    (unit.block == Gpt2BlockKind::relative ? layers : h) = blocks;
+    if (unit.final_norm) ln_f = register_at(*this, T::kFinalNorm, layer_norm(D));
   }
   at::Tensor embed(const at::Tensor& tokens) override {
     at::Tensor x = adaptive_layers.empty() ? wte(tokens) : adaptive_embed(tokens);
@@ -166,43 +166,31 @@ class Gpt2Network final : public TorchNetwork {
 
  private:
   void build_adaptive(const AdaptiveEmbedding& e, std::int64_t D, bool learned_positions) {
-    auto word_emb = register_module("word_emb", std::make_shared<nn::Module>());
-    auto emb_layers = word_emb->register_module("emb_layers", nn::ModuleList());
-    auto emb_projs = word_emb->register_module("emb_projs", nn::ParameterList());
+    // Every tensor at its name in the tensor-name table, as the model spec names it.
+    const bool projected = e.div_val != 1 || e.d_embed != D;
     std::int64_t start = 0, width = e.d_embed;
     for (std::size_t i = 0; i < (e.div_val == 1 ? 1 : e.cutoffs.size()); ++i) {
       const std::int64_t end = e.div_val == 1 ? e.n_token : e.cutoffs[i];
-      auto table = nn::Embedding(end - start, width);
-      emb_layers->push_back(table);
-      adaptive_layers.push_back(table);
-      at::Tensor projection;
-      if (e.div_val != 1 || width != D) {
-        projection = at::empty({D, width});
-        emb_projs->append(projection);  // the same tensor: initialised in place later
-      }
-      adaptive_projections.push_back(projection);
+      adaptive_layers.push_back(register_at(*this, T::kEmbeddingTable[i], nn::Embedding(end - start, width)));
+      // The registered tensor itself: initialised in place later.
+      adaptive_projections.push_back(
+          projected ? register_parameter_at(*this, T::kEmbeddingProjection[i], at::empty({D, width})) : at::Tensor());
       cluster_ends.push_back(end);
       start = end;
       width /= e.div_val;
     }
     if (learned_positions) wpe = register_at(*this, T::kPositions, nn::Embedding(e.tgt_len, D));
-    auto crit = register_module("crit", std::make_shared<nn::Module>());
-    auto out_layers = crit->register_module("out_layers", std::make_shared<nn::Module>());
-    out_layers->register_parameter("bias", at::zeros({e.n_token}));
+    register_parameter_at(*this, T::kSoftmaxBias, at::zeros({e.n_token}));
     const auto tail = static_cast<std::int64_t>(e.cutoffs.size()) - 1;
     if (tail > 0) {
-      crit->register_parameter("cluster_weight", at::empty({tail, e.d_embed}));
-      crit->register_parameter("cluster_bias", at::zeros({tail}));
+      register_parameter_at(*this, T::kClusterWeight, at::empty({tail, e.d_embed}));
+      register_parameter_at(*this, T::kClusterBias, at::zeros({tail}));
     }
-    // The softmax's own projections (tie_projs false) and tables (tie_weight false),
-    // named by cluster as the model spec names them.
-    const bool projected = e.div_val != 1 || e.d_embed != D;
-    std::shared_ptr<nn::Module> out_projs;
+    // The softmax's own projections (tie_projs false) and tables (tie_weight false).
     std::int64_t projection_width = e.d_embed;
     for (std::size_t i = 0; i < e.cutoffs.size(); ++i) {
       if (projected && ((e.untied_projections >> i) & 1U) != 0) {
-        if (!out_projs) out_projs = crit->register_module("out_projs", std::make_shared<nn::Module>());
-        out_projs->register_parameter(std::to_string(i), at::empty({D, projection_width}));
+        register_parameter_at(*this, T::kSoftmaxProjection[i], at::empty({D, projection_width}));
       }
       if (e.div_val != 1) projection_width /= e.div_val;
     }
@@ -210,8 +198,7 @@ class Gpt2Network final : public TorchNetwork {
       std::int64_t table_start = 0, table_width = e.d_embed;
       for (std::size_t i = 0; i < (e.div_val == 1 ? 1 : e.cutoffs.size()); ++i) {
         const std::int64_t end = e.div_val == 1 ? e.n_token : e.cutoffs[i];
-        auto table = out_layers->register_module(std::to_string(i), std::make_shared<nn::Module>());
-        table->register_parameter("weight", at::empty({end - table_start, table_width}));
+        register_parameter_at(*this, T::kSoftmaxTable[i].weight, at::empty({end - table_start, table_width}));
         table_start = end;
         table_width /= e.div_val;
       }
@@ -245,7 +232,8 @@ class Gpt2Network final : public TorchNetwork {
 
 std::shared_ptr<TorchNetwork> gpt2_torch_network(const SearchSpace& space, const Architecture& architecture) {
   const auto& gpt2 = dynamic_cast<const Gpt2Space&>(space);
-  return std::make_shared<Gpt2Network>(gpt2.decode(architecture), parse_gpt2_protocol(std::string(space.protocol())));
+  return std::make_shared<Gpt2Network>(gpt2.decode(architecture),
+                                       gpt2_protocol(parse_gpt2_protocol(std::string(space.protocol()))));
 }
 
 }  // namespace zerolm

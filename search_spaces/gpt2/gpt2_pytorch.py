@@ -1,15 +1,29 @@
 INIT_STD = 0.02
 PROJECTION_INIT_STD = 0.01  # adaptive embedding projections
-HWGPT_HEAD_SIZE = 64
-GPT2_POSITIONS = 1024
+
+# The network protocols, field for field as zerolm's gpt2_protocols.cpp: block
+# ("gpt2" or archai's "relative" layer), head_size (0: d_model / heads), rotary,
+# gated_mlp (LLaMA MLP), plain_positions (learned rows beside a plain token table),
+# adaptive_positions (learned tgt_len rows beside an adaptive embedding),
+# untied_head, final_norm, layer_prefix.
+PROTOCOLS = {
+    "lts": dict(block="gpt2", head_size=0, rotary=False, gated_mlp=False, plain_positions=0,
+                adaptive_positions=True, untied_head=False, final_norm=True, layer_prefix="h"),
+    "hwgpt": dict(block="gpt2", head_size=64, rotary=True, gated_mlp=True, plain_positions=0,
+                  adaptive_positions=True, untied_head=True, final_norm=True, layer_prefix="h"),
+    "gpt2": dict(block="gpt2", head_size=0, rotary=False, gated_mlp=False, plain_positions=1024,
+                 adaptive_positions=True, untied_head=False, final_norm=True, layer_prefix="h"),
+    "transxl": dict(block="relative", head_size=0, rotary=False, gated_mlp=False, plain_positions=0,
+                    adaptive_positions=False, untied_head=False, final_norm=False, layer_prefix="layers"),
+}
 
 
 class Block(nn.Module):
-    def __init__(self, d_model, n_head, d_inner, bias, hwgpt, n_layer, std):
+    def __init__(self, d_model, n_head, d_inner, bias, unit, n_layer, std):
         super().__init__()
         residual = std / math.sqrt(2.0 * n_layer)  # GPT-2's scaled residual projections
-        self.heads, self.hwgpt = n_head, hwgpt
-        self.width = n_head * HWGPT_HEAD_SIZE if hwgpt else d_model
+        self.heads, self.rotary, self.gated_mlp = n_head, unit["rotary"], unit["gated_mlp"]
+        self.width = n_head * unit["head_size"] if unit["head_size"] else d_model
         self.ln_1 = nn.LayerNorm(d_model)
         self.attn = nn.Module()
         self.attn.c_attn = Dense(d_model, 3 * self.width, bias, std)
@@ -17,18 +31,18 @@ class Block(nn.Module):
         self.ln_2 = nn.LayerNorm(d_model)
         self.mlp = nn.Module()
         self.mlp.c_fc = Dense(d_model, d_inner, bias, std)
-        if hwgpt:  # LLaMA MLP: a gate matrix beside the input one
+        if self.gated_mlp:  # LLaMA MLP: a gate matrix beside the input one
             self.mlp.c_fc2 = Dense(d_model, d_inner, bias, std)
         self.mlp.c_proj = Dense(d_inner, d_model, bias, residual)
 
     def forward(self, x):
         q, k, v = self.attn.c_attn(self.ln_1(x)).split(self.width, -1)
         q, k, v = split_heads(q, self.heads), split_heads(k, self.heads), split_heads(v, self.heads)
-        if self.hwgpt:
+        if self.rotary:
             q, k = rotate_half_split(q), rotate_half_split(k)
         h = x + self.attn.c_proj(merge_heads(attend(q, k, v, True)))
         m = self.ln_2(h)
-        inner = F.silu(self.mlp.c_fc(m)) * self.mlp.c_fc2(m) if self.hwgpt else F.gelu(self.mlp.c_fc(m))
+        inner = F.silu(self.mlp.c_fc(m)) * self.mlp.c_fc2(m) if self.gated_mlp else F.gelu(self.mlp.c_fc(m))
         return h + self.mlp.c_proj(inner)
 
 
@@ -88,23 +102,26 @@ class Network(nn.Module):
         super().__init__()
         D, e = a["d_model"], a["embedding"]
         std = a.get("weight_init_std", INIT_STD)
-        self.d_model, self.protocol = D, protocol
-        self.transxl = protocol == "transxl"
+        unit = PROTOCOLS[protocol]
+        self.d_model, self.untied_head = D, unit["untied_head"]
         self.adaptive = e["kind"] == "adaptive"
         if not self.adaptive:
             self.wte = table(e["vocab_size"], D, std)
-            if protocol == "gpt2":
-                self.wpe = table(GPT2_POSITIONS, D, std)
-            if protocol == "hwgpt":  # untied head
+            if unit["plain_positions"]:
+                self.wpe = table(unit["plain_positions"], D, std)
+            if self.untied_head:
                 self.lm_head = Dense(D, e["vocab_size"], False, std)
-        else:  # MemTransformerLM's positions are relative sinusoids; HfGPT2Flex learns them
-            self.build_adaptive(e, D, std, a.get("proj_init_std", PROJECTION_INIT_STD), not self.transxl)
-        if self.transxl:  # archai's MemTransformerLM: no final norm
-            self.layers = nn.ModuleList([TransXlBlock(D, heads, inner, a.get("pre_lnorm", False), std)
-                                         for heads, inner in zip(a["n_head"], a["d_inner"])])
         else:
-            self.h = nn.ModuleList([Block(D, heads, inner, a["bias"], protocol == "hwgpt", a["n_layer"], std)
-                                    for heads, inner in zip(a["n_head"], a["d_inner"])])
+            self.build_adaptive(e, D, std, a.get("proj_init_std", PROJECTION_INIT_STD), unit["adaptive_positions"])
+        if unit["block"] == "relative":
+            blocks = [TransXlBlock(D, heads, inner, a.get("pre_lnorm", False), std)
+                      for heads, inner in zip(a["n_head"], a["d_inner"])]
+        else:
+            blocks = [Block(D, heads, inner, a["bias"], unit, a["n_layer"], std)
+                      for heads, inner in zip(a["n_head"], a["d_inner"])]
+        self.blocks = unit["layer_prefix"]
+        self.add_module(self.blocks, nn.ModuleList(blocks))
+        if unit["final_norm"]:
             self.ln_f = nn.LayerNorm(D)
 
     def build_adaptive(self, e, D, std, projection_std, learned_positions):
@@ -181,7 +198,7 @@ class Network(nn.Module):
 
     def logits(self, h):
         if not self.adaptive:
-            return self.lm_head(h) if self.protocol == "hwgpt" else h @ self.wte.weight.t()
+            return self.lm_head(h) if self.untied_head else h @ self.wte.weight.t()
 
         def logit(weight, b, projection):
             x = h if projection is None else h @ projection
@@ -202,9 +219,9 @@ class Network(nn.Module):
 
     def hidden_states(self, tokens):
         x = self.embed(tokens)
-        for block in (self.layers if self.transxl else self.h):
+        for block in getattr(self, self.blocks):
             x = block(x)
-        return x if self.transxl else self.ln_f(x)
+        return self.ln_f(x) if hasattr(self, "ln_f") else x
 
     def forward(self, tokens):
         return self.logits(self.hidden_states(tokens))

@@ -11,6 +11,7 @@
 
 #include "engine/core/error.hpp"
 #include "search_spaces/gpt2/gpt2.hpp"
+#include "search_spaces/gpt2/gpt2_protocols.hpp"
 #include "search_spaces/json_fields.hpp"
 
 namespace zerolm {
@@ -71,7 +72,8 @@ double config_real(const nlohmann::json& c, const char* key, double fallback) {
 
 Gpt2Architecture Gpt2Space::from_archai_config(const nlohmann::json& c) const {
   ZEROLM_CHECK(c.is_object(), "field 'config': expected a mapping, got {}", c.type_name());
-  const bool transxl = protocol_ == Gpt2Protocol::transxl;
+  // archai's MemTransformerLM reads more of the config than HfGPT2Flex does.
+  const bool transxl = unit_->block == Gpt2BlockKind::relative;
   Gpt2Architecture a;
   const std::int64_t n = json_fields::integer(c, "n_layer", "config.");
   ZEROLM_CHECK(n >= 1 && n <= 4096, "field 'config.n_layer': value {} is not in 1..4096", n);
@@ -101,7 +103,8 @@ Gpt2Architecture Gpt2Space::from_archai_config(const nlohmann::json& c) const {
   }
   a.bias = true;
   a.adaptive = json_fields::boolean(c, "adaptive", true);
-  ZEROLM_CHECK(!transxl || a.adaptive, "field 'config.adaptive': value false is not supported under transxl");
+  ZEROLM_CHECK(!unit_->adaptive_only || a.adaptive,
+               "field 'config.adaptive': value false is not supported under protocol {}", unit_->name);
   if (transxl) {
     if (c.contains("attn_type")) {
       const auto attn_type = json_fields::integer(c, "attn_type", "config.");

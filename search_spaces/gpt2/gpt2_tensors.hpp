@@ -2,9 +2,12 @@
 // and the LibTorch network (gpt2_network.cpp), so the two cannot drift apart:
 // each module's dotted path inside a layer (or the network) and its tensors'
 // full names, as Hugging Face's GPT-2, HW-GPT-Bench and archai's HfGPT2Flex
-// (h.<i>.<path>) and MemTransformerLM (layers.<i>.<path>) name them.
+// (h.<i>.<path>) and MemTransformerLM (layers.<i>.<path>) name them. The
+// PyTorch module (gpt2_pytorch.py) builds the same names; the export test
+// checks its parameters against the lowering's.
 #pragma once
 
+#include <array>
 #include <string_view>
 
 namespace zerolm::gpt2_tensors {
@@ -27,6 +30,36 @@ inline constexpr Module kFinalNorm{"ln_f", "ln_f.weight", "ln_f.bias"};
 inline constexpr Module kTokens{"wte", "wte.weight", ""};
 inline constexpr Module kPositions{"wpe", "wpe.weight", ""};
 inline constexpr Module kHead{"lm_head", "lm_head.weight", ""};  // hwgpt's untied head
+
+// archai's AdaptiveEmbedding (word_emb) and ProjectedAdaptiveLogSoftmax (crit),
+// per cluster i: the embedding table and its projection to d_model, the softmax's
+// own table (tie_weight false) and projection (tie_projs[i] false).
+inline constexpr std::size_t kMaxClusters = 6;
+inline constexpr std::array<Module, kMaxClusters> kEmbeddingTable{{
+    {"word_emb.emb_layers.0", "word_emb.emb_layers.0.weight", ""},
+    {"word_emb.emb_layers.1", "word_emb.emb_layers.1.weight", ""},
+    {"word_emb.emb_layers.2", "word_emb.emb_layers.2.weight", ""},
+    {"word_emb.emb_layers.3", "word_emb.emb_layers.3.weight", ""},
+    {"word_emb.emb_layers.4", "word_emb.emb_layers.4.weight", ""},
+    {"word_emb.emb_layers.5", "word_emb.emb_layers.5.weight", ""},
+}};
+inline constexpr std::array<std::string_view, kMaxClusters> kEmbeddingProjection{
+    "word_emb.emb_projs.0", "word_emb.emb_projs.1", "word_emb.emb_projs.2",
+    "word_emb.emb_projs.3", "word_emb.emb_projs.4", "word_emb.emb_projs.5"};
+inline constexpr std::array<Module, kMaxClusters> kSoftmaxTable{{
+    {"crit.out_layers.0", "crit.out_layers.0.weight", ""},
+    {"crit.out_layers.1", "crit.out_layers.1.weight", ""},
+    {"crit.out_layers.2", "crit.out_layers.2.weight", ""},
+    {"crit.out_layers.3", "crit.out_layers.3.weight", ""},
+    {"crit.out_layers.4", "crit.out_layers.4.weight", ""},
+    {"crit.out_layers.5", "crit.out_layers.5.weight", ""},
+}};
+inline constexpr std::array<std::string_view, kMaxClusters> kSoftmaxProjection{"crit.out_projs.0", "crit.out_projs.1",
+                                                                               "crit.out_projs.2", "crit.out_projs.3",
+                                                                               "crit.out_projs.4", "crit.out_projs.5"};
+inline constexpr std::string_view kSoftmaxBias = "crit.out_layers.bias";
+inline constexpr std::string_view kClusterWeight = "crit.cluster_weight";  // one row per tail cluster
+inline constexpr std::string_view kClusterBias = "crit.cluster_bias";
 
 // archai's RelPartialLearnableDecoderLayer (transxl).
 inline constexpr Module kRelativeQkv{"dec_attn.qkv_net", "dec_attn.qkv_net.weight", ""};
