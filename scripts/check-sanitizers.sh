@@ -14,7 +14,7 @@ build="${1:-build-san}"
 seconds="${FUZZ_SECONDS:-240}"
 runs="${FUZZ_RUNS:-60000}"
 seed="${FUZZ_SEED:-1}"
-export ZEROLM_BENCHMARKS="${ZEROLM_BENCHMARKS:-$(cd .. && pwd)/shared/benchmarks}"
+export ZEROLM_BENCHMARKS="${ZEROLM_BENCHMARKS:-$(pwd)/benchmarks}"
 CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZEROLM_SANITIZE=ON \
   -DZEROLM_ENABLE_TORCH=OFF -DZEROLM_ENABLE_CUDA=OFF -DZEROLM_ENABLE_MPI=OFF -DZEROLM_WERROR=OFF
 cmake --build "$build"

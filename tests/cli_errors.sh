@@ -146,10 +146,9 @@ expect_error "search: lut latency file missing" "missing-lut.json" -- search "$t
 printf 'space: gpt2\nlatency:\n  model: analytic\n  repeats: 3\n' > "$tmp/latency-key.yaml"
 expect_error "search: a key that does not apply to the model" "latency-key.yaml:4:3: 'latency.repeats' does not apply to the analytic model" -- search "$tmp/latency-key.yaml" --out "$tmp/never4"
 printf '{"model": "lut", "workload": {"batch": 1}}' > "$tmp/bad-lut.json"
-h100="${ZEROLM_BENCHMARKS:-$(dirname "$0")/../../shared/benchmarks}/hwgpt-latency/h100.json"
-if [[ -f "$h100" ]]; then
-  expect_error "latency eval: malformed lut file" "bad-lut.json: not a lut latency model" -- latency eval --benchmark "$h100" --model "$tmp/bad-lut.json"
-fi
+h100="${ZEROLM_BENCHMARKS:-$(cd "$(dirname "$0")/.." && pwd)/benchmarks}/hwgpt-latency/h100.json"
+[[ -f "$h100" ]] || { echo "FAIL: $h100 not found (the project's benchmarks/ folder)" >&2; exit 1; }
+expect_error "latency eval: malformed lut file" "bad-lut.json: not a lut latency model" -- latency eval --benchmark "$h100" --model "$tmp/bad-lut.json"
 
 # Peak memory: the model, the limit and the objective.
 printf 'space: gpt2\nobjectives: [proxy, parameters, memory]\n' > "$tmp/memory-none.yaml"

@@ -56,7 +56,7 @@ expect_unchanged() {
 }
 
 experiments="$(cd "$(dirname "$0")/../experiments" && pwd)"
-bench="${ZEROLM_BENCHMARKS:-$(dirname "$0")/../../shared/benchmarks}"
+bench="${ZEROLM_BENCHMARKS:-$(cd "$(dirname "$0")/.." && pwd)/benchmarks}"
 
 # A finished run to attack.
 run="$tmp/run"

@@ -5,10 +5,10 @@
 set -euo pipefail
 export LC_ALL=C
 [[ -n "${ZEROLM:-}" && -x "${ZEROLM}" ]] || { echo "set ZEROLM" >&2; exit 1; }
-up="${ZEROLM_BENCHMARKS:-../shared/benchmarks}/upstream/lts"
+up="${ZEROLM_BENCHMARKS:-$(cd "$(dirname "$0")/.." && pwd)/benchmarks}/upstream/lts"
 if [[ ! -d "$up/random_TransXL_wt103" ]]; then
-  echo "cli_lts_folders: skipped, no $up" >&2
-  exit 77
+  echo "cli_lts_folders: FAIL: no $up (the project's benchmarks/ folder, or ZEROLM_BENCHMARKS)" >&2
+  exit 1
 fi
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/zerolm_cli_lts.XXXXXX")"
 trap 'rm -rf -- "$tmp"' EXIT

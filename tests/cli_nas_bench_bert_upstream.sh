@@ -6,12 +6,12 @@
 set -euo pipefail
 export LC_ALL=C
 [[ -x "${ZEROLM:-}" ]] || { echo "set ZEROLM to the zerolm binary" >&2; exit 1; }
-bench="${ZEROLM_BENCHMARKS:-../shared/benchmarks}"
+bench="${ZEROLM_BENCHMARKS:-$(cd "$(dirname "$0")/.." && pwd)/benchmarks}"
 upstream="$bench/upstream/nas-bench-bert/BERT_benchmark.json"
 converted="$bench/nas-bench-bert/architectures.json"
 if [[ ! -f "$upstream" || ! -f "$converted" ]]; then
-  echo "skipped: $upstream or $converted not found (set ZEROLM_BENCHMARKS)"
-  exit 77
+  echo "FAIL: $upstream or $converted not found (the project's benchmarks/ folder, or ZEROLM_BENCHMARKS)" >&2
+  exit 1
 fi
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/zerolm_cli_bert.XXXXXX")"
 trap 'rm -rf -- "$tmp"' EXIT

@@ -24,9 +24,9 @@ echo "$out" | grep -q '"space": "llama"' || fail "score --from an HF config did 
 echo "$out" | grep -q '"parameters": 134515008' || fail "score --from smollm: parameters"
 echo "ok: params and score --from Hugging Face configs"
 
-bench_dir=${ZEROLM_BENCHMARKS:-$(dirname "$0")/../../shared/benchmarks}
+bench_dir=${ZEROLM_BENCHMARKS:-$(cd "$(dirname "$0")/.." && pwd)/benchmarks}
 file="$bench_dir/nas-bench-bert/architectures.json"
-if [ ! -f "$file" ]; then echo "skipped: $file not found (set ZEROLM_BENCHMARKS)"; exit 77; fi
+if [ ! -f "$file" ]; then echo "FAIL: $file not found (the project's benchmarks/ folder, or ZEROLM_BENCHMARKS)" >&2; exit 1; fi
 json=$("$ZEROLM" rank --benchmark "$file" --protocol paper --calibrate-on "$file" --sample 50 --repeats 3 --json)
 for key in n protocol proxy spearman kendall pearson kendall_10pct seconds_per_arch alpha spearman_sd kendall_sd baselines; do
   grep -q "\"$key\":" <<<"$json" || fail "rank --json lacks $key"

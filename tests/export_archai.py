@@ -99,7 +99,7 @@ def archai_counts(c):
 
 
 def upstream_folder():
-    root = os.environ.get("ZEROLM_BENCHMARKS") or os.path.join(os.path.dirname(__file__), "../../shared/benchmarks")
+    root = os.environ.get("ZEROLM_BENCHMARKS") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "../benchmarks")
     folder = os.path.join(root, "upstream/lts/random_TransXL_wt103")
     return folder if os.path.isfile(os.path.join(folder, "params_summary.yaml")) else None
 
@@ -134,6 +134,7 @@ def main():
         check(len(exports) >= len(SEEDS) + 2, "only %d architectures exported" % len(exports))
 
         upstream_dir = upstream_folder()
+        check(upstream_dir is not None, "no upstream LTS Transformer-XL folder (the project's benchmarks/ folder)")
         upstream, published = None, ""
         if upstream_dir:
             with open(os.path.join(upstream_dir, "config_0", "j0", "model_config.yaml")) as f:

@@ -157,7 +157,7 @@ def heterogeneous_gpt2(run, tmp):
 
 
 def upstream_fields():
-    root = os.environ.get("ZEROLM_BENCHMARKS") or os.path.join(os.path.dirname(__file__), "../../shared/benchmarks")
+    root = os.environ.get("ZEROLM_BENCHMARKS") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "../benchmarks")
     return sorted(glob.glob(os.path.join(root, "upstream/lts/random_GPT2_wt103/config_*/j*/model_config.yaml")))
 
 
@@ -222,6 +222,7 @@ def main():
         check(out.returncode == 0, "--format archai failed: %s" % out.stderr.strip())
         if yaml is not None:
             upstream = upstream_fields()
+            check(len(upstream) > 0, "no upstream LTS model_config.yaml found (the project's benchmarks/ folder)")
             expected_keys = None
             for path in upstream[:5]:
                 with open(path) as f:

@@ -95,10 +95,7 @@ TEST_CASE("embedding and norm flags add their capacity", "[proxy]") {
 namespace {
 void check_modes_agree(const std::string& relative, const std::string& protocol) {
   const auto path = testing::benchmark_file(relative);
-  if (!path) {
-    WARN("skipped: benchmark file " << relative << " not found (set ZEROLM_BENCHMARKS)");
-    return;
-  }
+  if (!path) FAIL("benchmark file " << relative << " not found in benchmarks/");
   const Benchmark b = load_benchmark(*path, protocol);
   std::vector<Architecture> archs;
   for (const auto& r : b.records) archs.push_back(r.architecture);

@@ -1,6 +1,7 @@
 #include "tests/test_support.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cmath>
 #include <filesystem>
 
@@ -12,11 +13,13 @@
 
 namespace zerolm::testing {
 
+std::string benchmarks_directory() {
+  if (const char* env = std::getenv("ZEROLM_BENCHMARKS"); env != nullptr && *env != '\0') return env;
+  return std::string(ZEROLM_SOURCE_DIR) + "/benchmarks";
+}
+
 std::optional<std::string> benchmark_file(const std::string& relative) {
-  std::filesystem::path dir = benchmarks_directory();
-  // Tests run from the build folder: resolve the default relative to the source tree too.
-  if (!std::filesystem::exists(dir)) dir = std::filesystem::path(ZEROLM_SOURCE_DIR) / dir;
-  const auto path = dir / relative;
+  const auto path = std::filesystem::path(benchmarks_directory()) / relative;
   if (!std::filesystem::exists(path)) return std::nullopt;
   return path.string();
 }

@@ -11,11 +11,6 @@
 
 namespace zerolm {
 
-std::string benchmarks_directory() {
-  if (const char* env = std::getenv("ZEROLM_BENCHMARKS"); env != nullptr && *env != '\0') return env;
-  return "../shared/benchmarks";
-}
-
 namespace {
 
 double number_at(const nlohmann::json& object, const char* key, const char* where) {

@@ -92,7 +92,5 @@ Benchmark load_benchmark(const std::string& path, const BenchmarkOptions& option
 // "nas-bench-bert|lts-gpt2|...": the readers' names, for help texts and errors.
 std::string benchmark_format_names();
 
-// The folder of the shared benchmark files: $ZEROLM_BENCHMARKS, else ../shared/benchmarks.
-std::string benchmarks_directory();
 
 }  // namespace zerolm
