@@ -60,10 +60,14 @@ int run_rank(const CliParams& o) {
     if (calibrated) {
       out["spearman_sd"] = number(r.spearman_sd);
       out["kendall_sd"] = number(r.kendall_sd);
+      if (proxy_combines_modules(r.proxy)) out["alpha_sd"] = number(r.alpha_sd);
     }
     nlohmann::json baselines = nlohmann::json::object();
     for (const auto& [name, c] : r.baselines)
-      baselines[name] = {{"spearman", number(c.spearman)}, {"kendall", number(c.kendall)}};
+      baselines[name] = {{"spearman", number(c.spearman)},
+                         {"kendall", number(c.kendall)},
+                         {"pearson", number(c.pearson)},
+                         {"kendall_10pct", number(c.kendall_10pct)}};
     out["baselines"] = baselines;
     fmt::print("{}\n", out.dump(2));
     return 0;
