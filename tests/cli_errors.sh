@@ -35,6 +35,8 @@ expect_error() {
   [[ "$(wc -l <"$tmp/stderr")" -eq 1 && "$bytes" -eq $((${#err} + 1)) && "$err" != *$'\n'* ]] ||
     fail "$name: stderr is not exactly one line (zerolm $*):"$'\n'"$(cat "$tmp/stderr")"
   [[ "$err" == "zerolm: error:"* ]] || fail "$name: stderr does not start with 'zerolm: error:': $err"
+  # Source paths are for internal errors (exit 70), not for a user's mistake.
+  [[ ! "$err" =~ \[[a-z_/]+\.(cpp|hpp|cu):[0-9]+\] ]] || fail "$name: stderr names a source path: $err"
   if [[ -n "$needle" && "$err" != *"$needle"* ]]; then
     fail "$name: stderr does not mention '$needle': $err"
   fi

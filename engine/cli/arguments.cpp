@@ -20,14 +20,27 @@ namespace {
 
 using C = Command;
 
-// One option: how it attaches to a subcommand, and the subcommands it belongs to.
+// One option: how it attaches to a subcommand, and the subcommands it belongs to;
+// a shared flag may say per subcommand what it means there and its default.
 struct Argument {
   std::function<CLI::Option*(CLI::App&, CliParams&)> attach;
   std::vector<Command> commands;
   std::vector<Command> required_on;
+  std::vector<std::pair<Command, std::string>> help_on{};
+  std::vector<std::pair<Command, std::string>> default_on{};
 
   Argument required(std::vector<Command> on) && {
     required_on = std::move(on);
+    return std::move(*this);
+  }
+  // The help `text` on `commands` instead of the shared one.
+  Argument help(std::vector<Command> on, const std::string& text) && {
+    for (Command c : on) help_on.emplace_back(c, text);
+    return std::move(*this);
+  }
+  // The default shown (and applied by the command's runner) on `command`.
+  Argument default_value(Command command, std::string text) && {
+    default_on.emplace_back(command, std::move(text));
     return std::move(*this);
   }
 };
@@ -87,8 +100,9 @@ std::vector<Argument> arguments() {
   std::vector<Argument> all{
       // Space group.
       option("--space", [](CliParams & p) -> auto& { return p.space.name; },
-             fmt::format("Search space ({}; latency profile: default gpt2)", join_names(search_space_names())),
-             {C::score, C::calibrate, C::enumerate, C::latency_profile}),
+             fmt::format("Search space ({})", join_names(search_space_names())),
+             {C::score, C::calibrate, C::enumerate, C::latency_profile})
+          .default_value(C::latency_profile, "gpt2"),
       option(
           "--protocol", [](CliParams & p) -> auto& { return p.space.protocol; },
           fmt::format("Network protocol: {} (default: the space's first, or the benchmark format's)", protocols_help()),
@@ -101,16 +115,17 @@ std::vector<Argument> arguments() {
           {C::score, C::enumerate}, false),
       // Proxy group; each proxy's own options are added below from the registry.
       option(
-          "--proxy", [](CliParams & p) -> auto& { return p.proxy.name; },
-          fmt::format("Proxy ({}; calibrate: one with alpha, {})", proxy_names_help(), module_combining_proxies_help()),
-          proxy_commands),
+          "--proxy", [](CliParams & p) -> auto& { return p.proxy.name; }, fmt::format("Proxy ({})", proxy_names_help()),
+          proxy_commands)
+          .help({C::calibrate}, fmt::format("Proxy whose alpha is chosen ({})", module_combining_proxies_help())),
       option("--mode", [](CliParams & p) -> auto& { return p.proxy.mode; },
              "expected (closed form) or sampled (the drawn initial weights)", {C::score, C::rank, C::calibrate}),
       option(
           "--device", [](CliParams & p) -> auto& { return p.proxy.device; },
-          "Where sampled weights are drawn: auto (GPU when present), cpu, cuda (search, sweep: overrides the "
-          "config's)",
-          {C::score, C::rank, C::calibrate, C::modes, C::search, C::sweep}, false),
+          "Where sampled weights are drawn: auto (GPU when present), cpu, cuda",
+          {C::score, C::rank, C::calibrate, C::modes, C::search, C::sweep}, false)
+          .help({C::search, C::sweep},
+                "Where sampled weights are drawn: auto (GPU when present), cpu, cuda; overrides the config's"),
       option("--alpha", [](CliParams & p) -> auto& { return p.proxy.alpha; },
              fmt::format("Attention weight of {} in [-100, 100], or 'heuristic' (data-free)",
                          module_combining_proxies_help()),
@@ -149,27 +164,35 @@ std::vector<Argument> arguments() {
           "--baselines", [](CliParams & p) -> auto& { return p.baselines; },
           "Published proxies of the benchmark's records from this file (NAS-Bench-BERT: "
           "BERT_results_activation.csv, read from beside the benchmark when not given)",
-          {C::rank, C::params, C::calibrate, C::modes, C::latency_fit, C::latency_eval, C::memory_fit, C::memory_eval},
-          false),
+          {C::rank, C::params}, false),
       flag("--json", [](CliParams & p) -> auto& { return p.json; }, "Print the result as JSON",
            {C::score, C::rank, C::params, C::calibrate, C::modes, C::enumerate, C::latency_eval, C::latency_profile,
             C::bench, C::memory_eval}),
       option(
-          "--out", [](CliParams & p) -> auto& { return p.out; },
-          "Where results go. search, sweep: the run or sweep folder (default: the config's 'output'); export: a "
-          "file (default '-': standard output) or, for folder formats, a folder; report: the HTML file (default "
-          "report.html); latency fit, profile: MODEL.json",
+          "--out", [](CliParams & p) -> auto& { return p.out; }, "Where results go",
           {C::search, C::sweep, C::export_run, C::report, C::latency_fit, C::latency_profile, C::memory_fit}, false)
-          .required({C::latency_fit, C::latency_profile, C::memory_fit}),
+          .required({C::latency_fit, C::latency_profile, C::memory_fit})
+          .help({C::search}, "The run folder (default: the config's 'output')")
+          .help({C::sweep}, "The sweep folder (default: the sweep file's 'output')")
+          .help({C::export_run}, "A file ('-': standard output) or, for folder formats, a folder")
+          .default_value(C::export_run, "-")
+          .help({C::report}, "The HTML file")
+          .default_value(C::report, "report.html")
+          .help({C::latency_fit}, "MODEL.json: the fitted latency model")
+          .help({C::latency_profile}, "MODEL.json: the profiled lut latency model")
+          .help({C::memory_fit}, "MODEL.json: the fitted memory model"),
       // score and enumerate.
       option("--sample", [](CliParams & p) -> auto& { return p.sample; }, "Number of architectures to sample",
              {C::score}),
       option(
           "--from", [](CliParams & p) -> auto& { return p.from; },
-          fmt::format("Architectures from this file: a zerolm export (JSON or YAML) or a config document ({}); "
-                      "score: instead of a sample; params: instead of --benchmark",
+          fmt::format("Architectures from this file, instead of a sample: a zerolm export (JSON or YAML) or a "
+                      "config document ({})",
                       document_kinds_help()),
-          {C::score, C::params}, false),
+          {C::score, C::params}, false)
+          .help({C::params}, fmt::format("Architectures from this file, instead of --benchmark: a zerolm export "
+                                         "(JSON or YAML) or a config document ({})",
+                                         document_kinds_help())),
       option("--top", [](CliParams & p) -> auto& { return p.top; }, "How many of the best to print",
              {C::score, C::enumerate}),
       option("--show-front", [](CliParams & p) -> auto& { return p.show_front; },
@@ -189,8 +212,13 @@ std::vector<Argument> arguments() {
           "--set", [](CliParams & p) -> auto& { return p.overrides; },
           "Override a config key: key.path=value (repeatable)", {C::search}, false),
       option(
-          "--resume", [](CliParams & p) -> auto& { return p.resume; }, "Continue the run stored in this folder",
+          "--resume", [](CliParams & p) -> auto& { return p.resume; },
+          "Continue the run stored in this folder (with --set search.max_evaluations=N or search.max_seconds=S: "
+          "extend a finished run to that budget)",
           {C::search}, false),
+      flag("--overwrite", [](CliParams & p) -> auto& { return p.overwrite; },
+           "Replace a finished or stopped run in the output folder (refused while another process runs it)",
+           {C::search}),
       flag("--log-json", [](CliParams & p) -> auto& { return p.log_json; },
            "One JSON line per generation on stdout (default when not on a terminal)", {C::search}),
       flag("--distributed", [](CliParams & p) -> auto& { return p.distributed; },
@@ -263,9 +291,9 @@ std::vector<Argument> arguments() {
              {C::latency_profile}),
       option("--repeats", [](CliParams & p) -> auto& { return p.repeats; }, "Timed passes per architecture (median)",
              {C::latency_profile}),
-      option("--threads", [](CliParams & p) -> auto& { return p.threads; },
-             "CPU threads: latency profile, LibTorch's (0: its default); bench, the parallel rows' (0: all cores)",
-             {C::latency_profile, C::bench}),
+      option("--threads", [](CliParams & p) -> auto& { return p.threads; }, "LibTorch's CPU threads (0: its default)",
+             {C::latency_profile, C::bench})
+          .help({C::bench}, "CPU threads of the parallel rows (0: all cores)"),
       // bench.
       option("--suite", [](CliParams & p) -> auto& { return p.suite; },
              "proxy: lower + score per space, mode and thread count; kernels: whole populations on every backend, "
@@ -354,6 +382,12 @@ void attach_arguments(Command command, CLI::App& sub, CliParams& params) {
     if (!contains(a.commands, command)) continue;
     CLI::Option* o = a.attach(sub, params);
     if (contains(a.required_on, command)) o->required();
+    for (const auto& [on, text] : a.help_on) {
+      if (on == command) o->description(text);
+    }
+    for (const auto& [on, text] : a.default_on) {
+      if (on == command) o->default_str(text);
+    }
   }
 }
 

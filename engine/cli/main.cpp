@@ -182,7 +182,7 @@ int main(int argc, char** argv) {
     zerolm::cli::record_given(*ran->first, params);
     code = ran->second->run(params);
   } catch (const zerolm::Error& e) {
-    fmt::print(stderr, "zerolm: error: {} [{}]\n", e.message(), e.origin());
+    fmt::print(stderr, "zerolm: error: {}\n", e.user_line());
     return 2;
   } catch (const zerolm::InternalError& e) {
     fmt::print(stderr, "zerolm: internal error: {} [{}]; this is a bug in zerolm, not in the input\n", e.what(),

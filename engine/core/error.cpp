@@ -1,5 +1,6 @@
 #include "engine/core/error.hpp"
 
+#include <cstdlib>
 #include <string_view>
 
 namespace zerolm {
@@ -27,6 +28,11 @@ Error::Error(std::string message, const char* source_file, int source_line)
     : std::runtime_error(message),
       message_(std::move(message)),
       origin_(fmt::format("{}:{}", detail::project_relative(source_file), source_line)) {}
+
+std::string Error::user_line() const {
+  const char* origin = std::getenv("ZEROLM_ERROR_ORIGIN");
+  return origin != nullptr && std::string_view(origin) == "1" ? fmt::format("{} [{}]", message_, origin_) : message_;
+}
 
 Error Error::with_context(const std::string& prefix) const {
   Error copy(prefix + ": " + message_, "", 0);

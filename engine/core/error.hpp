@@ -22,6 +22,9 @@ class Error : public std::runtime_error {
   const std::string& message() const { return message_; }
   // "path/to/file.cpp:123": where the check fired, for bug reports.
   const std::string& origin() const { return origin_; }
+  // The line a user reads: the message, without a source path (that is for
+  // internal errors), unless ZEROLM_ERROR_ORIGIN=1 asks for it (developers).
+  std::string user_line() const;
 
   // The same error with "prefix: " in front, e.g. the input file and record that
   // a validation error came from.

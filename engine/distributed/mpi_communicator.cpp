@@ -37,7 +37,7 @@ void stop_after_rank_zero_reports(Communicator& communicator, std::exception_ptr
     try {
       if (error) std::rethrow_exception(error);
     } catch (const Error& e) {
-      line = fmt::format("{} [{}]", e.message(), e.origin());
+      line = e.user_line();
     } catch (const std::exception& e) {
       line = e.what();
     }

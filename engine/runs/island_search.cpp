@@ -435,7 +435,7 @@ SearchSummary run_distributed_search(Communicator& communicator, const Distribut
     coordinator->finish(options.progress);
     return coordinator->summary();
   } catch (const Error& e) {
-    fmt::print(stderr, "zerolm: error (rank {}): {} [{}]\n", rank, e.message(), e.origin());
+    fmt::print(stderr, "zerolm: error (rank {}): {}\n", rank, e.user_line());
     std::fflush(stderr);
     communicator.abort(2);
   } catch (const std::exception& e) {
