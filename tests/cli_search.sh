@@ -57,6 +57,59 @@ grep -q "already holds a run" "$tmp/exists.err" || fail "existing run: $(cat "$t
 cmp -s <("$ZEROLM" export "$tmp/reference" --pareto) "$tmp/reference.pareto.json" || fail "existing run was changed"
 echo "ok: an existing run is kept"
 
+# A finished run: --resume says so, and --set search.max_evaluations=N --resume
+# extends it to the run that the larger budget gives in one go (400 = 32 + 23 x 16
+# and 592 = 32 + 35 x 16 end at generation boundaries).
+"$ZEROLM" search --resume "$tmp/reference" >/dev/null 2>"$tmp/finished.err"
+[ $? -eq 2 ] || fail "resume of a finished run: expected exit 2"
+grep -q "the run has finished" "$tmp/finished.err" || fail "resume of a finished run: $(cat "$tmp/finished.err")"
+cp -r "$tmp/reference" "$tmp/extended"
+"$ZEROLM" search --resume "$tmp/extended" --set search.max_evaluations=592 --log-json >/dev/null 2>"$tmp/extend.err" ||
+  fail "extend a finished run: $(cat "$tmp/extend.err")"
+longer=(--set search.population=32 --set search.tournament=8 --set search.children=16 --set search.max_evaluations=592)
+"$ZEROLM" search "$config" "${longer[@]}" --out "$tmp/longer" --log-json >/dev/null 2>&1 || fail "the longer run"
+for what in --pareto --population; do
+  cmp -s <("$ZEROLM" export "$tmp/extended" $what) <("$ZEROLM" export "$tmp/longer" $what) ||
+    fail "extended run: $what differs from one run of the larger budget"
+done
+"$ZEROLM" search --resume "$tmp/extended" --set search.population=64 >/dev/null 2>"$tmp/extend-key.err"
+[ $? -eq 2 ] && grep -q "only search.max_evaluations and search.max_seconds extend it" "$tmp/extend-key.err" ||
+  fail "--set of another key with --resume: $(cat "$tmp/extend-key.err")"
+"$ZEROLM" search --resume "$tmp/extended" --set search.max_evaluations=100 >/dev/null 2>"$tmp/shrink.err"
+[ $? -eq 2 ] && grep -q "can only grow" "$tmp/shrink.err" || fail "shrinking a run: $(cat "$tmp/shrink.err")"
+echo "ok: a finished run says so on --resume, and extends to the run of the larger budget"
+
+# --overwrite replaces a finished run (here with seed 1: the same as a fresh seed-1 run).
+"$ZEROLM" search "$config" "${small[@]}" --set seed=1 --out "$tmp/extended" --overwrite --log-json >/dev/null \
+  2>"$tmp/overwrite.err" || fail "--overwrite: $(cat "$tmp/overwrite.err")"
+grep -q "overwrite: removed the run stored in" "$tmp/overwrite.err" || fail "--overwrite: $(cat "$tmp/overwrite.err")"
+"$ZEROLM" search "$config" "${small[@]}" --set seed=1 --out "$tmp/seed1" --log-json >/dev/null 2>&1 || fail "seed 1 run"
+cmp -s <("$ZEROLM" export "$tmp/extended" --pareto) <("$ZEROLM" export "$tmp/seed1" --pareto) ||
+  fail "--overwrite: the new run differs from a fresh one"
+if command -v flock >/dev/null 2>&1; then
+  flock "$tmp/extended/run.lock" sleep 5 &
+  for _ in $(seq 50); do flock -n "$tmp/extended/run.lock" true 2>/dev/null || break; sleep 0.1; done
+  "$ZEROLM" search "$config" "${small[@]}" --out "$tmp/extended" --overwrite >/dev/null 2>"$tmp/overwrite-live.err"
+  rc=$?
+  wait
+  [ "$rc" -eq 2 ] && grep -q "in use by another zerolm process" "$tmp/overwrite-live.err" ||
+    fail "--overwrite of a live run: exit $rc: $(cat "$tmp/overwrite-live.err")"
+  cmp -s <("$ZEROLM" export "$tmp/extended" --pareto) <("$ZEROLM" export "$tmp/seed1" --pareto) ||
+    fail "--overwrite of a live run changed it"
+fi
+echo "ok: --overwrite replaces a finished run and refuses a live one"
+
+# A run that fails before its first generation leaves no store: running it again
+# gives the same error, not "already holds a run".
+for attempt in 1 2; do
+  "$ZEROLM" search "$root/experiments/flexibert-spectral-exact.yaml" --set constraints.parameters.max=1 \
+    --out "$tmp/impossible" >/dev/null 2>"$tmp/impossible.err"
+  [ $? -eq 2 ] && grep -q "no architecture of space" "$tmp/impossible.err" ||
+    fail "impossible exact search (attempt $attempt): $(cat "$tmp/impossible.err")"
+  [ ! -e "$tmp/impossible/run.sqlite" ] || fail "a run that failed before its first generation left a store"
+done
+echo "ok: a run that fails before its first generation leaves no store"
+
 # Bad configs: one line, file:line:column, exit 2.
 printf 'space: flexibert\nsearch:\n  populaton: 3\n' > "$tmp/bad.yaml"
 "$ZEROLM" search "$tmp/bad.yaml" --out "$tmp/bad" 2>"$tmp/bad.err"

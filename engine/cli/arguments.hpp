@@ -99,6 +99,7 @@ struct CliParams {
   std::string config;
   std::vector<std::string> overrides;
   std::string resume;
+  bool overwrite = false;
   bool log_json = false;
   bool distributed = false;
   // search, sweep, export, report, latency: where results go

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <memory>
 #include <optional>
 
@@ -79,10 +80,50 @@ int run_distributed(const CliParams& o) {
   }
 }
 
+// --resume DIR [--set search.max_evaluations=N]: the stored run, continued; with
+// a larger budget, a finished run too (a run is a function of its config and
+// seed, so extending one whose budget ended at a generation boundary gives the
+// run that the larger budget would have given in one go).
+SearchRunConfig resumed_config(const CliParams& o, RunStore& store) {
+  static const std::vector<std::string> kExtending{"search.max_evaluations", "search.max_seconds"};
+  for (const auto& assignment : o.overrides) {
+    const std::string key = assignment.substr(0, assignment.find('='));
+    ZEROLM_CHECK(std::find(kExtending.begin(), kExtending.end(), key) != kExtending.end(),
+                 "--set {} with --resume: a resumed run keeps its stored config; only search.max_evaluations and "
+                 "search.max_seconds extend it",
+                 assignment);
+  }
+  const SearchRunConfig stored = SearchRunConfig::from_json(store.config());
+  if (o.overrides.empty()) {
+    ZEROLM_CHECK(!store.finished(),
+                 "{}: the run has finished ({} evaluations); nothing to resume (extend it with --set "
+                 "search.max_evaluations=N --resume {})",
+                 o.resume, stored.search.max_evaluations, o.resume);
+    return stored;
+  }
+  SearchRunConfig c = stored_search_config(store.config(), o.overrides);
+  ZEROLM_CHECK(c.search.strategy != SearchStrategy::exact,
+               "{}: an exact search has no budget to extend (its front is complete)", o.resume);
+  ZEROLM_CHECK(c.search.max_evaluations >= stored.search.max_evaluations,
+               "--set search.max_evaluations={}: the run already has a budget of {}; a resumed run can only grow",
+               c.search.max_evaluations, stored.search.max_evaluations);
+  ZEROLM_CHECK(stored.search.max_seconds == 0 ||
+                   (c.search.max_seconds == 0 || c.search.max_seconds >= stored.search.max_seconds),
+               "--set search.max_seconds={}: the run already has {} s; a resumed run can only grow",
+               c.search.max_seconds, stored.search.max_seconds);
+  store.extend(c.to_json());
+  return c;
+}
+
 }  // namespace
 
 int run_search(const CliParams& o) {
   ZEROLM_CHECK(o.config.empty() != o.resume.empty(), "zerolm search takes a CONFIG.yaml or --resume DIR (one of them)");
+  ZEROLM_CHECK(!o.overwrite || o.resume.empty(),
+               "--overwrite and --resume exclude each other: --overwrite starts the run again from the config");
+  ZEROLM_CHECK(!o.distributed || (!o.overwrite && (o.resume.empty() || o.overrides.empty())),
+               "--distributed: --overwrite and extending a run with --set and --resume are single-process only "
+               "(remove the run folder, or extend it without --distributed)");
   if (o.distributed) return run_distributed(o);
   ZEROLM_CHECK(!launched_with_several_ranks(),
                "zerolm search was started as one of several MPI ranks: add --distributed for an island model over them "
@@ -91,12 +132,15 @@ int run_search(const CliParams& o) {
   std::optional<RunStore> store;
   if (!o.resume.empty()) {
     store.emplace(RunStore::open(o.resume));
-    ZEROLM_CHECK(!store->finished(), "{}: the run has finished; nothing to resume", o.resume);
-    c = SearchRunConfig::from_json(store->config());
+    c = resumed_config(o, *store);
   } else {
     c = load_search_config(o.config, o.overrides);
     if (!o.out.empty()) c.output = o.out;
     ZEROLM_CHECK(!c.output.empty(), "{}: no output folder: set 'output' in the config or pass --out DIR", o.config);
+    if (o.overwrite && std::filesystem::exists(std::filesystem::path(c.output) / "run.sqlite")) {
+      RunStore::remove(c.output);
+      fmt::print(stderr, "zerolm: --overwrite: removed the run stored in {}\n", c.output);
+    }
   }
   if (!o.proxy.device.empty()) c.device = o.proxy.device;
   const bool json = o.log_json || isatty(STDERR_FILENO) == 0;

@@ -419,8 +419,11 @@ SearchRunConfig SearchRunConfig::from_json(const nlohmann::json& value) {
   return parse("stored configuration", json_to_yaml(value));
 }
 
-SearchRunConfig load_search_config(const std::string& path, const std::vector<std::string>& overrides) {
-  YAML::Node root = yaml_fields::load_mapping_file(path, "search config");
+namespace {
+// `root` read as the config `source` after the `--set key.path=value` overrides
+// (values parsed as YAML scalars; errors name the override).
+SearchRunConfig parse_with_overrides(const std::string& source, YAML::Node root,
+                                     const std::vector<std::string>& overrides) {
   yaml_fields::OverrideNodes set_nodes;
   for (const auto& assignment : overrides) {
     const auto eq = assignment.find('=');
@@ -445,15 +448,25 @@ SearchRunConfig load_search_config(const std::string& path, const std::vector<st
   const yaml_fields::OverrideNodes* outer = std::exchange(yaml_fields::OverrideNodes::current(), &set_nodes);
   SearchRunConfig c;
   try {
-    c = parse(path, root);
+    c = parse(source, root);
   } catch (...) {
     yaml_fields::OverrideNodes::current() = outer;
     throw;
   }
   yaml_fields::OverrideNodes::current() = outer;
+  return c;
+}
+}  // namespace
+
+SearchRunConfig load_search_config(const std::string& path, const std::vector<std::string>& overrides) {
+  SearchRunConfig c = parse_with_overrides(path, yaml_fields::load_mapping_file(path, "search config"), overrides);
   const std::string missing = c.search.costs.missing_section();
   ZEROLM_CHECK(missing.empty(), "{}: {}", path, missing);
   return c;
+}
+
+SearchRunConfig stored_search_config(const nlohmann::json& stored, const std::vector<std::string>& overrides) {
+  return parse_with_overrides("stored configuration", json_to_yaml(stored), overrides);
 }
 
 }  // namespace zerolm

@@ -63,34 +63,63 @@ SearchSummary run_exact(const SearchSpace& space, const Proxy& proxy, const Sear
 }
 }  // namespace
 
+namespace {
+SearchSummary run_in_store(SearchRunConfig& c, RunStore& store, const kernels::WeightStatisticsBackend* backend,
+                           const SearchProgress& progress);
+}  // namespace
+
 SearchSummary run_stored_search(SearchRunConfig c, std::optional<RunStore> store,
                                 const kernels::WeightStatisticsBackend* backend, const SearchProgress& progress) {
-  if (!store) {
-    prepare_new_run(c);
-    store.emplace(RunStore::create(c.output, c.to_json()));
+  if (store) return run_in_store(c, *store, backend, progress);
+  prepare_new_run(c);
+  store.emplace(RunStore::create(c.output, c.to_json()));
+  try {
+    return run_in_store(c, *store, backend, progress);
+  } catch (...) {
+    // A new run that fails before its first generation leaves no store behind:
+    // nothing in it could be resumed, and it would block running the config again.
+    bool empty = false;
+    try {
+      empty = !store->has_checkpoint();
+    } catch (...) {
+    }
+    if (empty) {
+      const std::string directory = store->directory();
+      store.reset();  // closes the database and releases the lock
+      try {
+        RunStore::remove(directory);
+      } catch (...) {  // the original error is the one to report
+      }
+    }
+    throw;
   }
+}
+
+namespace {
+SearchSummary run_in_store(SearchRunConfig& c, RunStore& store, const kernels::WeightStatisticsBackend* backend,
+                           const SearchProgress& progress) {
   ZEROLM_CHECK(
-      store->islands() == 0,
+      store.islands() == 0,
       "{}: a distributed run of {} islands; resume it with: mpirun -n {} zerolm search --resume {} --distributed",
-      store->directory(), store->islands(), store->islands(), store->directory());
+      store.directory(), store.islands(), store.islands(), store.directory());
   const RunParts parts = make_run_parts(c, backend);
   const SearchSpace& space = *parts.space;
-  if (c.search.strategy == SearchStrategy::exact) return run_exact(space, *parts.proxy, parts.search, *store, progress);
+  if (c.search.strategy == SearchStrategy::exact) return run_exact(space, *parts.proxy, parts.search, store, progress);
   SearchRun run(space, *parts.proxy, parts.search);
-  if (store->has_checkpoint()) {
-    const auto measured = store->measurements();
+  if (store.has_checkpoint()) {
+    const auto measured = store.measurements();
     parts.search.costs.remember(measured);
-    auto [state, cache] = store->load(space, parts.search.costs);
+    auto [state, cache] = store.load(space, parts.search.costs);
     run.restore(std::move(state), cache);
     fmt::print(stderr, "zerolm: resuming {} at generation {} ({} evaluations, {} latencies measured earlier)\n",
-               store->directory(), run.state().generation, run.state().evaluations, measured.size());
+               store.directory(), run.state().generation, run.state().evaluations, measured.size());
   }
   std::size_t last_evaluations = run.state().evaluations;
   double last_seconds = run.state().history.empty() ? 0.0 : run.state().history.back().seconds;
   while (!run.finished()) {
     const auto evaluated = run.step();
-    store->commit_generation(space, parts.search.costs, run.state(), evaluated,
-                             parts.search.costs.take_new_measurements());
+    store.commit_generation(space, parts.search.costs, run.state(), evaluated,
+                            parts.search.costs.take_new_measurements());
     const auto& r = run.state().history.back();
     if (progress && (r.generation % std::max<std::size_t>(c.log_every, 1) == 0 || run.finished())) {
       progress(r, static_cast<double>(r.evaluations - last_evaluations) / std::max(r.seconds - last_seconds, 1e-9));
@@ -98,9 +127,10 @@ SearchSummary run_stored_search(SearchRunConfig c, std::optional<RunStore> store
       last_seconds = r.seconds;
     }
   }
-  store->mark_finished();
-  return summary_of(*store, space, run.state());
+  store.mark_finished();
+  return summary_of(store, space, run.state());
 }
+}  // namespace
 
 SearchSummary summarize_run(const RunStore& store) {
   const SearchRunConfig c = SearchRunConfig::from_json(store.config());

@@ -199,6 +199,44 @@ std::size_t RunStore::islands() const {
 
 void RunStore::mark_finished() { set_meta("status", "finished"); }
 
+void RunStore::extend(const nlohmann::json& config) {
+  execute("BEGIN IMMEDIATE");
+  try {
+    set_meta("config", config.dump());
+    set_meta("status", "running");
+    execute("COMMIT");
+  } catch (...) {
+    execute("ROLLBACK");
+    throw;
+  }
+}
+
+void RunStore::remove(const std::string& directory) {
+  namespace fs = std::filesystem;
+  const fs::path folder(directory);
+  const int fd = take_lock(directory);  // refused while another process holds the run
+  int database_fd = -1;
+  if (fs::exists(folder / kDatabase)) {
+    try {
+      database_fd = lock_database(directory);
+    } catch (...) {
+      ::close(fd);
+      throw;
+    }
+  }
+  std::error_code ec;
+  for (const std::string& name :
+       {std::string(kDatabase), std::string(kDatabase) + "-wal", std::string(kDatabase) + "-shm", std::string(kLock)}) {
+    fs::remove(folder / name, ec);
+    if (ec) break;
+  }
+  if (database_fd >= 0) ::close(database_fd);
+  ::close(fd);
+  ZEROLM_CHECK(!ec, "{}: cannot remove the run store: {}", directory, ec.message());
+  std::error_code ignored;
+  if (fs::is_empty(folder, ignored)) fs::remove(folder, ignored);
+}
+
 const std::string& RunStore::architecture_json(const SearchSpace& space, const Architecture& architecture) {
   auto it = json_by_hash_.find(architecture.hash());
   if (it == json_by_hash_.end())

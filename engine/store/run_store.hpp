@@ -55,6 +55,10 @@ class RunStore {
   static bool initialised(const std::string& directory);
   // An existing run, read-only and without the lock: reports read live runs.
   static RunStore open_read_only(const std::string& directory);
+  // Deletes the run store in `directory` (database, SQLite's journal files and
+  // the lock) and the folder when nothing else is left in it; an Error while
+  // another process holds the run. Other files in the folder are kept.
+  static void remove(const std::string& directory);
 
   RunStore(RunStore&& other) noexcept;
   RunStore& operator=(RunStore&&) = delete;
@@ -97,6 +101,9 @@ class RunStore {
   // Everything the costs measured by running networks so far.
   std::vector<CostMeasurement> measurements() const;
   void mark_finished();
+  // A finished or stopped run continued under a larger budget: the stored
+  // config becomes `config` and the run is running again.
+  void extend(const nlohmann::json& config);
 
   // The last checkpoint and every distinct evaluation (for SearchRun::restore).
   std::pair<SearchState, std::vector<EvaluatedArchitecture>> load(const SearchSpace& space, const CostSet& costs) const;
