@@ -38,7 +38,7 @@ struct Argument {
     for (Command c : on) help_on.emplace_back(c, text);
     return std::move(*this);
   }
-  // The default shown (and applied by the command's runner) on `command`.
+  // The default shown (and applied by the command's runner) on `command`; empty: none.
   Argument default_value(Command command, std::string text) && {
     default_on.emplace_back(command, std::move(text));
     return std::move(*this);
@@ -225,9 +225,10 @@ std::vector<Argument> arguments() {
            "Under mpirun/srun: an island model, one island per rank, rank 0 writing the run store", {C::search}),
       // export and report.
       option(
-          "directory", [](CliParams & p) -> auto& { return p.directory; }, "Run folder (report: or sweep folder)",
-          {C::export_run, C::report}, false)
-          .required({C::export_run, C::report}),
+          "directory", [](CliParams & p) -> auto& { return p.directory; }, "Run folder", {C::export_run, C::report},
+          false)
+          .required({C::export_run, C::report})
+          .help({C::report}, "Run folder or sweep folder"),
       flag("--pareto", [](CliParams & p) -> auto& { return p.pareto; }, "The Pareto archive", {C::export_run}),
       option(
           "--top", [](CliParams & p) -> auto& { return p.export_top; }, "The K best distinct architectures evaluated",
@@ -266,18 +267,19 @@ std::vector<Argument> arguments() {
              "Records used: even or odd record indices (half each), or all",
              {C::latency_fit, C::latency_eval, C::memory_fit, C::memory_eval}),
       option("--model", [](CliParams & p) -> auto& { return p.model; },
-             fmt::format("fit: the model kind ({}); eval: MODEL.json from zerolm latency fit",
-                         fitted_latency_model_names()),
-             {C::latency_fit, C::latency_eval})
+             fmt::format("The model kind to fit ({})", fitted_latency_model_names()), {C::latency_fit, C::latency_eval})
+          .help({C::latency_eval}, "MODEL.json from zerolm latency fit")
+          .default_value(C::latency_eval, "")
           .required({C::latency_eval}),
-      option(
-          "--model", [](CliParams & p) -> auto& { return p.model; },
-          fmt::format("fit: the memory model kind ({}); eval: MODEL.json from zerolm memory fit", memory_model_names()),
-          {C::memory_fit, C::memory_eval})
+      option("--model", [](CliParams & p) -> auto& { return p.model; },
+             fmt::format("The memory model kind to fit ({})", memory_model_names()), {C::memory_fit, C::memory_eval})
+          .help({C::memory_eval}, "MODEL.json from zerolm memory fit")
+          .default_value(C::memory_eval, "")
           .required({C::memory_eval}),
       option("--device", [](CliParams & p) -> auto& { return p.records_device; },
-             "fit: the device the records were measured on (names the model); profile: cpu or cuda",
+             "The device the records were measured on (names the model)",
              {C::latency_fit, C::latency_profile, C::memory_fit})
+          .help({C::latency_profile}, "Where the layers are timed: cpu or cuda")
           .required({C::latency_profile}),
       option("--batch", [](CliParams & p) -> auto& { return p.batch; }, "Batch size of the forward pass",
              {C::latency_fit, C::latency_profile}),
