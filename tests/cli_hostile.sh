@@ -64,6 +64,26 @@ run="$tmp/run"
   fail "the reference search failed"
 before="$(fingerprint "$run")"
 
+# ---------------------------------------------------------------- outputs
+# Complete or absent: a device, a folder or the run's own store is never an
+# output target, and /dev/full stays the device it is.
+if [[ -c /dev/full ]]; then
+  expect_error "report onto /dev/full" "/dev/full: not a regular file" -- report "$run" --out /dev/full
+  expect_error "rank --report onto /dev/full" "/dev/full: not a regular file" -- \
+    rank --benchmark "$bench/nas-bench-bert/architectures.json" --report /dev/full
+  expect_error "latency fit onto /dev/full" "/dev/full: not a regular file" -- \
+    latency fit --benchmark "$bench/hwgpt-latency/h100.json" --out /dev/full
+  expect_error "memory fit onto /dev/full" "/dev/full: not a regular file" -- \
+    memory fit --benchmark "$bench/upstream/lts/pareto_GPT2_lm1b_titanxp" --out /dev/full
+  expect_error "export onto /dev/full" "/dev/full: not a regular file" -- export "$run" --pareto --out /dev/full
+  [[ -c /dev/full ]] || fail "/dev/full is no longer a device"
+fi
+expect_error "export onto a folder" "not a regular file (a folder)" -- export "$run" --pareto --out "$tmp"
+expect_error "export onto the run's own store" "the run's own store" -- export "$run" --pareto --out "$run/run.sqlite"
+expect_error "export onto the run's own WAL" "the run's own store" -- export "$run" --pareto --out "$run/run.sqlite-wal"
+[[ "$(fingerprint "$run")" == "$before" ]] || fail "an export attempt changed the run"
+[[ -z "$(find "$tmp" "$run" -maxdepth 1 -name '.*' ! -name '.')" ]] || fail "a temporary output file was left behind"
+
 # ---------------------------------------------------------------- configs
 printf '' >"$tmp/empty.yaml"
 expect_error "empty config" "is empty" -- search "$tmp/empty.yaml" --out "$tmp/never"

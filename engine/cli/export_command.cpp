@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 
 #include "engine/cli/commands.hpp"
 #include "engine/config/search_config.hpp"
@@ -15,6 +16,18 @@ namespace zerolm::cli {
 int run_export(const CliParams& o) {
   ZEROLM_CHECK((o.pareto ? 1 : 0) + (o.export_top > 0 ? 1 : 0) + (o.population ? 1 : 0) == 1,
                "zerolm export needs exactly one of --pareto, --top K, --population");
+  // A run's own store files are never an export target.
+  if (!o.out.empty() && o.out != "-") {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::path out = fs::weakly_canonical(o.out, ec);
+    const std::string name = out.filename().string();
+    std::error_code same_ec;
+    const bool in_run_folder = !ec && fs::equivalent(out.parent_path(), o.directory, same_ec);
+    ZEROLM_CHECK(!in_run_folder || (name != "run.sqlite" && name != "run.sqlite-wal" && name != "run.sqlite-shm" &&
+                                    name != "run.lock"),
+                 "--out {}: that is the run's own store ({}); export to another file or folder", o.out, name);
+  }
   const RunStore store = RunStore::open_read_only(o.directory);
   const SearchRunConfig c = SearchRunConfig::from_json(store.config());
   const auto space = c.make_space();

@@ -4,13 +4,13 @@
 #include <fmt/format.h>
 
 #include <cmath>
-#include <fstream>
 #include <memory>
 
 #include "engine/benchmarks/benchmark_file.hpp"
 #include "engine/cli/commands.hpp"
 #include "engine/cli/measured_records.hpp"
 #include "engine/core/error.hpp"
+#include "engine/core/output_file.hpp"
 #include "engine/core/json_yaml.hpp"
 #include "engine/latency/analytic_latency.hpp"
 #include "engine/latency/lut_latency.hpp"
@@ -29,10 +29,7 @@ FitAccuracy accuracy(const LatencyModel& m, const MeasuredRecords& records) {
 }
 
 void write_model(const LatencyModel& model, const std::string& path) {
-  std::ofstream file(path);
-  ZEROLM_CHECK(file.good(), "{}: cannot write the model", path);
-  file << model.to_json().dump(2) << "\n";
-  ZEROLM_CHECK(file.good(), "{}: writing the model failed", path);
+  write_file_atomic(path, model.to_json().dump(2) + "\n", "the model");
 }
 
 }  // namespace
@@ -48,6 +45,7 @@ void check_workload(const CliParams& o) {
 }  // namespace
 
 int run_latency_fit(const CliParams& o) {
+  check_output_path(o.out, "the model");
   check_workload(o);
   const LatencyModelKind* kind = find_latency_model_kind(o.model);
   ZEROLM_CHECK(kind != nullptr && kind->fit, "--model: value '{}' is not a model kind that is fitted ({})", o.model,
@@ -78,6 +76,7 @@ int run_latency_eval(const CliParams& o) {
 // table, and (with --check K) times K other architectures whole to report how
 // well the table predicts them.
 int run_latency_profile(const CliParams& o) {
+  check_output_path(o.out, "the model");
   check_workload(o);
   ZEROLM_CHECK(o.samples > 0 && o.check >= 0, "--samples {} must be positive and --check {} not negative", o.samples,
                o.check);

@@ -3,12 +3,12 @@
 #include <fmt/format.h>
 
 #include <cmath>
-#include <fstream>
 
 #include "engine/benchmarks/benchmark_file.hpp"
 #include "engine/cli/commands.hpp"
 #include "engine/cli/measured_records.hpp"
 #include "engine/core/error.hpp"
+#include "engine/core/output_file.hpp"
 #include "engine/core/json_yaml.hpp"
 #include "engine/latency/memory_model.hpp"
 #include "engine/stats/rank_statistics.hpp"
@@ -24,16 +24,14 @@ FitAccuracy accuracy(const MemoryModel& m, const MeasuredRecords& records) {
 }  // namespace
 
 int run_memory_fit(const CliParams& o) {
+  check_output_path(o.out, "the model");
   const MemoryModelKind* kind = find_memory_model_kind(o.model);
   ZEROLM_CHECK(kind != nullptr && kind->fit, "--model: value '{}' is not a memory model kind ({})", o.model,
                memory_model_names());
   const MeasuredRecords r = select_measured(o, &BenchmarkRecord::memory, "peak memory");
   const auto model = kind->fit(r.specs, r.measured, o.records_device);
   const auto fit = accuracy(*model, r);
-  std::ofstream file(o.out);
-  ZEROLM_CHECK(file.good(), "{}: cannot write the model", o.out);
-  file << model->to_json().dump(2) << "\n";
-  ZEROLM_CHECK(file.good(), "{}: writing the model failed", o.out);
+  write_file_atomic(o.out, model->to_json().dump(2) + "\n", "the model");
   fmt::print("fitted on {} records ({} subset of {}): Spearman {:.4f}, MAPE {:.2f}% in sample; model in {}\n",
              r.specs.size(), o.subset, o.benchmark, fit.spearman, fit.mape, o.out);
   return 0;

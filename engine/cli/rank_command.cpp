@@ -8,6 +8,7 @@
 
 #include "engine/cli/commands.hpp"
 #include "engine/core/error.hpp"
+#include "engine/core/output_file.hpp"
 #include "engine/rank/rank.hpp"
 #include "engine/report/html_report.hpp"
 
@@ -19,6 +20,7 @@ nlohmann::json number(double v) { return std::isnan(v) ? nlohmann::json(nullptr)
 }  // namespace
 
 int run_rank(const CliParams& o) {
+  if (o.was_given("--report")) check_output_path(o.report, "the report");
   RankRequest request;
   request.benchmark = o.benchmark;
   request.protocol = o.space.protocol;

@@ -7,12 +7,14 @@
 
 #include "engine/cli/commands.hpp"
 #include "engine/core/error.hpp"
+#include "engine/core/output_file.hpp"
 #include "engine/report/html_report.hpp"
 
 namespace zerolm::cli {
 
 int run_report(const CliParams& o) {
   namespace fs = std::filesystem;
+  check_output_path(o.out.empty() ? "report.html" : o.out, "the report");
   std::string html;
   if (fs::exists(fs::path(o.directory) / "sweep.json")) {
     ZEROLM_CHECK(fs::exists(fs::path(o.directory) / "summary.json"), "{}: the sweep has no finished point yet",

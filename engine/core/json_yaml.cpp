@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engine/core/error.hpp"
+#include "engine/core/output_file.hpp"
 
 namespace zerolm {
 
@@ -254,16 +255,7 @@ std::string read_text_file(const std::string& path) {
   return buffer.str();
 }
 
-void write_text_file_atomic(const std::string& path, const std::string& text) {
-  const std::string partial = path + ".partial";
-  {
-    std::ofstream out(partial, std::ios::binary);
-    ZEROLM_CHECK(out.good(), "{}: cannot write: {}", path, std::strerror(errno));
-    out << text;
-    ZEROLM_CHECK(out.good(), "{}: writing failed: {}", path, std::strerror(errno));
-  }
-  ZEROLM_CHECK(std::rename(partial.c_str(), path.c_str()) == 0, "{}: cannot write: {}", path, std::strerror(errno));
-}
+void write_text_file_atomic(const std::string& path, const std::string& text) { write_file_atomic(path, text); }
 
 nlohmann::json read_json_file(const std::string& path) { return parse_json(read_text_file(path), path); }
 

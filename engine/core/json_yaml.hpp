@@ -40,8 +40,7 @@ nlohmann::json parse_json(const std::string& text, const std::string& source);
 // Reads a whole regular file (not a folder, at most kMaxDocumentBytes); errors
 // name the path.
 std::string read_text_file(const std::string& path);
-// Writes `text` to `path` through a temporary file renamed into place, so a
-// reader (or a crash) never sees half a file.
+// Writes `text` to `path` complete or not at all (engine/core/output_file.hpp).
 void write_text_file_atomic(const std::string& path, const std::string& text);
 nlohmann::json read_json_file(const std::string& path);  // parse_json of the file
 

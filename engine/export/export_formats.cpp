@@ -5,9 +5,9 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 
 #include "engine/core/error.hpp"
+#include "engine/core/output_file.hpp"
 #include "engine/core/json_yaml.hpp"
 #include "engine/export/pytorch_export.hpp"
 #include "engine/reference/torch_plugin.hpp"
@@ -21,10 +21,7 @@ void write_text(const std::string& path, const std::string& text) {
     fmt::print("{}", text);
     return;
   }
-  std::ofstream file(path);
-  ZEROLM_CHECK(file.good(), "{}: cannot write the export", path);
-  file << text;
-  ZEROLM_CHECK(file.good(), "{}: writing the export failed", path);
+  write_file_atomic(path, text, "the export");
 }
 
 std::filesystem::path numbered(const std::string& out, std::size_t i, const Architecture& a, const char* suffix) {

@@ -6,10 +6,10 @@
 #include <algorithm>
 #include <bit>
 #include <filesystem>
-#include <fstream>
 #include <vector>
 
 #include "engine/core/error.hpp"
+#include "engine/core/output_file.hpp"
 #include "kernels/weight_math.hpp"
 #include "proxies/zerolm_proxy.hpp"
 
@@ -36,10 +36,7 @@ std::string python_literal(const std::string& text) {
 }
 
 void write_file(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream file(path, std::ios::binary);
-  ZEROLM_CHECK(file.good(), "{}: cannot write the export", path.string());
-  file << text;
-  ZEROLM_CHECK(file.good(), "{}: writing the export failed", path.string());
+  write_file_atomic(path.string(), text, "the export");
 }
 
 nlohmann::json tensor_list(const ModelSpec& spec) {
@@ -91,13 +88,12 @@ void write_initial_weights(const ModelSpec& spec, std::uint64_t seed, const std:
                             {"zerolm_architecture_hash", fmt::format("{:016x}", spec.architecture_hash)}};
   std::string text = header.dump();
   text.append((8 - text.size() % 8) % 8, ' ');  // the data starts 8-byte aligned
-  std::ofstream file(path, std::ios::binary);
-  ZEROLM_CHECK(file.good(), "{}: cannot write the weights", path);
+  OutputFile file(path, "the weights");
   const auto length = static_cast<std::uint64_t>(text.size());
   unsigned char length_bytes[8];
   for (int b = 0; b < 8; ++b) length_bytes[b] = static_cast<unsigned char>(length >> (8 * b));
-  file.write(reinterpret_cast<const char*>(length_bytes), 8);
-  file << text;
+  file.write(std::string_view(reinterpret_cast<const char*>(length_bytes), 8));
+  file.write(text);
   static_assert(std::endian::native == std::endian::little, "safetensors holds little-endian tensors");
   std::vector<float> values;
   for (std::size_t i = 0; i < spec.tensors().size(); ++i) {
@@ -114,10 +110,9 @@ void write_initial_weights(const ModelSpec& spec, std::uint64_t seed, const std:
             distribution, std, cut, static_cast<std::uint64_t>(e), static_cast<std::uint32_t>(i), key0, key1);
       }
     });
-    file.write(reinterpret_cast<const char*>(values.data()),
-               static_cast<std::streamsize>(values.size() * sizeof(float)));
+    file.write(std::string_view(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(float)));
   }
-  ZEROLM_CHECK(file.good(), "{}: writing the weights failed", path);
+  file.commit();
 }
 
 void write_pytorch(const ExportRequest& r) {

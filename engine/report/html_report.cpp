@@ -9,6 +9,7 @@
 #include "engine/config/search_config.hpp"
 #include "engine/core/error.hpp"
 #include "engine/core/json_yaml.hpp"
+#include "engine/core/output_file.hpp"
 #include "engine/report/svg_plot.hpp"
 #include "engine/store/run_store.hpp"
 
@@ -286,6 +287,6 @@ std::string rank_report(const RankReport& r) {
   return page(fmt::format("zerolm rank: {}", r.benchmark), body);
 }
 
-void write_report(const std::string& path, const std::string& html) { write_text_file_atomic(path, html); }
+void write_report(const std::string& path, const std::string& html) { write_file_atomic(path, html, "the report"); }
 
 }  // namespace zerolm::report
