@@ -84,6 +84,22 @@ expect_error "export onto the run's own WAL" "the run's own store" -- export "$r
 [[ "$(fingerprint "$run")" == "$before" ]] || fail "an export attempt changed the run"
 [[ -z "$(find "$tmp" "$run" -maxdepth 1 -name '.*' ! -name '.')" ]] || fail "a temporary output file was left behind"
 
+for mixer in "DSC- 5" "DSC-5abc" "DSC-+5" "DSC-99999999999999999999"; do
+  expect_error "token mixer '$mixer'" "unknown token mixer '$mixer'" -- \
+    score --space flexibert --choices "{\"token_mixer\": [\"$mixer\"]}" --sample 2
+done
+
+# ---------------------------------------------------------------- benchmark folders
+# An LTS run folder whose record folder names hold numbers past any integer type.
+for name in config_99999999999999999999/j0 config_0/j99999999999999999999 M99999999999999999999; do
+  rm -rf "$tmp/lts"
+  cp -r "$bench/upstream/lts/pareto_GPT2_lm1b_titanxp" "$tmp/lts"
+  mkdir -p "$tmp/lts/$name"
+  cp "$tmp/lts/M1/model_config.yaml" "$tmp/lts/$name/model_config.yaml"
+  expect_error "LTS record folder $name" "is out of range" -- params --benchmark "$tmp/lts"
+done
+rm -rf "$tmp/lts"
+
 # ---------------------------------------------------------------- configs
 printf '' >"$tmp/empty.yaml"
 expect_error "empty config" "is empty" -- search "$tmp/empty.yaml" --out "$tmp/never"
@@ -192,6 +208,13 @@ expect_unchanged "hostile commands left the run" "$run" "$before"
   damage "UPDATE meta SET value = '{not json' WHERE key = 'checkpoint';"
   expect_error "malformed checkpoint: export" "checkpoint" -- export "$tmp/damaged" --pareto
   expect_error "malformed checkpoint: report" "checkpoint" -- report "$tmp/damaged" --out "$tmp/r.html"
+  for version in abc 5abc 2147483648 " 6" -1; do
+    damage "UPDATE meta SET value = '$version' WHERE key = 'schema_version';"
+    expect_error "schema_version '$version': export" "schema_version '$version' is not a version number" -- \
+      export "$tmp/damaged" --pareto
+    expect_error "schema_version '$version': resume" "schema_version '$version' is not a version number" -- \
+      search --resume "$tmp/damaged"
+  done
   damage "DELETE FROM evaluations;"
   expect_error "empty evaluations table: export" "never evaluated" -- export "$tmp/damaged" --top 3
   damage "UPDATE archive SET architecture = '{\"hidden_size\": 99}' WHERE position = (SELECT min(position) FROM archive);"

@@ -12,6 +12,7 @@
 
 #include "engine/core/error.hpp"
 #include "engine/core/json_yaml.hpp"
+#include "engine/core/parse_number.hpp"
 
 namespace zerolm {
 
@@ -47,23 +48,30 @@ struct RecordFile {
 // config_N/jM/model_config.yaml and MK/model_config.yaml, in numeric order.
 std::vector<RecordFile> record_files(const fs::path& folder) {
   static const std::regex config_dir(R"(config_(\d+))"), job_dir(R"(j(\d+))"), model_dir(R"(M(\d+))");
+  // A record folder's number (config_N, jM, MK), which orders the records.
+  const auto number = [&](const fs::path& path, const std::string& digits) {
+    const auto n = parse_integer(digits, 0, std::int64_t{1} << 40);
+    ZEROLM_CHECK(n.has_value(), "{}: record folder '{}': the number {} is out of range (at most 2^40)", folder.string(),
+                 path.filename().string(), digits);
+    return static_cast<long>(*n);
+  };
   std::vector<RecordFile> out;
   for (const auto& entry : fs::directory_iterator(folder)) {
     if (!entry.is_directory()) continue;
     const std::string name = entry.path().filename().string();
     std::smatch m;
     if (std::regex_match(name, m, config_dir)) {
-      const long n = std::stol(m[1]);
+      const long n = number(entry.path(), m[1]);
       for (const auto& job : fs::directory_iterator(entry.path())) {
         const std::string job_name = job.path().filename().string();
         std::smatch j;
         if (!job.is_directory() || !std::regex_match(job_name, j, job_dir)) continue;
         const fs::path config = job.path() / "model_config.yaml";
         if (!fs::exists(config)) continue;
-        out.push_back({fmt::format("{}_{}", name, job_name), config, {n, std::stol(j[1])}});
+        out.push_back({fmt::format("{}_{}", name, job_name), config, {n, number(job.path(), j[1])}});
       }
     } else if (std::regex_match(name, m, model_dir) && fs::exists(entry.path() / "model_config.yaml")) {
-      out.push_back({name, entry.path() / "model_config.yaml", {std::stol(m[1]), 0}});
+      out.push_back({name, entry.path() / "model_config.yaml", {number(entry.path(), m[1]), 0}});
     }
   }
   std::sort(out.begin(), out.end(), [](const RecordFile& a, const RecordFile& b) { return a.order < b.order; });
@@ -87,8 +95,7 @@ std::vector<ScoreFile> score_files(const fs::path& folder) {
   std::vector<ScoreFile> out;
   for (const auto& [proxy, seed, path] : found) {
     const std::string& name = proxy;  // clang 14 cannot capture a structured binding
-    const auto seeds =
-        std::count_if(found.begin(), found.end(), [&](const auto& f) { return std::get<0>(f) == name; });
+    const auto seeds = std::count_if(found.begin(), found.end(), [&](const auto& f) { return std::get<0>(f) == name; });
 
     out.push_back({seeds > 1 ? fmt::format("{}_seed_{}", proxy, seed) : proxy, read_mapping(path)});
   }

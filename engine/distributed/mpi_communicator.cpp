@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "engine/core/error.hpp"
+#include "engine/core/parse_number.hpp"
 
 #if ZEROLM_HAVE_MPI
 #include <mpi.h>
@@ -26,7 +27,8 @@ bool launched_with_several_ranks() {
   // OpenMPI's mpirun, PMIx launchers (srun --mpi=pmix) and MPICH/PMI.
   for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMIX_SIZE", "PMI_SIZE", "SLURM_STEP_NUM_TASKS"}) {
     const char* value = std::getenv(name);
-    if (value != nullptr && std::atoi(value) > 1) return true;
+    const auto size = value != nullptr ? parse_integer(value, 0, std::int64_t{1} << 40) : std::nullopt;
+    if (size && *size > 1) return true;
   }
   return false;
 }

@@ -7,6 +7,7 @@
 
 #include "engine/core/error.hpp"
 #include "engine/core/hashing.hpp"
+#include "engine/core/parse_number.hpp"
 #include "engine/latency/least_squares.hpp"
 
 namespace zerolm {
@@ -175,16 +176,10 @@ LutLatencyModel LutLatencyModel::from_json(const nlohmann::json& value, const st
     m.workload_ = workload_from_json(v);
     const auto read = [&](const char* field, std::map<std::uint64_t, Entry>& table) {
       for (const auto& [key, e] : v.at(field).items()) {
-        std::size_t used = 0;
-        std::uint64_t signature = 0;
-        try {
-          signature = std::stoull(key, &used, 16);
-        } catch (const std::exception&) {
-          used = 0;
-        }
-        ZEROLM_CHECK(used == key.size() && key.size() == 16, "field '{}': key '{}' is not a 16-digit hex signature",
-                     field, key);
-        table[signature] = {milliseconds_at(e.at("ms"), std::string(field) + "." + key + ".ms"), e.value("tensors", "")};
+        const auto signature = parse_hex64(key);
+        ZEROLM_CHECK(signature.has_value(), "field '{}': key '{}' is not a 16-digit hex signature", field, key);
+        table[*signature] = {milliseconds_at(e.at("ms"), std::string(field) + "." + key + ".ms"),
+                             e.value("tensors", "")};
       }
     };
     read("stems", m.stems_);

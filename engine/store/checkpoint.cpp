@@ -4,15 +4,17 @@
 
 #include "engine/core/error.hpp"
 #include "engine/core/json_yaml.hpp"
+#include "engine/core/parse_number.hpp"
 
 namespace zerolm {
 
 std::string hash_hex(std::uint64_t hash) { return fmt::format("{:016x}", hash); }
 
 std::uint64_t parse_hash_hex(const std::string& text) {
-  ZEROLM_CHECK(text.size() == 16 && text.find_first_not_of("0123456789abcdef") == std::string::npos,
+  const auto hash = parse_hex64(text);
+  ZEROLM_CHECK(hash.has_value() && text.find_first_not_of("0123456789abcdef") == std::string::npos,
                "'{}' is not an architecture hash (16 hex digits)", text);
-  return std::stoull(text, nullptr, 16);
+  return *hash;
 }
 
 EvaluatedArchitecture evaluated_of(const SearchSpace& space, const EvaluationRow& row) {

@@ -14,6 +14,7 @@
 
 #include "engine/core/error.hpp"
 #include "engine/core/json_yaml.hpp"
+#include "engine/core/parse_number.hpp"
 #include "engine/store/schema_migrations.hpp"
 #include "engine/store/sqlite_database.hpp"
 
@@ -192,9 +193,10 @@ bool RunStore::has_checkpoint() const { return !meta("checkpoint").empty(); }
 std::size_t RunStore::islands() const {
   const std::string text = meta("islands");
   if (text.empty()) return 0;
-  ZEROLM_CHECK(text.size() <= 6 && text.find_first_not_of("0123456789") == std::string::npos,
-               "{}: the run store is damaged: its island count '{}' is not a number", directory_, text);
-  return std::stoull(text);
+  const auto islands = parse_integer(text, 1, 1000000);
+  ZEROLM_CHECK(islands.has_value(), "{}: the run store is damaged: its island count '{}' is not a number", directory_,
+               text);
+  return static_cast<std::size_t>(*islands);
 }
 
 void RunStore::mark_finished() { set_meta("status", "finished"); }

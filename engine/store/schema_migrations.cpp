@@ -13,6 +13,7 @@
 
 #include "engine/core/error.hpp"
 #include "engine/core/json_yaml.hpp"
+#include "engine/core/parse_number.hpp"
 #include "engine/store/checkpoint.hpp"
 #include "engine/store/sqlite_database.hpp"
 
@@ -72,7 +73,12 @@ constexpr const char* kIslandTablesVersion2 =
 
 int stored_schema_version(sqlite3* db) {
   const std::string text = meta_of(db, "schema_version");
-  if (!text.empty()) return std::stoi(text);
+  if (!text.empty()) {
+    const auto version = parse_integer(text, 1, 1000000);
+    ZEROLM_CHECK(version.has_value(), "{}: the run store is damaged: its schema_version '{}' is not a version number",
+                 database_name(db), text);
+    return static_cast<int>(*version);
+  }
   Statement island_column(db, "SELECT count(*) FROM pragma_table_info('evaluations') WHERE name = 'island'");
   return island_column.step() && island_column.integer(0) == 1 ? 2 : 1;
 }
@@ -365,8 +371,7 @@ void migrate_database(sqlite3* db, const std::string& where) {
 // position and token-type tables (width 128) and, for a hidden size other than
 // 128, the projection to it with its bias; for gpt2, wte, wpe (protocol gpt2)
 // and the untied head (hwgpt), or archai's adaptive embedding and softmax.
-double version_4_embedding_parameters(const std::string& space, const std::string& protocol,
-                                      const nlohmann::json& a) {
+double version_4_embedding_parameters(const std::string& space, const std::string& protocol, const nlohmann::json& a) {
   const auto whole = [&](const nlohmann::json& object, const char* key) {
     ZEROLM_CHECK(object.is_object() && object.contains(key), "architecture {}: no field '{}'", a.dump(), key);
     return static_cast<double>(json_whole<std::int64_t>(object.at(key), key));

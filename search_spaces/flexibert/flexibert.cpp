@@ -3,9 +3,13 @@
 #include <algorithm>
 
 #include "engine/core/error.hpp"
+#include "engine/core/parse_number.hpp"
 #include "search_spaces/json_fields.hpp"
 
 namespace zerolm {
+
+// A depthwise convolution kernel wider than this is not an architecture anyone trains (FlexiBERT: 5, 9).
+constexpr std::int64_t kMaxKernelWidth = 4096;
 
 namespace {
 
@@ -15,7 +19,6 @@ bool contains(const std::vector<int>& values, int v) {
 
 int json_int(const nlohmann::json& object, const char* key, const std::string& where) {
   return json_fields::dimension(object, key, where);
-
 }
 
 // Names per extra FFN dense layer; lowering must not allocate.
@@ -45,12 +48,8 @@ TokenMixer TokenMixer::parse(const std::string& label) {
   if (label == "LT-DFT") return {MixerType::linear_transform, 0};
   if (label == "LT-DCT") return {MixerType::linear_transform, 1};
   if (label.rfind("DSC-", 0) == 0) {
-    try {
-      std::size_t used = 0;
-      const int k = std::stoi(label.substr(4), &used);
-      if (used == label.size() - 4 && k > 0) return {MixerType::separable_conv, k};
-    } catch (const std::exception&) {
-    }
+    const auto k = parse_integer(std::string_view(label).substr(4), 1, kMaxKernelWidth);
+    if (k) return {MixerType::separable_conv, static_cast<int>(*k)};
   }
   ZEROLM_FAIL("unknown token mixer '{}' (expected SA-SDP|SA-WMA|LT-DFT|LT-DCT|DSC-<kernel width>)", label);
 }
@@ -386,15 +385,10 @@ Architecture FlexiBertSpace::from_record(const nlohmann::json& record) const {
       layer.mixer = {type == "SA" ? MixerType::self_attention : MixerType::linear_transform,
                      parameter == first ? 0 : 1};
     } else if (type == "DSC") {
-      int k = 0;
-      try {
-        std::size_t used = 0;
-        k = std::stoi(parameter, &used);
-        if (used != parameter.size()) k = 0;
-      } catch (const std::exception&) {
-      }
-      ZEROLM_CHECK(k > 0, "field '{}operation_parameter': value {} is not a kernel width", where, p.dump());
-      layer.mixer = {MixerType::separable_conv, k};
+      const auto k = parse_integer(parameter, 1, kMaxKernelWidth);
+      ZEROLM_CHECK(k.has_value(), "field '{}operation_parameter': value {} is not a kernel width (1..{})", where,
+                   p.dump(), kMaxKernelWidth);
+      layer.mixer = {MixerType::separable_conv, static_cast<int>(*k)};
     } else {
       ZEROLM_FAIL("field '{}operation_type': value '{}' is not one of SA|LT|DSC", where, type);
     }
