@@ -89,6 +89,22 @@ for mixer in "DSC- 5" "DSC-5abc" "DSC-+5" "DSC-99999999999999999999"; do
     score --space flexibert --choices "{\"token_mixer\": [\"$mixer\"]}" --sample 2
 done
 
+# Bounded work: user-sized counts are refused past their documented range when
+# the command line is read, and enumeration refuses a space it cannot finish.
+expect_error "--repeats 2^64-1" "--repeats: value 18446744073709551615 is not in 1..10000" -- \
+  rank --benchmark "$bench/lts-gpt2/wt103.json" --calibrate-on "$bench/lts-gpt2/wt103.json" --repeats 18446744073709551615
+expect_error "bench --seconds inf" "--seconds: value inf is not in" -- bench --seconds inf
+expect_error "bench --seconds nan" "--seconds: value nan is not in" -- bench --seconds nan
+expect_error "bench --populations 0" "--populations: value 0 is not in" -- bench --populations 0
+expect_error "calibrate --architectures 2^64-1" "--architectures: value 18446744073709551615 is not in" -- \
+  calibrate --strategy heuristic --architectures 18446744073709551615
+expect_error "latency profile --samples 2^63-1" "--samples: value 9223372036854775807 is not in" -- \
+  latency profile --device cpu --samples 9223372036854775807 --out "$tmp/never.json"
+expect_error "latency profile --threads -1" "--threads: value -1 is not in" -- \
+  latency profile --device cpu --threads -1 --out "$tmp/never.json"
+expect_error "--choices number overflow" "--choices: malformed JSON" -- enumerate --choices '{"layers": [1e400]}'
+expect_error "enumerate 10^40 architectures" "more than --max-architectures" -- enumerate --choices '{"layers": [24]}'
+
 # ---------------------------------------------------------------- benchmark folders
 # An LTS run folder whose record folder names hold numbers past any integer type.
 for name in config_99999999999999999999/j0 config_0/j99999999999999999999 M99999999999999999999; do
@@ -141,7 +157,7 @@ expect_error "--alpha 1e308 says the range" "is not a number from -100 to 100" -
 expect_error "--alpha nan" "" -- score --sample 3 --alpha nan
 
 # ---------------------------------------------------------------- command lines
-expect_error "--sample beyond memory" "needs about" -- score --sample 18446744073709551615
+expect_error "--sample past its range" "--sample: value 18446744073709551615 is not in 1..10000000" -- score --sample 18446744073709551615
 expect_error "negative --seed" "is negative" -- score --sample 3 --seed -1
 expect_error "negative --sample" "is negative" -- score --sample -5
 expect_error "--island on a single-process run" "--island" -- export "$run" --pareto --island -1

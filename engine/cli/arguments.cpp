@@ -3,12 +3,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <type_traits>
 
 #include "engine/benchmarks/benchmark_file.hpp"
 #include "engine/core/error.hpp"
+#include "engine/core/json_yaml.hpp"
 #include "engine/export/export_formats.hpp"
 #include "engine/latency/latency_model.hpp"
 #include "engine/latency/memory_model.hpp"
@@ -36,6 +38,28 @@ struct Argument {
   // The help `text` on `commands` instead of the shared one.
   Argument help(std::vector<Command> on, const std::string& text) && {
     for (Command c : on) help_on.emplace_back(c, text);
+    return std::move(*this);
+  }
+  // Values outside [minimum, maximum] (and NaN) are refused when the command line
+  // is parsed: every user-sized count is bounded where the option is defined.
+  Argument range(double minimum, double maximum) && {
+    auto attach_plain = std::move(attach);
+    attach = [=](CLI::App& app, CliParams& p) {
+      CLI::Option* o = attach_plain(app, p);
+      o->check(CLI::Validator(
+          [=](std::string& text) {
+            double value = 0.0;
+            const char* end = text.data() + text.size();
+            const auto parsed = std::from_chars(text.data(), end, value);
+            if (parsed.ec != std::errc() || parsed.ptr != end || !std::isfinite(value) || value < minimum ||
+                value > maximum) {
+              return fmt::format("value {} is not in {}..{}", text, minimum, maximum);
+            }
+            return std::string();
+          },
+          fmt::format("{}..{}", minimum, maximum), "range"));
+      return o;
+    };
     return std::move(*this);
   }
   // The default shown (and applied by the command's runner) on `command`; empty: none.
@@ -141,9 +165,11 @@ std::vector<Argument> arguments() {
           "the benchmark itself)",
           {C::rank}, false),
       option("--sample", [](CliParams & p) -> auto& { return p.calibration.sample; },
-             "Calibration records drawn per repeat (K)", {C::rank, C::calibrate}),
+             "Calibration records drawn per repeat (K)", {C::rank, C::calibrate})
+          .range(1, 1e7),
       option("--repeats", [](CliParams & p) -> auto& { return p.calibration.repeats; },
-             "Calibration repeats (mean and standard deviation)", {C::rank}),
+             "Calibration repeats (mean and standard deviation)", {C::rank})
+          .range(1, 10000),
       // Input and output.
       option(
           "--benchmark", [](CliParams & p) -> auto& { return p.benchmark; },
@@ -183,7 +209,8 @@ std::vector<Argument> arguments() {
           .help({C::memory_fit}, "MODEL.json: the fitted memory model"),
       // score and enumerate.
       option("--sample", [](CliParams & p) -> auto& { return p.sample; }, "Number of architectures to sample",
-             {C::score}),
+             {C::score})
+          .range(1, 1e7),
       option(
           "--from", [](CliParams & p) -> auto& { return p.from; },
           fmt::format("Architectures from this file, instead of a sample: a zerolm export (JSON or YAML) or a "
@@ -194,9 +221,13 @@ std::vector<Argument> arguments() {
                                          "(JSON or YAML) or a config document ({})",
                                          document_kinds_help())),
       option("--top", [](CliParams & p) -> auto& { return p.top; }, "How many of the best to print",
-             {C::score, C::enumerate}),
+             {C::score, C::enumerate})
+          .range(0, 1e8),
       option("--show-front", [](CliParams & p) -> auto& { return p.show_front; },
              "Front rows to print (evenly spaced; --json prints all)", {C::enumerate}),
+      option("--max-architectures", [](CliParams & p) -> auto& { return p.max_architectures; },
+             "Refuse a space of more architectures than this (enumeration visits every one)", {C::enumerate})
+          .range(1, 1e15),
       option(
           "--reference-parameters", [](CliParams & p) -> auto& { return p.reference_parameters; },
           "Hypervolume reference in parameters (default: the largest architecture of the space)", {C::enumerate},
@@ -258,7 +289,8 @@ std::vector<Argument> arguments() {
       option("--strategy", [](CliParams & p) -> auto& { return p.strategy; },
              "sample (Kendall tau on K trained records) or heuristic (data-free)", {C::calibrate}),
       option("--architectures", [](CliParams & p) -> auto& { return p.architectures; },
-             "heuristic: random architectures", {C::calibrate}),
+             "heuristic: random architectures", {C::calibrate})
+          .range(1, 1e7),
       // modes.
       option("--limit", [](CliParams & p) -> auto& { return p.limit; }, "Use only the first N records (0: all)",
              {C::modes}),
@@ -286,15 +318,20 @@ std::vector<Argument> arguments() {
       option("--sequence", [](CliParams & p) -> auto& { return p.sequence; }, "Sequence length of the forward pass",
              {C::latency_fit, C::latency_profile}),
       option("--samples", [](CliParams & p) -> auto& { return p.samples; }, "Architectures profiled layer by layer",
-             {C::latency_profile}),
+             {C::latency_profile})
+          .range(1, 100000),
       option("--check", [](CliParams & p) -> auto& { return p.check; },
-             "Further architectures timed whole, to check the table", {C::latency_profile}),
+             "Further architectures timed whole, to check the table", {C::latency_profile})
+          .range(0, 100000),
       option("--warmup", [](CliParams & p) -> auto& { return p.warmup; }, "Untimed passes per architecture",
-             {C::latency_profile}),
+             {C::latency_profile})
+          .range(0, 10000),
       option("--repeats", [](CliParams & p) -> auto& { return p.repeats; }, "Timed passes per architecture (median)",
-             {C::latency_profile}),
+             {C::latency_profile})
+          .range(1, 10000),
       option("--threads", [](CliParams & p) -> auto& { return p.threads; }, "LibTorch's CPU threads (0: its default)",
              {C::latency_profile, C::bench})
+          .range(0, 4096)
           .help({C::bench}, "CPU threads of the parallel rows (0: all cores)"),
       // bench.
       option("--suite", [](CliParams & p) -> auto& { return p.suite; },
@@ -302,9 +339,11 @@ std::vector<Argument> arguments() {
              "LibTorch and the hardware limits",
              {C::bench}),
       option("--populations", [](CliParams & p) -> auto& { return p.populations; }, "kernels suite: population sizes",
-             {C::bench}),
+             {C::bench})
+          .range(1, 1e8),
       option("--seconds", [](CliParams & p) -> auto& { return p.seconds; },
-             "Measuring time per row (kernels: per CPU or LibTorch row)", {C::bench}),
+             "Measuring time per row (kernels: per CPU or LibTorch row)", {C::bench})
+          .range(0.001, 3600),
   };
   // Every proxy's own options, from the proxy registry.
   for (const ProxyOptionSpec* spec : all_proxy_options()) {
@@ -341,11 +380,7 @@ SpaceOptions SpaceArgs::options() const {
   SpaceOptions o;
   o.protocol = protocol;
   if (!choices.empty()) {
-    try {
-      o.choices = nlohmann::json::parse(choices);
-    } catch (const nlohmann::json::parse_error& e) {
-      ZEROLM_FAIL("--choices: value '{}' is not JSON: {}", choices, e.what());
-    }
+    o.choices = parse_json(choices, "--choices");
     ZEROLM_CHECK(o.choices.is_object(), "--choices: value '{}' is not a JSON object", choices);
   }
   return o;

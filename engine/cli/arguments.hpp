@@ -92,6 +92,7 @@ struct CliParams {
   std::size_t sample = 100000;
   std::string from;
   std::size_t top = 10;
+  double max_architectures = 1e9;  // enumerate: the largest space it visits
   // enumerate
   std::size_t show_front = 20;
   double reference_parameters = 0.0;

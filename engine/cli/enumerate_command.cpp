@@ -29,6 +29,14 @@ int run_enumerate(const CliParams& o) {
                "--reference-parameters: value {} is not a parameter count (0: the largest architecture)",
                o.reference_parameters);
   const auto space = make_search_space(o.space.name, o.space.options());
+  const double size = enumeration_size(*space);
+  ZEROLM_CHECK(
+      size <= o.max_architectures,
+      "space {} ({}) holds {} architectures, more than --max-architectures {:.0f}: enumeration visits every one "
+      "(narrow --choices, raise --max-architectures, or use zerolm search, whose strategy exact needs no "
+      "enumeration)",
+      space->name(), space->protocol(),
+      std::isfinite(size) ? fmt::format("{:.3g}", size) : std::string("too many to count"), o.max_architectures);
   const ProxySetting setting = o.proxy.setting(o.seed);
   ProxyOptions options = setting.options;
   options.mode = ProxyMode::expected;  // exact and fast

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <map>
 
 #include "engine/core/error.hpp"
@@ -17,6 +18,15 @@ bool better(const EvaluatedArchitecture& a, const EvaluatedArchitecture& b) {
   return a.architecture.hash() < b.architecture.hash();
 }
 }  // namespace
+
+double enumeration_size(const SearchSpace& space) {
+  if (const auto size = space.size()) return static_cast<double>(*size);
+  const auto families = space.layered_families();
+  if (families.empty()) return std::numeric_limits<double>::infinity();
+  double total = 0.0;
+  for (const auto& family : families) total += std::pow(static_cast<double>(family.options.size()), family.layers);
+  return total;
+}
 
 EnumerationResult enumerate_space(const SearchSpace& space, const Proxy& proxy, std::size_t top_k,
                                   std::size_t batch_size) {

@@ -17,6 +17,10 @@ struct EnumerationResult {
   double seconds = 0.0;
 };
 
+// How many architectures enumerate() visits (infinity when it cannot be
+// counted): the space's size, else the product over its layered families.
+double enumeration_size(const SearchSpace& space);
+
 EnumerationResult enumerate_space(const SearchSpace& space, const Proxy& proxy, std::size_t top_k,
                                   std::size_t batch_size = 1 << 16);
 

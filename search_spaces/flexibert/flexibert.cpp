@@ -257,6 +257,7 @@ Architecture FlexiBertSpace::mutate(const Architecture& parent, CounterRng& rng)
 }
 
 std::optional<std::uint64_t> FlexiBertSpace::size() const {
+  // nullopt past 2^64: too many to count (enumerate refuses such a space).
   std::uint64_t total = 0;
   for (int h : choices_.hidden_sizes) {
     std::uint64_t heads = 0;
@@ -265,8 +266,10 @@ std::optional<std::uint64_t> FlexiBertSpace::size() const {
         choices_.mixers.size() * heads * choices_.ffn_widths.size() * choices_.ffn_layer_counts.size();
     for (int n : choices_.layer_counts) {
       std::uint64_t points = 1;
-      for (int i = 0; i < n; ++i) points *= per_layer;
-      total += points;
+      for (int i = 0; i < n; ++i) {
+        if (__builtin_mul_overflow(points, per_layer, &points)) return std::nullopt;
+      }
+      if (__builtin_add_overflow(total, points, &total)) return std::nullopt;
     }
   }
   return total;
