@@ -194,6 +194,21 @@ if grep -q 'null\|nan' "$tmp/extreme.out"; then fail "rank on +-1.7e308 ground t
 checks=$((checks + 1))
 echo "ok $checks - ground truth of +-1.7e308: finite correlations"
 
+# Plot ticks on a range narrower than doubles resolve at its magnitude (1e17 and
+# 1e17 + 16 apart by one step of 16): the report ends, with a finite plot.
+"$PYTHON" - "$bench/nas-bench-bert/architectures.json" "$tmp/narrow.json" <<'EOF'
+import json, sys
+records = json.load(open(sys.argv[1]))[:40]
+for i, r in enumerate(records):
+    r["scores"]["glue"] = 1e17 + (16 if i % 2 else 0)
+json.dump(records, open(sys.argv[2], "w"))
+EOF
+timeout 60 "$ZEROLM" rank --benchmark "$tmp/narrow.json" --alpha 0.5 --report "$tmp/narrow.html" >/dev/null 2>&1 ||
+  fail "rank --report on ground truth 1e17 and 1e17 + 16 (exit $?: a hang is 124)"
+grep -q 'NaN\|inf' "$tmp/narrow.html" && fail "the narrow-range report holds NaN or inf"
+checks=$((checks + 1))
+echo "ok $checks - plot ticks on 1e17 .. 1e17 + 16 end"
+
 # ---------------------------------------------------------------- latency models
 printf '{"model": "analytic", "device": "x", "fitted": true, "workload": {"batch": 8, "sequence": 1024},
  "milliseconds_per_unit": {"constant": -1, "attention_gflop": 0, "ffn_gflop": 0, "embedding_gflop": 0,

@@ -24,9 +24,12 @@ struct Range {
 
 // 1, 2 or 5 times a power of ten, about `count` steps across the range.
 std::vector<double> nice_ticks(double low, double high, int count) {
-  if (!(high > low)) {
-    high = low + 1.0;
-    low -= 1.0;
+  // A range too narrow for doubles at its magnitude (1e17 and 1e17 + 16, or one
+  // value) is widened relative to it, so that a step moves the value.
+  if (!(high - low > 1e-9 * std::max(std::abs(low), std::abs(high)))) {
+    const double pad = std::max(1e-6 * std::max(std::abs(low), std::abs(high)), 1.0);
+    low -= pad;
+    high += pad;
   }
   const double raw = (high - low) / count;
   const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
@@ -37,9 +40,14 @@ std::vector<double> nice_ticks(double low, double high, int count) {
       break;
     }
   }
+  // By index, never by accumulation, and never more than a plot can show.
   std::vector<double> ticks;
-  for (double t = std::ceil(low / step) * step; t <= high + 1e-9 * step; t += step)
+  const double first = std::ceil(low / step) * step;
+  for (int k = 0; k <= 10 * count; ++k) {
+    const double t = first + k * step;
+    if (!(t <= high + 1e-9 * step)) break;
     ticks.push_back(std::abs(t) < 1e-12 * step ? 0.0 : t);
+  }
   return ticks;
 }
 
