@@ -4,7 +4,7 @@ set -euo pipefail
 fail() { echo "FAIL: $*"; exit 1; }
 
 out=$("$ZEROLM" score --space flexibert --protocol trained --sample 3000 --top 3)
-echo "$out" | head -3
+head -3 <<<"$out"
 [ "$(echo "$out" | grep -cE '^ +[0-9]+ ')" -eq 3 ] || fail "score did not print 3 ranked rows"
 json=$("$ZEROLM" score --space gpt2 --sample 200 --top 2 --json)
 for key in '"alpha_source"' '"top"' '"parameters"' '"architecture"'; do
@@ -17,11 +17,11 @@ data="$(dirname "$0")/data/hf"
 for pair in tinyllama-1.1b-chat-v1.0.json:1100048384 smollm-135m.json:134515008 gpt2.json:124439808 \
             tinyllama-as-nemotron-nas.json:1100048384 nemotron-nas-skips.json:205793280; do
   json=$("$ZEROLM" params --from "$data/${pair%%:*}" --json)
-  echo "$json" | grep -qE "\"total\": ${pair##*:},?$" || fail "params --from ${pair%%:*}: total is not ${pair##*:}: $json"
+  grep -qE "\"total\": ${pair##*:},?$" <<<"$json" || fail "params --from ${pair%%:*}: total is not ${pair##*:}: $json"
 done
 out=$("$ZEROLM" score --from "$data/smollm-135m.json" --json)
-echo "$out" | grep -q '"space": "llama"' || fail "score --from an HF config did not score it in the llama space"
-echo "$out" | grep -q '"parameters": 134515008' || fail "score --from smollm: parameters"
+grep -q '"space": "llama"' <<<"$out" || fail "score --from an HF config did not score it in the llama space"
+grep -q '"parameters": 134515008' <<<"$out" || fail "score --from smollm: parameters"
 echo "ok: params and score --from Hugging Face configs"
 
 bench_dir=${ZEROLM_BENCHMARKS:-$(cd "$(dirname "$0")/.." && pwd)/benchmarks}
