@@ -21,6 +21,27 @@ small=(--set search.population=32 --set search.tournament=8 --set search.childre
 "$ZEROLM" export "$tmp/reference" --pareto --out "$tmp/reference.pareto.json" || fail "export --pareto"
 "$ZEROLM" export "$tmp/reference" --population --out "$tmp/reference.population.json" || fail "export --population"
 [ "$(grep -c '"hash"' "$tmp/reference.population.json")" -eq 32 ] || fail "population of the reference run is not 32"
+# --format csv: the json export's rows and fields, untracked costs empty (NaN in pandas, never 0).
+"$ZEROLM" export "$tmp/reference" --pareto --format csv --out "$tmp/reference.pareto.csv" || fail "export --format csv"
+py="$(command -v /usr/bin/python3 || command -v python3)"  # Debian's, with python3-pandas
+"$py" - "$tmp/reference.pareto.csv" "$tmp/reference.pareto.json" <<'PY' || fail "the csv export differs from the json export"
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+listed = json.load(open(sys.argv[2]))
+assert len(rows) == len(listed) > 0, (len(rows), len(listed))
+for row, item in zip(rows, listed):
+    assert row["hash"] == item["hash"] and float(row["score"]) == item["score"], (row["hash"], item["hash"])
+    assert int(row["parameters"]) == item["parameters"]
+    assert json.loads(row["architecture"]) == item["architecture"]
+    for cost in ("latency", "memory", "flops", "kv_cache"):
+        assert (row[cost] == "") == (item[cost] is None), (cost, row[cost], item[cost])
+try:
+    import pandas
+except ImportError:
+    sys.exit(0)
+frame = pandas.read_csv(sys.argv[1], float_precision="round_trip")  # the C parser rounds otherwise
+assert len(frame) == len(listed) and frame["latency"].isna().all() and (frame["score"] == [i["score"] for i in listed]).all()
+PY
 
 for point in 0:before_commit 0:in_transaction 3:in_transaction 7:after_commit 12:before_commit 20:after_commit; do
   run="$tmp/killed-${point/:/-}"

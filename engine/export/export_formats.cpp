@@ -7,8 +7,8 @@
 #include <filesystem>
 
 #include "engine/core/error.hpp"
-#include "engine/core/output_file.hpp"
 #include "engine/core/json_yaml.hpp"
+#include "engine/core/output_file.hpp"
 #include "engine/export/pytorch_export.hpp"
 #include "engine/reference/torch_plugin.hpp"
 
@@ -42,6 +42,52 @@ void write_list(const ExportRequest& r, bool yaml) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& e : r.chosen) out.push_back(describe_export(r.space, r.config, e));
   write_text(r.out, yaml ? dump_yaml(out) + "\n" : out.dump(2) + "\n");
+}
+
+// RFC 4180: a field holding a comma, quote or line break is quoted, quotes doubled.
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string out = "\"";
+  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+// One row per architecture, the same fields as json (pandas.read_csv reads it):
+// a cost the run did not track is an empty cell (NaN in pandas), never 0; the
+// architecture is its canonical JSON in one cell.
+void write_csv(const ExportRequest& r) {
+  std::vector<std::string> columns{
+      "rank", "hash", "space", "protocol", "score", "parameters", "non_embedding_parameters"};
+  for (const CostDescriptor& d : cost_registry()) {
+    if (std::find(columns.begin(), columns.end(), d.name) == columns.end()) columns.push_back(d.name);
+  }
+  columns.insert(columns.end(), {"summary", "architecture"});
+  std::string text;
+  for (std::size_t c = 0; c < columns.size(); ++c) text += (c ? "," : "") + columns[c];
+  text += "\n";
+  for (std::size_t i = 0; i < r.chosen.size(); ++i) {
+    const nlohmann::json row = describe_export(r.space, r.config, r.chosen[i]);
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+      const std::string& column = columns[c];
+      std::string cell;
+      if (column == "rank") {
+        cell = std::to_string(i + 1);
+      } else if (column == "summary") {
+        cell = r.space.summary(r.chosen[i].architecture);
+      } else if (column == "architecture") {
+        cell = row.at("architecture").dump();
+      } else if (const auto& value = row.at(column); value.is_string()) {
+        cell = value.get<std::string>();
+      } else if (value.is_number_float()) {
+        cell = fmt::format("{}", value.get<double>());  // shortest text that reads back exactly
+      } else if (!value.is_null()) {
+        cell = value.dump();
+      }
+      text += (c ? "," : "") + csv_field(cell);
+    }
+    text += "\n";
+  }
+  write_text(r.out, text);
 }
 
 // One initialised TorchScript module per architecture: OUT/NN-HASH.pt.
@@ -83,8 +129,7 @@ void write_space_format(const ArchitectureFormat& f, const ExportRequest& r) {
     create_folder(folder);
     write_text((folder / f.file_name).string(), f.yaml ? dump_yaml(documents[i]) + "\n" : documents[i].dump(2) + "\n");
     if (!f.provenance_file.empty()) {
-      write_text((folder / f.provenance_file).string(),
-                 describe_export(r.space, r.config, r.chosen[i]).dump(2) + "\n");
+      write_text((folder / f.provenance_file).string(), describe_export(r.space, r.config, r.chosen[i]).dump(2) + "\n");
     }
   }
   fmt::print(stderr, "zerolm: {} {} files under {}\n", r.chosen.size(), f.file_name, r.out);
@@ -149,15 +194,33 @@ bool ExportFormat::supports(std::string_view space) const {
 const Registry<ExportFormat>& export_format_registry() {
   static const Registry<ExportFormat> registry("export format", [] {
     std::vector<ExportFormat> all{
-        {"json", "a JSON list of the architectures with their objectives (read back by zerolm)", {}, false, false,
+        {"json",
+         "a JSON list of the architectures with their objectives (read back by zerolm)",
+         {},
+         false,
+         false,
          [](const ExportRequest& r) { write_list(r, false); }},
         {"yaml", "the same list as YAML", {}, false, false, [](const ExportRequest& r) { write_list(r, true); }},
-        {"torchscript", "one initialised TorchScript module per architecture (needs LibTorch)", {}, true, false,
+        {"csv",
+         "one row per architecture with the json fields (pandas.read_csv reads it; a cost the run did not track is "
+         "an empty cell, the architecture its JSON in one cell)",
+         {},
+         false,
+         false,
+         write_csv},
+        {"torchscript",
+         "one initialised TorchScript module per architecture (needs LibTorch)",
+         {},
+         true,
+         false,
          write_torchscript},
         {"pytorch",
          "one folder per architecture: config.json, model.py (a self-contained PyTorch module, build()), with "
          "--weights model.safetensors (the drawn initial weights)",
-         {}, false, true, write_pytorch},
+         {},
+         false,
+         true,
+         write_pytorch},
     };
     add_space_formats(all);
     return all;
