@@ -1,6 +1,5 @@
 #include "proxies/proxy.hpp"
 
-#include <charconv>
 #include <cmath>
 #include <optional>
 #include <system_error>
@@ -8,6 +7,7 @@
 #include <algorithm>
 
 #include "engine/core/error.hpp"
+#include "engine/core/parse_number.hpp"
 
 namespace zerolm {
 
@@ -131,14 +131,10 @@ std::vector<const ProxyOptionSpec*> all_proxy_options() {
 namespace {
 // A decimal real, all of `text` (an optional leading '+', as YAML writes one);
 // nullopt when it is not one or not finite.
+// A finite number, a leading '+' allowed (an option value as a user types it).
 std::optional<double> strict_number(std::string_view text) {
-  std::string_view digits = text;
-  if (digits.size() > 1 && digits[0] == '+' && digits[1] != '-') digits.remove_prefix(1);
-  double v = 0.0;
-  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
-  if (ec != std::errc() || end != digits.data() + digits.size() || digits.empty() || !std::isfinite(v))
-    return std::nullopt;
-  return v;
+  if (text.size() > 1 && text[0] == '+' && text[1] != '-') text.remove_prefix(1);
+  return parse_real(text);
 }
 }  // namespace
 

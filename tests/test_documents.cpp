@@ -8,6 +8,7 @@
 #include "engine/config/sweep_config.hpp"
 #include "engine/core/error.hpp"
 #include "engine/core/json_yaml.hpp"
+#include "engine/core/output_file.hpp"
 #include "engine/store/checkpoint.hpp"
 #include "search_spaces/search_space.hpp"
 
@@ -66,7 +67,7 @@ TEST_CASE("fuzzing regressions: a null latency file and a base path too long for
   const auto folder = std::filesystem::temp_directory_path() / "zerolm-fuzz-regressions";
   std::filesystem::create_directories(folder);
   const auto config = folder / "config.yaml";
-  write_text_file_atomic(config.string(), "space: gpt2\nlatency: {model: analytic, file: ~}\n");
+  write_file_atomic(config.string(), "space: gpt2\nlatency: {model: analytic, file: ~}\n");
   try {
     SearchRunConfig c = load_search_config(config.string());
     c.search.costs.instantiate(*c.make_space());
@@ -75,7 +76,7 @@ TEST_CASE("fuzzing regressions: a null latency file and a base path too long for
     CHECK_THAT(e.message(), Contains("latency.file"));
   }
   const auto sweep = folder / "sweep.yaml";
-  write_text_file_atomic(sweep.string(), "base: " + std::string(600, 'x') + ".yaml\naxes: {seed: [1, 2]}\n");
+  write_file_atomic(sweep.string(), "base: " + std::string(600, 'x') + ".yaml\naxes: {seed: [1, 2]}\n");
   try {
     (void)load_sweep_config(sweep.string());
     FAIL("a base path of 600 characters was accepted");

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <type_traits>
@@ -11,6 +10,7 @@
 #include "engine/benchmarks/benchmark_file.hpp"
 #include "engine/core/error.hpp"
 #include "engine/core/json_yaml.hpp"
+#include "engine/core/parse_number.hpp"
 #include "engine/export/export_formats.hpp"
 #include "engine/latency/latency_model.hpp"
 #include "engine/latency/memory_model.hpp"
@@ -48,14 +48,10 @@ struct Argument {
       CLI::Option* o = attach_plain(app, p);
       o->check(CLI::Validator(
           [=](std::string& text) {
-            double value = 0.0;
-            const char* end = text.data() + text.size();
-            const auto parsed = std::from_chars(text.data(), end, value);
-            if (parsed.ec != std::errc() || parsed.ptr != end || !std::isfinite(value) || value < minimum ||
-                value > maximum) {
-              return fmt::format("value {} is not in {}..{}", text, minimum, maximum);
-            }
-            return std::string();
+            const auto value = parse_real(text);
+            return value && *value >= minimum && *value <= maximum
+                       ? std::string()
+                       : fmt::format("value {} is not in {}..{}", text, minimum, maximum);
           },
           fmt::format("{}..{}", minimum, maximum), "range"));
       return o;

@@ -24,8 +24,8 @@ int run_export(const CliParams& o) {
     const std::string name = out.filename().string();
     std::error_code same_ec;
     const bool in_run_folder = !ec && fs::equivalent(out.parent_path(), o.directory, same_ec);
-    ZEROLM_CHECK(!in_run_folder || (name != "run.sqlite" && name != "run.sqlite-wal" && name != "run.sqlite-shm" &&
-                                    name != "run.lock"),
+    const auto& store_files = RunStore::file_names();
+    ZEROLM_CHECK(!in_run_folder || std::find(store_files.begin(), store_files.end(), name) == store_files.end(),
                  "--out {}: that is the run's own store ({}); export to another file or folder", o.out, name);
   }
   const RunStore store = RunStore::open_read_only(o.directory);

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 #include <memory>
 #include <optional>
 
@@ -107,10 +106,10 @@ SearchRunConfig resumed_config(const CliParams& o, RunStore& store) {
   ZEROLM_CHECK(c.search.max_evaluations >= stored.search.max_evaluations,
                "--set search.max_evaluations={}: the run already has a budget of {}; a resumed run can only grow",
                c.search.max_evaluations, stored.search.max_evaluations);
-  ZEROLM_CHECK(stored.search.max_seconds == 0 ||
-                   (c.search.max_seconds == 0 || c.search.max_seconds >= stored.search.max_seconds),
-               "--set search.max_seconds={}: the run already has {} s; a resumed run can only grow",
-               c.search.max_seconds, stored.search.max_seconds);
+  ZEROLM_CHECK(
+      stored.search.max_seconds == 0 || c.search.max_seconds == 0 || c.search.max_seconds >= stored.search.max_seconds,
+      "--set search.max_seconds={}: the run already has {} s; a resumed run can only grow", c.search.max_seconds,
+      stored.search.max_seconds);
   store.extend(c.to_json());
   return c;
 }
@@ -137,8 +136,7 @@ int run_search(const CliParams& o) {
     c = load_search_config(o.config, o.overrides);
     if (!o.out.empty()) c.output = o.out;
     ZEROLM_CHECK(!c.output.empty(), "{}: no output folder: set 'output' in the config or pass --out DIR", o.config);
-    if (o.overwrite && std::filesystem::exists(std::filesystem::path(c.output) / "run.sqlite")) {
-      RunStore::remove(c.output);
+    if (o.overwrite && RunStore::remove(c.output)) {
       fmt::print(stderr, "zerolm: --overwrite: removed the run stored in {}\n", c.output);
     }
   }

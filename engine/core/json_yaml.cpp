@@ -14,7 +14,6 @@
 #include <vector>
 
 #include "engine/core/error.hpp"
-#include "engine/core/output_file.hpp"
 
 namespace zerolm {
 
@@ -254,8 +253,6 @@ std::string read_text_file(const std::string& path) {
   ZEROLM_CHECK(!in.bad(), "{}: cannot read the file: {}", path, std::strerror(errno));
   return buffer.str();
 }
-
-void write_text_file_atomic(const std::string& path, const std::string& text) { write_file_atomic(path, text); }
 
 nlohmann::json read_json_file(const std::string& path) { return parse_json(read_text_file(path), path); }
 

@@ -40,8 +40,6 @@ nlohmann::json parse_json(const std::string& text, const std::string& source);
 // Reads a whole regular file (not a folder, at most kMaxDocumentBytes); errors
 // name the path.
 std::string read_text_file(const std::string& path);
-// Writes `text` to `path` complete or not at all (engine/core/output_file.hpp).
-void write_text_file_atomic(const std::string& path, const std::string& text);
 nlohmann::json read_json_file(const std::string& path);  // parse_json of the file
 
 // An Error naming `source` and the byte when `text` is not UTF-8 (or holds a NUL).

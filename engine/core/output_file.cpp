@@ -64,6 +64,13 @@ void OutputFile::commit() {
   committed_ = true;
 }
 
+std::string csv_field(std::string_view text) {
+  if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
+  std::string out = "\"";
+  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
 void write_file_atomic(const std::string& path, std::string_view text, const std::string& what) {
   OutputFile out(path, what);
   out.write(text);

@@ -33,6 +33,10 @@ class OutputFile {
 // device, FIFO): commands check their targets before any work.
 void check_output_path(const std::string& path, const std::string& what);
 
+// One CSV cell as RFC 4180 writes it: quoted when it holds a comma, quote or
+// line break, with quotes doubled (the sweep summary and the csv export).
+std::string csv_field(std::string_view text);
+
 // `text` written to `path` through an OutputFile.
 void write_file_atomic(const std::string& path, std::string_view text, const std::string& what = "the output");
 

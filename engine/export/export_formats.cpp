@@ -44,14 +44,6 @@ void write_list(const ExportRequest& r, bool yaml) {
   write_text(r.out, yaml ? dump_yaml(out) + "\n" : out.dump(2) + "\n");
 }
 
-// RFC 4180: a field holding a comma, quote or line break is quoted, quotes doubled.
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-  std::string out = "\"";
-  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
 // One row per architecture, the same fields as json (pandas.read_csv reads it):
 // a cost the run did not track is an empty cell (NaN in pandas), never 0; the
 // architecture is its canonical JSON in one cell.

@@ -61,41 +61,7 @@ SearchSummary run_exact(const SearchSpace& space, const Proxy& proxy, const Sear
   auto [state, cache] = store.load(space, search.costs);
   return summary_of(store, space, state);
 }
-}  // namespace
 
-namespace {
-SearchSummary run_in_store(SearchRunConfig& c, RunStore& store, const kernels::WeightStatisticsBackend* backend,
-                           const SearchProgress& progress);
-}  // namespace
-
-SearchSummary run_stored_search(SearchRunConfig c, std::optional<RunStore> store,
-                                const kernels::WeightStatisticsBackend* backend, const SearchProgress& progress) {
-  if (store) return run_in_store(c, *store, backend, progress);
-  prepare_new_run(c);
-  store.emplace(RunStore::create(c.output, c.to_json()));
-  try {
-    return run_in_store(c, *store, backend, progress);
-  } catch (...) {
-    // A new run that fails before its first generation leaves no store behind:
-    // nothing in it could be resumed, and it would block running the config again.
-    bool empty = false;
-    try {
-      empty = !store->has_checkpoint();
-    } catch (...) {
-    }
-    if (empty) {
-      const std::string directory = store->directory();
-      store.reset();  // closes the database and releases the lock
-      try {
-        RunStore::remove(directory);
-      } catch (...) {  // the original error is the one to report
-      }
-    }
-    throw;
-  }
-}
-
-namespace {
 SearchSummary run_in_store(SearchRunConfig& c, RunStore& store, const kernels::WeightStatisticsBackend* backend,
                            const SearchProgress& progress) {
   ZEROLM_CHECK(
@@ -131,6 +97,33 @@ SearchSummary run_in_store(SearchRunConfig& c, RunStore& store, const kernels::W
   return summary_of(store, space, run.state());
 }
 }  // namespace
+
+SearchSummary run_stored_search(SearchRunConfig c, std::optional<RunStore> store,
+                                const kernels::WeightStatisticsBackend* backend, const SearchProgress& progress) {
+  if (store) return run_in_store(c, *store, backend, progress);
+  prepare_new_run(c);
+  store.emplace(RunStore::create(c.output, c.to_json()));
+  try {
+    return run_in_store(c, *store, backend, progress);
+  } catch (...) {
+    // A new run that fails before its first generation leaves no store behind:
+    // nothing in it could be resumed, and it would block running the config again.
+    bool empty = false;
+    try {
+      empty = !store->has_checkpoint();
+    } catch (...) {
+    }
+    if (empty) {
+      const std::string directory = store->directory();
+      store.reset();  // closes the database and releases the lock
+      try {
+        RunStore::remove(directory);
+      } catch (...) {  // the original error is the one to report
+      }
+    }
+    throw;
+  }
+}
 
 SearchSummary summarize_run(const RunStore& store) {
   const SearchRunConfig c = SearchRunConfig::from_json(store.config());

@@ -15,6 +15,7 @@
 
 #include "engine/core/error.hpp"
 #include "engine/core/json_yaml.hpp"
+#include "engine/core/output_file.hpp"
 #include "engine/core/resources.hpp"
 #include "engine/distributed/communicator.hpp"
 #include "engine/runs/run_setup.hpp"
@@ -87,13 +88,6 @@ nlohmann::json manifest(const SweepConfig& sweep, const std::vector<SweepPoint>&
   return {{"sweep_file", sweep.file}, {"base", sweep.base}, {"points", list}};
 }
 
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\n") == std::string::npos) return text;
-  std::string out = "\"";
-  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
 void write_summaries(const fs::path& directory, const SweepConfig& sweep,
                      const std::vector<SweepPointResult>& results) {
   nlohmann::json json = nlohmann::json::array();
@@ -122,8 +116,8 @@ void write_summaries(const fs::path& directory, const SweepConfig& sweep,
     csv += fmt::format(",{},{},{},{},{},{},{},{}\n", csv_field(r.status), s.best_score, s.archive_size, s.hypervolume,
                        s.evaluations, s.seconds, r.point.folder(), csv_field(s.best));
   }
-  write_text_file_atomic((directory / "summary.json").string(), json.dump(2) + "\n");
-  write_text_file_atomic((directory / "summary.csv").string(), csv);
+  write_file_atomic((directory / "summary.json").string(), json.dump(2) + "\n");
+  write_file_atomic((directory / "summary.csv").string(), csv);
 }
 
 nlohmann::json result_json(const SweepPointResult& r) {
@@ -204,7 +198,7 @@ std::vector<SweepPointResult> run_sweep(const SweepConfig& sweep, const SweepRun
                      "{}: the folder holds a different sweep (its points differ from {}'s); use another --out",
                      directory.string(), sweep.file);
       } else {
-        write_text_file_atomic(manifest_path.string(), expected.dump(2) + "\n");
+        write_file_atomic(manifest_path.string(), expected.dump(2) + "\n");
       }
     }
     // Every rank: a point that ran before ran this point's effective config, or the base

@@ -48,6 +48,18 @@ const EvaluatedArchitecture& evaluated(const std::unordered_map<std::uint64_t, E
                directory, hash_hex(hash));
   return it->second;
 }
+
+// Both locks of an existing run (the lock file, then the database file), or an
+// Error when another process holds them; closing the descriptors releases them.
+std::pair<int, int> lock_run(const std::string& directory) {
+  const int fd = take_lock(directory);
+  try {
+    return {fd, lock_database(directory)};
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+}
 }  // namespace
 
 RunStore::RunStore(std::string directory, sqlite3* db, int lock_fd)
@@ -159,14 +171,7 @@ RunStore RunStore::open_read_only(const std::string& directory) {
 RunStore RunStore::open(const std::string& directory) {
   const auto path = std::filesystem::path(directory) / kDatabase;
   ZEROLM_CHECK(std::filesystem::exists(path), "{}: no run here (no {})", directory, path.string());
-  const int fd = take_lock(directory);
-  int database_fd = -1;
-  try {
-    database_fd = lock_database(directory);
-  } catch (...) {
-    ::close(fd);
-    throw;
-  }
+  const auto [fd, database_fd] = lock_run(directory);
   RunStore store(directory, open_database(directory), fd);
   store.database_lock_fd_ = database_fd;
   ZEROLM_CHECK(has_run_tables(store.db_),
@@ -213,30 +218,29 @@ void RunStore::extend(const nlohmann::json& config) {
   }
 }
 
-void RunStore::remove(const std::string& directory) {
+const std::array<std::string, 4>& RunStore::file_names() {
+  static const std::array<std::string, 4> names{kDatabase, std::string(kDatabase) + "-wal",
+                                                std::string(kDatabase) + "-shm", kLock};
+  return names;
+}
+
+bool RunStore::remove(const std::string& directory) {
   namespace fs = std::filesystem;
   const fs::path folder(directory);
-  const int fd = take_lock(directory);  // refused while another process holds the run
-  int database_fd = -1;
-  if (fs::exists(folder / kDatabase)) {
-    try {
-      database_fd = lock_database(directory);
-    } catch (...) {
-      ::close(fd);
-      throw;
-    }
-  }
+  std::error_code absent;
+  if (!fs::exists(folder / kDatabase, absent)) return false;
+  const auto [fd, database_fd] = lock_run(directory);  // refused while another process holds the run
   std::error_code ec;
-  for (const std::string& name :
-       {std::string(kDatabase), std::string(kDatabase) + "-wal", std::string(kDatabase) + "-shm", std::string(kLock)}) {
+  for (const std::string& name : file_names()) {
     fs::remove(folder / name, ec);
     if (ec) break;
   }
-  if (database_fd >= 0) ::close(database_fd);
+  ::close(database_fd);
   ::close(fd);
   ZEROLM_CHECK(!ec, "{}: cannot remove the run store: {}", directory, ec.message());
   std::error_code ignored;
   if (fs::is_empty(folder, ignored)) fs::remove(folder, ignored);
+  return true;
 }
 
 const std::string& RunStore::architecture_json(const SearchSpace& space, const Architecture& architecture) {

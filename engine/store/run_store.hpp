@@ -5,6 +5,7 @@
 // `schema_version`); opening an older store migrates it in order.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -55,10 +56,13 @@ class RunStore {
   static bool initialised(const std::string& directory);
   // An existing run, read-only and without the lock: reports read live runs.
   static RunStore open_read_only(const std::string& directory);
-  // Deletes the run store in `directory` (database, SQLite's journal files and
-  // the lock) and the folder when nothing else is left in it; an Error while
-  // another process holds the run. Other files in the folder are kept.
-  static void remove(const std::string& directory);
+  // The files a run store is made of in its folder: the database, SQLite's
+  // journal files and the lock (nothing else may write them).
+  static const std::array<std::string, 4>& file_names();
+  // Deletes the run store in `directory` (its file_names()) and the folder when
+  // nothing else is left in it; an Error while another process holds the run.
+  // Other files in the folder are kept. False when there was no database.
+  static bool remove(const std::string& directory);
 
   RunStore(RunStore&& other) noexcept;
   RunStore& operator=(RunStore&&) = delete;

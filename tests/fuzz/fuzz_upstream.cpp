@@ -8,6 +8,7 @@
 
 #include "engine/benchmarks/benchmark_file.hpp"
 #include "engine/core/json_yaml.hpp"
+#include "engine/core/output_file.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 
 namespace {
@@ -27,10 +28,10 @@ void run_folder(const std::string& text) {
   const auto root = std::filesystem::path(config).parent_path() / "run";
   static const bool made = [&] {
     std::filesystem::create_directories(root / "config_0" / "j0");
-    zerolm::write_text_file_atomic((root / "ppl_summary.yaml").string(),
-                                   "config_0_j0:\n  valid_ppl: 30.5\n  test_ppl: 31.0\n");
-    zerolm::write_text_file_atomic((root / "params_summary.yaml").string(),
-                                   "config_0_j0:\n  Attn: 1000\n  FFN: 2000\n  nonembedding: 3100\n  total: 9000\n");
+    zerolm::write_file_atomic((root / "ppl_summary.yaml").string(),
+                              "config_0_j0:\n  valid_ppl: 30.5\n  test_ppl: 31.0\n");
+    zerolm::write_file_atomic((root / "params_summary.yaml").string(),
+                              "config_0_j0:\n  Attn: 1000\n  FFN: 2000\n  nonembedding: 3100\n  total: 9000\n");
     return true;
   }();
   (void)made;
