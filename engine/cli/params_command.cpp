@@ -9,19 +9,16 @@
 #include "engine/cli/commands.hpp"
 #include "engine/config/architecture_files.hpp"
 #include "engine/core/error.hpp"
+#include "engine/scoring/evaluate.hpp"
 
 namespace zerolm::cli {
 
 namespace {
 
 nlohmann::json counts(const ModelSpec& spec) {
-  const auto total = spec.total_parameters();
-  return {{"total", total},
-          {"non_embedding", total - spec.parameters_with_role(Role::embedding)},
-          {"embedding", spec.parameters_with_role(Role::embedding)},
-          {"attention", spec.parameters_with_role(Role::attention)},
-          {"ffn", spec.parameters_with_role(Role::ffn)},
-          {"norm", spec.parameters_with_role(Role::norm)}};
+  const ParameterBreakdown b = parameter_breakdown(spec);
+  return {{"total", b.total},     {"non_embedding", b.non_embedding()}, {"embedding", b.embedding},
+          {"attention", b.attention}, {"ffn", b.ffn},                      {"norm", b.norm}};
 }
 
 int params_from_file(const CliParams& o) {

@@ -71,6 +71,18 @@ int run_rank(const CliParams& o) {
                          {"pearson", number(c.pearson)},
                          {"kendall_10pct", number(c.kendall_10pct)}};
     out["baselines"] = baselines;
+    out["benchmark"] = r.benchmark;
+    out["ground_truth"] = r.ground_truth;
+    // One row per record the figures are computed on.
+    nlohmann::json records = nlohmann::json::array();
+    for (const RankedRecord& record : r.records) {
+      records.push_back({{"id", record.id},
+                         {"hash", fmt::format("{:016x}", record.hash)},
+                         {"ground_truth", record.ground_truth},
+                         {"score", number(record.score)},
+                         {"parameters", record.parameters}});
+    }
+    out["records"] = records;
     fmt::print("{}\n", out.dump(2));
     return 0;
   }

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <csignal>
+
 #include <algorithm>
 #include <cmath>
 #include <memory>
@@ -52,6 +54,14 @@ void print_summary(const SearchSummary& s) {
              s.best, s.archive_size, s.hypervolume, s.directory);
 }
 
+// Ctrl-C: the run stops after the generation it is in is committed (a second
+// Ctrl-C ends the process at once; the store loses nothing either way).
+volatile std::sig_atomic_t interrupted = 0;
+extern "C" void on_interrupt(int) {
+  interrupted = 1;
+  std::signal(SIGINT, SIG_DFL);
+}
+
 // mpirun -n N zerolm search ... --distributed: one island per rank.
 int run_distributed(const CliParams& o) {
   const auto communicator = make_mpi_communicator();
@@ -79,41 +89,6 @@ int run_distributed(const CliParams& o) {
   }
 }
 
-// --resume DIR [--set search.max_evaluations=N]: the stored run, continued; with
-// a larger budget, a finished run too (a run is a function of its config and
-// seed, so extending one whose budget ended at a generation boundary gives the
-// run that the larger budget would have given in one go).
-SearchRunConfig resumed_config(const CliParams& o, RunStore& store) {
-  static const std::vector<std::string> kExtending{"search.max_evaluations", "search.max_seconds"};
-  for (const auto& assignment : o.overrides) {
-    const std::string key = assignment.substr(0, assignment.find('='));
-    ZEROLM_CHECK(std::find(kExtending.begin(), kExtending.end(), key) != kExtending.end(),
-                 "--set {} with --resume: a resumed run keeps its stored config; only search.max_evaluations and "
-                 "search.max_seconds extend it",
-                 assignment);
-  }
-  const SearchRunConfig stored = SearchRunConfig::from_json(store.config());
-  if (o.overrides.empty()) {
-    ZEROLM_CHECK(!store.finished(),
-                 "{}: the run has finished ({} evaluations); nothing to resume (extend it with --set "
-                 "search.max_evaluations=N --resume {})",
-                 o.resume, stored.search.max_evaluations, o.resume);
-    return stored;
-  }
-  SearchRunConfig c = stored_search_config(store.config(), o.overrides);
-  ZEROLM_CHECK(c.search.strategy != SearchStrategy::exact,
-               "{}: an exact search has no budget to extend (its front is complete)", o.resume);
-  ZEROLM_CHECK(c.search.max_evaluations >= stored.search.max_evaluations,
-               "--set search.max_evaluations={}: the run already has a budget of {}; a resumed run can only grow",
-               c.search.max_evaluations, stored.search.max_evaluations);
-  ZEROLM_CHECK(
-      stored.search.max_seconds == 0 || c.search.max_seconds == 0 || c.search.max_seconds >= stored.search.max_seconds,
-      "--set search.max_seconds={}: the run already has {} s; a resumed run can only grow", c.search.max_seconds,
-      stored.search.max_seconds);
-  store.extend(c.to_json());
-  return c;
-}
-
 }  // namespace
 
 int run_search(const CliParams& o) {
@@ -131,7 +106,7 @@ int run_search(const CliParams& o) {
   std::optional<RunStore> store;
   if (!o.resume.empty()) {
     store.emplace(RunStore::open(o.resume));
-    c = resumed_config(o, *store);
+    c = resumed_search_config(*store, o.overrides);
   } else {
     c = load_search_config(o.config, o.overrides);
     if (!o.out.empty()) c.output = o.out;
@@ -143,10 +118,18 @@ int run_search(const CliParams& o) {
   if (!o.proxy.device.empty()) c.device = o.proxy.device;
   const bool json = o.log_json || isatty(STDERR_FILENO) == 0;
   const kernels::WeightStatisticsBackend* backend = resolve_device(c.device, c.proxy, c.proxy_options.mode);
+  // A shell's background job ignores SIGINT; so does the run then.
+  if (std::signal(SIGINT, on_interrupt) == SIG_IGN) std::signal(SIGINT, SIG_IGN);
   const SearchSummary s = run_stored_search(
-      c, std::move(store), backend, [&](const GenerationRecord& r, double rate) { progress(c, r, json, rate); });
+      c, std::move(store), backend, [&](const GenerationRecord& r, double rate) { progress(c, r, json, rate); },
+      [] { return interrupted != 0; });
   if (!json) fmt::print(stderr, "\n");
   print_summary(s);
+  if (!s.finished) {
+    fmt::print(stderr, "zerolm: interrupted after {} evaluations; continue with: zerolm search --resume {}\n",
+               s.evaluations, s.directory);
+    return 130;
+  }
   return 0;
 }
 

@@ -459,9 +459,15 @@ SearchRunConfig parse_with_overrides(const std::string& source, YAML::Node root,
 }  // namespace
 
 SearchRunConfig load_search_config(const std::string& path, const std::vector<std::string>& overrides) {
-  SearchRunConfig c = parse_with_overrides(path, yaml_fields::load_mapping_file(path, "search config"), overrides);
+  return parse_search_config(read_text_file(path), path, overrides);
+}
+
+SearchRunConfig parse_search_config(const std::string& text, const std::string& name,
+                                    const std::vector<std::string>& overrides) {
+  SearchRunConfig c =
+      parse_with_overrides(name, yaml_fields::load_mapping_text(text, name, "search config"), overrides);
   const std::string missing = c.search.costs.missing_section();
-  ZEROLM_CHECK(missing.empty(), "{}: {}", path, missing);
+  ZEROLM_CHECK(missing.empty(), "{}: {}", name, missing);
   return c;
 }
 

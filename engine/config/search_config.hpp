@@ -78,6 +78,9 @@ std::string search_config_help();
 // Reads a YAML file, then applies `--set key.path=value` overrides (values parsed
 // as YAML scalars).
 SearchRunConfig load_search_config(const std::string& path, const std::vector<std::string>& overrides = {});
+// The same for a config held in memory as YAML (or JSON) text; errors name it `name`.
+SearchRunConfig parse_search_config(const std::string& text, const std::string& name,
+                                    const std::vector<std::string>& overrides = {});
 // A run store's config (SearchRunConfig::to_json) with the same overrides applied.
 SearchRunConfig stored_search_config(const nlohmann::json& stored, const std::vector<std::string>& overrides);
 

@@ -107,12 +107,18 @@ inline std::size_t count(const std::string& file, const YAML::Node& node, const 
 
 // A YAML file of one mapping (load_yaml's checks); malformed YAML is an error at
 // its file:line:column, an empty file or one that is not a mapping an error too.
-inline YAML::Node load_mapping_file(const std::string& path, const char* what) {
-  const YAML::Node root = load_yaml(read_text_file(path), path);
+// `text` read as the document `name` (a file's path, or "the config" for one
+// given in memory).
+inline YAML::Node load_mapping_text(const std::string& text, const std::string& path, const char* what) {
+  const YAML::Node root = load_yaml(text, path);
   ZEROLM_CHECK(!root.IsNull(), "{}: the {} is empty", path, what);
   ZEROLM_CHECK(root.IsMap(), "{}: the {} must be a YAML mapping of keys, got a {}", where(path, root), what,
                root.IsSequence() ? "list" : "single value");
   return root;
+}
+
+inline YAML::Node load_mapping_file(const std::string& path, const char* what) {
+  return load_mapping_text(read_text_file(path), path, what);
 }
 
 }  // namespace zerolm::yaml_fields

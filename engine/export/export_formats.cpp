@@ -44,31 +44,18 @@ void write_list(const ExportRequest& r, bool yaml) {
   write_text(r.out, yaml ? dump_yaml(out) + "\n" : out.dump(2) + "\n");
 }
 
-// One row per architecture, the same fields as json (pandas.read_csv reads it):
-// a cost the run did not track is an empty cell (NaN in pandas), never 0; the
-// architecture is its canonical JSON in one cell.
+// The table as text pandas.read_csv reads: a null is an empty cell (NaN in
+// pandas), never 0; the architecture is its canonical JSON in one cell.
 void write_csv(const ExportRequest& r) {
-  std::vector<std::string> columns{
-      "rank", "hash", "space", "protocol", "score", "parameters", "non_embedding_parameters"};
-  for (const CostDescriptor& d : cost_registry()) {
-    if (std::find(columns.begin(), columns.end(), d.name) == columns.end()) columns.push_back(d.name);
-  }
-  columns.insert(columns.end(), {"summary", "architecture"});
+  const ExportTable table = export_table(r.space, r.config, r.chosen);
   std::string text;
-  for (std::size_t c = 0; c < columns.size(); ++c) text += (c ? "," : "") + columns[c];
+  for (std::size_t c = 0; c < table.columns.size(); ++c) text += (c ? "," : "") + table.columns[c];
   text += "\n";
-  for (std::size_t i = 0; i < r.chosen.size(); ++i) {
-    const nlohmann::json row = describe_export(r.space, r.config, r.chosen[i]);
-    for (std::size_t c = 0; c < columns.size(); ++c) {
-      const std::string& column = columns[c];
+  for (const auto& row : table.rows) {
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      const nlohmann::json& value = row[c];
       std::string cell;
-      if (column == "rank") {
-        cell = std::to_string(i + 1);
-      } else if (column == "summary") {
-        cell = r.space.summary(r.chosen[i].architecture);
-      } else if (column == "architecture") {
-        cell = row.at("architecture").dump();
-      } else if (const auto& value = row.at(column); value.is_string()) {
+      if (value.is_string()) {
         cell = value.get<std::string>();
       } else if (value.is_number_float()) {
         cell = fmt::format("{}", value.get<double>());  // shortest text that reads back exactly
@@ -155,6 +142,33 @@ void add_space_formats(std::vector<ExportFormat>& formats) {
 }
 
 }  // namespace
+
+ExportTable export_table(const SearchSpace& space, const SearchRunConfig& config,
+                         std::span<const EvaluatedArchitecture> chosen) {
+  ExportTable table;
+  table.columns = {"rank", "hash", "space", "protocol", "score", "parameters", "non_embedding_parameters"};
+  for (const CostDescriptor& d : cost_registry()) {
+    if (std::find(table.columns.begin(), table.columns.end(), d.name) == table.columns.end()) {
+      table.columns.push_back(d.name);
+    }
+  }
+  table.columns.insert(table.columns.end(), {"summary", "architecture"});
+  for (std::size_t i = 0; i < chosen.size(); ++i) {
+    const nlohmann::json described = describe_export(space, config, chosen[i]);
+    std::vector<nlohmann::json> row;
+    for (const std::string& column : table.columns) {
+      if (column == "rank") {
+        row.emplace_back(i + 1);
+      } else if (column == "summary") {
+        row.emplace_back(space.summary(chosen[i].architecture));
+      } else {
+        row.push_back(described.at(column));
+      }
+    }
+    table.rows.push_back(std::move(row));
+  }
+  return table;
+}
 
 nlohmann::json describe_export(const SearchSpace& space, const SearchRunConfig& c, const EvaluatedArchitecture& e) {
   // Both counts from the network itself, whatever a store row holds.

@@ -48,6 +48,17 @@ const ExportFormat& export_format(const std::string& name, const SearchSpace& sp
 // "json|yaml|torchscript (any space); nas-bench-bert (flexibert); ...": for --help.
 std::string export_formats_help();
 
+// One row per architecture with the json export's fields (rank first, the
+// architecture as its JSON object, its one-line summary), every registry cost a
+// column; a cost the run did not track is null. The csv export writes it and the
+// Python package's frames hold it.
+struct ExportTable {
+  std::vector<std::string> columns;
+  std::vector<std::vector<nlohmann::json>> rows;
+};
+ExportTable export_table(const SearchSpace& space, const SearchRunConfig& config,
+                         std::span<const EvaluatedArchitecture> chosen);
+
 // What json and yaml exports hold per architecture (torchscript stores it too).
 nlohmann::json describe_export(const SearchSpace& space, const SearchRunConfig& config, const EvaluatedArchitecture& e);
 

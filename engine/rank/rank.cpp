@@ -157,9 +157,11 @@ RankReport rank_benchmark(const RankRequest& request) {
     ZEROLM_CHECK(undefined.empty(), "{}: the correlation of proxy {} with {} is undefined: {}", request.benchmark,
                  request.proxy, benchmark.ground_truth_name, undefined);
     const Correlations c = correlate(scores, t, p);
-    if (report.plotted_scores.empty()) {
-      report.plotted_scores = scores;
-      report.plotted_truths = t;
+    if (report.records.empty()) {
+      for (std::size_t k = 0; k < e.rows.size(); ++k) {
+        const BenchmarkRecord& record = benchmark.records[e.rows[k]];
+        report.records.push_back({record.id, record.architecture.hash(), t[k], scores[k], p[k]});
+      }
     }
     spearmans.push_back(c.spearman);
     kendalls.push_back(c.kendall);

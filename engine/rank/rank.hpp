@@ -2,6 +2,7 @@
 // ground truth, beside the file's published proxies on exactly the same rows.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -34,6 +35,15 @@ struct Correlations {
   double kendall_10pct = 0.0;
 };
 
+// One benchmark record as ranked: what a scatter plot or a per-record table shows.
+struct RankedRecord {
+  std::string id;            // the record's id in the benchmark file
+  std::uint64_t hash = 0;    // its architecture's
+  double ground_truth = 0.0;  // oriented higher-is-better, as correlated
+  double score = 0.0;         // the proxy's (with the evaluation's alpha)
+  double parameters = 0.0;    // total, as the space counts them (Kendall-10%'s size groups)
+};
+
 struct RankReport {
   std::size_t n = 0;  // evaluation rows (per repeat)
   std::string benchmark;
@@ -51,9 +61,9 @@ struct RankReport {
   // Published proxies whose correlation is undefined on these rows (constant
   // there), with why: left out of `baselines`.
   std::map<std::string, std::string> undefined_baselines;
-  // One evaluation's rows (the first repeat's held-out rows when calibrated):
-  // what a scatter plot shows.
-  std::vector<double> plotted_scores, plotted_truths;
+  // One evaluation's rows, in record order (the first repeat's held-out rows when
+  // calibrated): what the figures above are computed on.
+  std::vector<RankedRecord> records;
 };
 
 RankReport rank_benchmark(const RankRequest& request);

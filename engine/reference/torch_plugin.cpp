@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <filesystem>
 
 namespace zerolm::reference {
@@ -12,6 +13,15 @@ const TorchReferenceApi* load_torch_plugin(std::string* why) {
   const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
   std::vector<std::string> candidates;
   if (!ec) candidates.push_back((self.parent_path() / kName).string());
+  // Beside the shared object this loader is linked into, when it is not the
+  // executable (the Python package's module).
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(&load_torch_plugin), &info) != 0 && info.dli_fname != nullptr) {
+    const auto beside = std::filesystem::path(info.dli_fname).parent_path() / kName;
+    if (std::find(candidates.begin(), candidates.end(), beside.string()) == candidates.end()) {
+      candidates.push_back(beside.string());
+    }
+  }
   candidates.push_back(kName);
   std::string errors;
   for (const auto& path : candidates) {

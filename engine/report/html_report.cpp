@@ -261,8 +261,11 @@ std::string rank_report(const RankReport& r) {
                                 r.repeats > 0 ? ", first calibration repeat's held-out rows" : "");
   scatter.y_label = r.ground_truth;
   Series points = Series::make("", Series::Kind::points, "#1f77b4");
-  points.x = r.plotted_scores;
-  points.y = r.plotted_truths;
+  for (const RankedRecord& record : r.records) {
+    points.x.push_back(record.score);
+    points.y.push_back(record.ground_truth);
+    points.labels.push_back(record.id);
+  }
   points.radius = 3;
   points.opacity = 0.7;
   scatter.series.push_back(std::move(points));

@@ -63,7 +63,7 @@ SearchSummary run_exact(const SearchSpace& space, const Proxy& proxy, const Sear
 }
 
 SearchSummary run_in_store(SearchRunConfig& c, RunStore& store, const kernels::WeightStatisticsBackend* backend,
-                           const SearchProgress& progress) {
+                           const SearchProgress& progress, const SearchStop& stop) {
   ZEROLM_CHECK(
       store.islands() == 0,
       "{}: a distributed run of {} islands; resume it with: mpirun -n {} zerolm search --resume {} --distributed",
@@ -92,6 +92,7 @@ SearchSummary run_in_store(SearchRunConfig& c, RunStore& store, const kernels::W
       last_evaluations = r.evaluations;
       last_seconds = r.seconds;
     }
+    if (!run.finished() && stop && stop()) return summary_of(store, space, run.state());
   }
   store.mark_finished();
   return summary_of(store, space, run.state());
@@ -99,12 +100,13 @@ SearchSummary run_in_store(SearchRunConfig& c, RunStore& store, const kernels::W
 }  // namespace
 
 SearchSummary run_stored_search(SearchRunConfig c, std::optional<RunStore> store,
-                                const kernels::WeightStatisticsBackend* backend, const SearchProgress& progress) {
-  if (store) return run_in_store(c, *store, backend, progress);
+                                const kernels::WeightStatisticsBackend* backend, const SearchProgress& progress,
+                                const SearchStop& stop) {
+  if (store) return run_in_store(c, *store, backend, progress, stop);
   prepare_new_run(c);
   store.emplace(RunStore::create(c.output, c.to_json()));
   try {
-    return run_in_store(c, *store, backend, progress);
+    return run_in_store(c, *store, backend, progress, stop);
   } catch (...) {
     // A new run that fails before its first generation leaves no store behind:
     // nothing in it could be resumed, and it would block running the config again.
@@ -123,6 +125,41 @@ SearchSummary run_stored_search(SearchRunConfig c, std::optional<RunStore> store
     }
     throw;
   }
+}
+
+// --resume DIR [--set search.max_evaluations=N]: the stored run, continued; with
+// a larger budget, a finished run too (a run is a function of its config and
+// seed, so extending one whose budget ended at a generation boundary gives the
+// run that the larger budget would have given in one go).
+SearchRunConfig resumed_search_config(RunStore& store, const std::vector<std::string>& overrides) {
+  static const std::vector<std::string> kExtending{"search.max_evaluations", "search.max_seconds"};
+  for (const auto& assignment : overrides) {
+    const std::string key = assignment.substr(0, assignment.find('='));
+    ZEROLM_CHECK(std::find(kExtending.begin(), kExtending.end(), key) != kExtending.end(),
+                 "--set {} with --resume: a resumed run keeps its stored config; only search.max_evaluations and "
+                 "search.max_seconds extend it",
+                 assignment);
+  }
+  const SearchRunConfig stored = SearchRunConfig::from_json(store.config());
+  if (overrides.empty()) {
+    ZEROLM_CHECK(!store.finished(),
+                 "{}: the run has finished ({} evaluations); nothing to resume (extend it with --set "
+                 "search.max_evaluations=N --resume {})",
+                 store.directory(), stored.search.max_evaluations, store.directory());
+    return stored;
+  }
+  SearchRunConfig c = stored_search_config(store.config(), overrides);
+  ZEROLM_CHECK(c.search.strategy != SearchStrategy::exact,
+               "{}: an exact search has no budget to extend (its front is complete)", store.directory());
+  ZEROLM_CHECK(c.search.max_evaluations >= stored.search.max_evaluations,
+               "--set search.max_evaluations={}: the run already has a budget of {}; a resumed run can only grow",
+               c.search.max_evaluations, stored.search.max_evaluations);
+  ZEROLM_CHECK(
+      stored.search.max_seconds == 0 || c.search.max_seconds == 0 || c.search.max_seconds >= stored.search.max_seconds,
+      "--set search.max_seconds={}: the run already has {} s; a resumed run can only grow", c.search.max_seconds,
+      stored.search.max_seconds);
+  store.extend(c.to_json());
+  return c;
 }
 
 SearchSummary summarize_run(const RunStore& store) {

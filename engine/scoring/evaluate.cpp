@@ -27,6 +27,28 @@ std::vector<ProxyBreakdown> evaluate(const SearchSpace& space, const Proxy& prox
   return out;
 }
 
+ParameterBreakdown parameter_breakdown(const ModelSpec& spec) {
+  ParameterBreakdown b;
+  b.total = spec.total_parameters();
+  b.embedding = spec.parameters_with_role(Role::embedding);
+  b.attention = spec.parameters_with_role(Role::attention);
+  b.ffn = spec.parameters_with_role(Role::ffn);
+  b.norm = spec.parameters_with_role(Role::norm);
+  b.layers = spec.num_layers;
+  return b;
+}
+
+std::vector<ParameterBreakdown> parameter_breakdowns(const SearchSpace& space,
+                                                     std::span<const Architecture> architectures) {
+  std::vector<ParameterBreakdown> out(architectures.size());
+  tbb::parallel_for(std::size_t{0}, architectures.size(), [&](std::size_t i) {
+    ModelSpec spec;
+    space.lower(architectures[i], spec);
+    out[i] = parameter_breakdown(spec);
+  });
+  return out;
+}
+
 std::vector<double> parameter_counts(const SearchSpace& space, std::span<const Architecture> architectures) {
   std::vector<double> counts(architectures.size());
   tbb::parallel_for(std::size_t{0}, architectures.size(), [&](std::size_t i) {

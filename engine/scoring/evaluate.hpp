@@ -14,6 +14,16 @@ namespace zerolm {
 std::vector<ProxyBreakdown> evaluate(const SearchSpace& space, const Proxy& proxy,
                                      std::span<const Architecture> architectures, std::size_t batch_size = 64);
 
+// Parameters by role, as `zerolm params` reports them.
+struct ParameterBreakdown {
+  std::int64_t total = 0, embedding = 0, attention = 0, ffn = 0, norm = 0;
+  std::int32_t layers = 0;
+  std::int64_t non_embedding() const { return total - embedding; }
+};
+ParameterBreakdown parameter_breakdown(const ModelSpec& spec);
+std::vector<ParameterBreakdown> parameter_breakdowns(const SearchSpace& space,
+                                                     std::span<const Architecture> architectures);
+
 // Total parameter count of each architecture.
 std::vector<double> parameter_counts(const SearchSpace& space, std::span<const Architecture> architectures);
 
