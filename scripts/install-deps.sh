@@ -8,7 +8,9 @@ packages=(cmake ninja-build g++
           libopenblas0-pthread  # Debian's LibTorch calls the system BLAS: OpenBLAS, not the reference one
           python3  # tests build hostile inputs and damaged run stores with the standard library
           python3-torch python3-numpy python3-yaml  # the export tests: exported modules in stock PyTorch
-          python3-pandas)  # the csv export read back by pandas.read_csv
+          python3-pandas  # the csv export read back by pandas.read_csv
+          python3-dev python3-pybind11 python3-pytest  # the Python package (engine/python) and its tests
+          python3-matplotlib)  # docs/PYTHON.md's walkthrough plots, run as a test
 run() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 export DEBIAN_FRONTEND=noninteractive
 run apt-get update

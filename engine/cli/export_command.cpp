@@ -10,8 +10,8 @@ int run_export(const CliParams& o) {
   ZEROLM_CHECK((o.pareto ? 1 : 0) + (o.export_top > 0 ? 1 : 0) + (o.population ? 1 : 0) == 1,
                "zerolm export needs exactly one of --pareto, --top K, --population");
   RunSelection selection;
-  selection.kind = o.pareto ? RunSelection::Kind::pareto
-                            : (o.population ? RunSelection::Kind::population : RunSelection::Kind::top);
+  selection.kind =
+      o.pareto ? RunSelection::Kind::pareto : (o.population ? RunSelection::Kind::population : RunSelection::Kind::top);
   selection.top = o.export_top;
   if (o.was_given("--island")) selection.island = o.island;
   RunExport request;

@@ -17,8 +17,12 @@ namespace {
 
 nlohmann::json counts(const ModelSpec& spec) {
   const ParameterBreakdown b = parameter_breakdown(spec);
-  return {{"total", b.total},     {"non_embedding", b.non_embedding()}, {"embedding", b.embedding},
-          {"attention", b.attention}, {"ffn", b.ffn},                      {"norm", b.norm}};
+  return {{"total", b.total},
+          {"non_embedding", b.non_embedding()},
+          {"embedding", b.embedding},
+          {"attention", b.attention},
+          {"ffn", b.ffn},
+          {"norm", b.norm}};
 }
 
 int params_from_file(const CliParams& o) {

@@ -32,8 +32,8 @@ struct SearchRunConfig {
   std::string protocol;                               // empty: the space's default
   nlohmann::json choices = nlohmann::json::object();  // the space's choice overrides
   std::string proxy = "zerolm";
-  ProxyOptions proxy_options;   // mode, seed, flags
-  AlphaChoice alpha;             // proxies that combine modules: resolved to a number when a run starts
+  ProxyOptions proxy_options;  // mode, seed, flags
+  AlphaChoice alpha;           // proxies that combine modules: resolved to a number when a run starts
   std::string device = "auto";
   SearchConfig search;
   IslandOptions islands;

@@ -83,8 +83,9 @@ T scalar(const std::string& file, const YAML::Node& node, const std::string& key
 inline double number(const std::string& file, const YAML::Node& node, const std::string& key, double minimum,
                      double maximum) {
   const double v = scalar<double>(file, node, key);
-  ZEROLM_CHECK(std::isfinite(v) && v >= minimum && v <= maximum, "{}: '{}': value '{}' is not a number from {:g} to {:g}",
-               where(file, node), key, node.Scalar(), minimum, maximum);
+  ZEROLM_CHECK(std::isfinite(v) && v >= minimum && v <= maximum,
+               "{}: '{}': value '{}' is not a number from {:g} to {:g}", where(file, node), key, node.Scalar(), minimum,
+               maximum);
   return v;
 }
 

@@ -26,15 +26,16 @@ SelectedArchitectures select_from_run(const std::string& directory, const RunSel
     ZEROLM_CHECK(island >= 0 && static_cast<std::size_t>(island) < islands, "--island: value {} is not in 0..{}",
                  island, islands - 1);
     ZEROLM_CHECK(selection.kind != Kind::top, "--island takes --pareto or --population");
-    const IslandRestart restart = store.load_islands(islands, out.config.search.costs).at(static_cast<std::size_t>(island));
+    const IslandRestart restart =
+        store.load_islands(islands, out.config.search.costs).at(static_cast<std::size_t>(island));
     state.archive = ParetoArchive(out.config.search.costs.objectives());
     for (const auto& r : restart.archive) state.archive.offer(evaluated_of(space, r).architecture, r.objectives());
     state.population.clear();
     for (const auto& r : restart.population) state.population.push_back(evaluated_of(space, r));
   } else {
     ZEROLM_CHECK(selection.kind != Kind::population || islands == 0,
-                 "--population: {} is a distributed run with one population per island; pass --island 0..{}",
-                 directory, islands - 1);
+                 "--population: {} is a distributed run with one population per island; pass --island 0..{}", directory,
+                 islands - 1);
   }
   switch (selection.kind) {
     case Kind::pareto:
@@ -44,9 +45,7 @@ SelectedArchitectures select_from_run(const std::string& directory, const RunSel
       std::sort(out.chosen.begin(), out.chosen.end(),
                 [](const auto& a, const auto& b) { return a.parameters() < b.parameters(); });
       break;
-    case Kind::population:
-      out.chosen.assign(state.population.begin(), state.population.end());
-      break;
+    case Kind::population: out.chosen.assign(state.population.begin(), state.population.end()); break;
     case Kind::top:
       out.chosen = std::move(cache);
       std::stable_sort(out.chosen.begin(), out.chosen.end(),

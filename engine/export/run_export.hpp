@@ -18,7 +18,7 @@ namespace zerolm {
 struct RunSelection {
   enum class Kind { pareto, top, population };
   Kind kind = Kind::pareto;
-  std::size_t top = 0;                // Kind::top: how many
+  std::size_t top = 0;                 // Kind::top: how many
   std::optional<std::int64_t> island;  // a distributed run's island (pareto or population)
 };
 
@@ -34,10 +34,10 @@ struct SelectedArchitectures {
 SelectedArchitectures select_from_run(const std::string& directory, const RunSelection& selection);
 
 struct RunExport {
-  std::string format = "json";          // an export registry entry
-  std::string out = "-";                // a file, "-" (standard output) or a folder
-  std::optional<std::uint64_t> seed;    // initial weights (default: the run's own seed)
-  bool weights = false;                 // pytorch: also the initial weights
+  std::string format = "json";        // an export registry entry
+  std::string out = "-";              // a file, "-" (standard output) or a folder
+  std::optional<std::uint64_t> seed;  // initial weights (default: the run's own seed)
+  bool weights = false;               // pytorch: also the initial weights
 };
 
 // Selects and writes. `out` is never one of the run's own store files.

@@ -37,8 +37,8 @@ struct Correlations {
 
 // One benchmark record as ranked: what a scatter plot or a per-record table shows.
 struct RankedRecord {
-  std::string id;            // the record's id in the benchmark file
-  std::uint64_t hash = 0;    // its architecture's
+  std::string id;             // the record's id in the benchmark file
+  std::uint64_t hash = 0;     // its architecture's
   double ground_truth = 0.0;  // oriented higher-is-better, as correlated
   double score = 0.0;         // the proxy's (with the evaluation's alpha)
   double parameters = 0.0;    // total, as the space counts them (Kendall-10%'s size groups)

@@ -27,6 +27,34 @@ std::vector<ProxyBreakdown> evaluate(const SearchSpace& space, const Proxy& prox
   return out;
 }
 
+void evaluate_scores(const SearchSpace& space, const Proxy& proxy, std::size_t count,
+                     const std::function<const Architecture&(std::size_t)>& architecture, std::span<double> scores,
+                     std::size_t batch_size) {
+  // As evaluate(), the breakdowns per batch instead of per call, and the
+  // architectures in slices a search's population could be: what one parallel
+  // loop touches stays in cache for any count (a million at once ran at a third
+  // of the rate of 65,536 at a time, on 2 cores with 1 MiB of L2 each).
+  constexpr std::size_t kSlice = 65536;
+  for (std::size_t first = 0; first < count; first += kSlice) {
+    const std::size_t last = std::min(count, first + kSlice);
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(first, last, batch_size),
+                      [&](const tbb::blocked_range<std::size_t>& range) {
+                        thread_local std::vector<ModelSpec> specs;
+                        thread_local std::vector<ProxyBreakdown> breakdowns;
+                        if (specs.size() < range.size()) specs.resize(range.size());
+                        if (breakdowns.size() < range.size()) breakdowns.resize(range.size());
+                        for (std::size_t i = range.begin(); i < range.end(); ++i) {
+                          space.lower(architecture(i), specs[i - range.begin()]);
+                        }
+                        proxy.score(std::span<const ModelSpec>(specs.data(), range.size()),
+                                    std::span<ProxyBreakdown>(breakdowns.data(), range.size()));
+                        for (std::size_t i = range.begin(); i < range.end(); ++i) {
+                          scores[i] = breakdowns[i - range.begin()].score;
+                        }
+                      });
+  }
+}
+
 ParameterBreakdown parameter_breakdown(const ModelSpec& spec) {
   ParameterBreakdown b;
   b.total = spec.total_parameters();

@@ -3,6 +3,7 @@
 // loop; memory stays bounded for any sample size).
 #pragma once
 
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -13,6 +14,12 @@ namespace zerolm {
 
 std::vector<ProxyBreakdown> evaluate(const SearchSpace& space, const Proxy& proxy,
                                      std::span<const Architecture> architectures, std::size_t batch_size = 64);
+
+// The same for architectures held elsewhere (the Python package's objects):
+// `architecture(i)` for i in [0, count), called from worker threads. Scores only.
+void evaluate_scores(const SearchSpace& space, const Proxy& proxy, std::size_t count,
+                     const std::function<const Architecture&(std::size_t)>& architecture, std::span<double> scores,
+                     std::size_t batch_size = 64);
 
 // Parameters by role, as `zerolm params` reports them.
 struct ParameterBreakdown {
