@@ -54,6 +54,12 @@ nlohmann::json from_python(py::handle value, const std::string& context) {
 
 std::string hex(std::uint64_t hash) { return fmt::format("{:016x}", hash); }
 
+// A column as a NumPy array (copied: the vector is the caller's).
+template <typename T>
+py::array_t<T> column(const std::vector<T>& values) {
+  return py::array_t<T>(static_cast<py::ssize_t>(values.size()), values.data());
+}
+
 // A space, shared by the architectures drawn from or read into it.
 struct PySpace {
   std::shared_ptr<const SearchSpace> space;
@@ -318,13 +324,13 @@ py::dict params(py::object architectures) {
   std::vector<std::string> hashes(n);
   for (std::size_t i = 0; i < n; ++i) hashes[i] = hex(list[i]->architecture.hash());
   py::dict out;
-  out["total"] = py::array_t<std::int64_t>(static_cast<py::ssize_t>(n), total.data());
-  out["non_embedding"] = py::array_t<std::int64_t>(static_cast<py::ssize_t>(n), non_embedding.data());
-  out["attention"] = py::array_t<std::int64_t>(static_cast<py::ssize_t>(n), attention.data());
-  out["ffn"] = py::array_t<std::int64_t>(static_cast<py::ssize_t>(n), ffn.data());
-  out["embedding"] = py::array_t<std::int64_t>(static_cast<py::ssize_t>(n), embedding.data());
-  out["norm"] = py::array_t<std::int64_t>(static_cast<py::ssize_t>(n), norm.data());
-  out["layers"] = py::array_t<std::int64_t>(static_cast<py::ssize_t>(n), layers.data());
+  out["total"] = column(total);
+  out["non_embedding"] = column(non_embedding);
+  out["attention"] = column(attention);
+  out["ffn"] = column(ffn);
+  out["embedding"] = column(embedding);
+  out["norm"] = column(norm);
+  out["layers"] = column(layers);
   out["hash"] = hashes;
   return out;
 }
@@ -408,9 +414,9 @@ py::dict rank(const std::string& benchmark, const std::string& proxy_name, const
   py::dict records;
   records["id"] = ids;
   records["hash"] = hashes;
-  records["ground_truth"] = py::array_t<double>(static_cast<py::ssize_t>(truths.size()), truths.data());
-  records["score"] = py::array_t<double>(static_cast<py::ssize_t>(scores.size()), scores.data());
-  records["parameters"] = py::array_t<double>(static_cast<py::ssize_t>(parameters.size()), parameters.data());
+  records["ground_truth"] = column(truths);
+  records["score"] = column(scores);
+  records["parameters"] = column(parameters);
   out["records"] = records;
   return out;
 }
