@@ -135,8 +135,8 @@ expect_help "zerolm rank --help" "--device" -- rank --help
 expect_error "rank: missing required --benchmark" "--benchmark" -- rank
 expect_error "params: missing required --benchmark" "--benchmark" -- params
 expect_error "score: non-numeric --sample" "" -- score --sample many
-expect_error "unknown subcommand" "" -- frobnicate
-expect_error "no subcommand" "" --
+expect_error "unknown subcommand" "unknown subcommand 'frobnicate' (subcommands: search|" -- frobnicate
+expect_error "no subcommand" "no subcommand: zerolm search|" --
 
 # Latency models in a search config: bad values named by file, line and column.
 printf 'space: gpt2\nlatency: {model: measured, device: tpu}\n' > "$tmp/latency-device.yaml"

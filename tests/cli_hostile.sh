@@ -345,4 +345,15 @@ expect_error "gpt2 d_model 1e9 in a benchmark" "d_model': value 1000000000" -- p
 expect_error "HW-GPT embed_dim 1e9" "embed_dim': value 1000000000" -- params --benchmark "$tmp/huge_embed_dim.json"
 expect_error "a record id twice in a benchmark" "is the id of an earlier record" -- params --benchmark "$tmp/twice.json"
 
+root="$(cd "$(dirname "$0")/.." && pwd)"
+# Values the option table refuses at its root: empty text, fractions of whole
+# numbers, options that the others given make meaningless.
+expect_error "--device ''" "--device: the value is empty" -- score --sample 2 --device ''
+expect_error "--out ''" "--out: the value is empty" -- export "$run" --pareto --out ''
+expect_error "--set ''" "--set: the value is empty" -- search "$root/experiments/flexibert-trained.yaml" --set '' --out "$tmp/x"
+expect_error "latency fit --batch 1.5" "--batch: value 1.5 is not a whole number" -- latency fit \
+  --benchmark "$root/benchmarks/hwgpt-latency/h100.json" --batch 1.5 --out "$tmp/m.json" --device x
+expect_error "score --from F --sample 5" "exclude each other" -- score --from "$root/tests/data/hf/gpt2.json" --sample 5
+expect_error "search --resume DIR --out OTHER" "a resumed run stays in its own folder" -- search --resume "$run" --out "$tmp/other"
+
 echo "cli_hostile: all $checks checks passed"

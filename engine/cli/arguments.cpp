@@ -58,6 +58,22 @@ struct Argument {
     };
     return std::move(*this);
   }
+  // Only whole numbers (a batch of 1.5 is no batch); with range() for the bounds.
+  Argument whole() && {
+    auto attach_plain = std::move(attach);
+    attach = [=](CLI::App& app, CliParams& p) {
+      CLI::Option* o = attach_plain(app, p);
+      o->check(CLI::Validator(
+          [](std::string& text) {
+            const auto value = parse_real(text);
+            return value && std::floor(*value) == *value ? std::string()
+                                                         : fmt::format("value {} is not a whole number", text);
+          },
+          "", "whole"));
+      return o;
+    };
+    return std::move(*this);
+  }
   // The default shown (and applied by the command's runner) on `command`; empty: none.
   Argument default_value(Command command, std::string text) && {
     default_on.emplace_back(command, std::move(text));
@@ -78,6 +94,13 @@ Argument option(std::string flag, Field field, std::string help, std::vector<Com
             auto& value = field(p);
             auto* o = app.add_option(flag, value, help);
             if (show_default) o->capture_default_str();
+            // An empty value (`--out ''`, `--device ''`) is never what was meant.
+            using Value = std::remove_reference_t<decltype(value)>;
+            if constexpr (std::is_same_v<Value, std::string> || std::is_same_v<Value, std::vector<std::string>>) {
+              o->check(CLI::Validator(
+                  [](std::string& text) { return text.empty() ? std::string("the value is empty") : std::string(); },
+                  "", "not empty"));
+            }
             // CLI11 would wrap "-1" into a huge unsigned value.
             if constexpr (is_unsigned_option<std::remove_reference_t<decltype(value)>>::value) {
               o->check(CLI::Validator(
@@ -310,9 +333,13 @@ std::vector<Argument> arguments() {
           .help({C::latency_profile}, "Where the layers are timed: cpu or cuda")
           .required({C::latency_profile}),
       option("--batch", [](CliParams & p) -> auto& { return p.batch; }, "Batch size of the forward pass",
-             {C::latency_fit, C::latency_profile}),
+             {C::latency_fit, C::latency_profile})
+          .range(1, 1e6)
+          .whole(),
       option("--sequence", [](CliParams & p) -> auto& { return p.sequence; }, "Sequence length of the forward pass",
-             {C::latency_fit, C::latency_profile}),
+             {C::latency_fit, C::latency_profile})
+          .range(1, 1e7)
+          .whole(),
       option("--samples", [](CliParams & p) -> auto& { return p.samples; }, "Architectures profiled layer by layer",
              {C::latency_profile})
           .range(1, 100000),

@@ -34,19 +34,8 @@ void write_model(const LatencyModel& model, const std::string& path) {
 
 }  // namespace
 
-namespace {
-// --batch and --sequence: the forward pass a latency stands for.
-void check_workload(const CliParams& o) {
-  ZEROLM_CHECK(std::isfinite(o.batch) && o.batch >= 1 && o.batch <= 1e6, "--batch: value {} is not in 1..1000000",
-               o.batch);
-  ZEROLM_CHECK(std::isfinite(o.sequence) && o.sequence >= 1 && o.sequence <= 1e7,
-               "--sequence: value {} is not in 1..10000000", o.sequence);
-}
-}  // namespace
-
 int run_latency_fit(const CliParams& o) {
   check_output_path(o.out, "the model");
-  check_workload(o);
   const LatencyModelKind* kind = find_latency_model_kind(o.model);
   ZEROLM_CHECK(kind != nullptr && kind->fit, "--model: value '{}' is not a model kind that is fitted ({})", o.model,
                fitted_latency_model_names());
@@ -77,7 +66,6 @@ int run_latency_eval(const CliParams& o) {
 // well the table predicts them.
 int run_latency_profile(const CliParams& o) {
   check_output_path(o.out, "the model");
-  check_workload(o);
   ZEROLM_CHECK(o.samples > 0 && o.check >= 0, "--samples {} must be positive and --check {} not negative", o.samples,
                o.check);
   std::string why;

@@ -125,11 +125,44 @@ std::optional<int> rewrite_cost_command(std::vector<std::string>& args) {
   return std::nullopt;
 }
 
+// A missing or unknown subcommand, named with the ones there are (CLI11 says
+// only "A subcommand is required"); empty when the words name a command.
+std::string unknown_subcommand(const std::vector<std::string>& args) {
+  std::vector<std::string> top;
+  for (const CommandEntry& e : kCommands) {
+    const std::string name = e.parent != nullptr ? e.parent : e.name;
+    if (std::find(top.begin(), top.end(), name) == top.end()) top.push_back(name);
+  }
+  const auto listed = [](const std::vector<std::string>& names) {
+    std::string text;
+    for (const auto& n : names) text += (text.empty() ? "" : "|") + n;
+    return text;
+  };
+  if (args.size() < 2) return fmt::format("no subcommand: zerolm {} ... (zerolm --help)", listed(top));
+  const std::string& first = args[1];
+  if (first.starts_with("-")) return "";  // --help, --version
+  if (std::find(top.begin(), top.end(), first) == top.end()) {
+    return fmt::format("unknown subcommand '{}' (subcommands: {}; zerolm --help)", first, listed(top));
+  }
+  std::vector<std::string> under;
+  for (const CommandEntry& e : kCommands) {
+    if (e.parent != nullptr && first == e.parent) under.push_back(e.name);
+  }
+  if (under.empty()) return "";
+  if (args.size() < 3) return fmt::format("no subcommand: zerolm {} {} ...", first, listed(under));
+  if (args[2].starts_with("-") || std::find(under.begin(), under.end(), args[2]) != under.end()) return "";
+  return fmt::format("unknown subcommand '{} {}' (zerolm {} {})", first, args[2], first, listed(under));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv, argv + argc);
   if (const auto answered = rewrite_cost_command(args)) return *answered;
+  if (const std::string unknown = unknown_subcommand(args); !unknown.empty()) {
+    fmt::print(stderr, "zerolm: error: {}\n", unknown);
+    return 2;
+  }
   std::vector<char*> rewritten;
   for (auto& a : args) rewritten.push_back(a.data());
   argc = static_cast<int>(rewritten.size());

@@ -18,6 +18,9 @@ namespace zerolm::cli {
 
 int run_score(const CliParams& o) {
   ZEROLM_CHECK(o.sample >= 1, "--sample: value {} must be at least 1", o.sample);
+  ZEROLM_CHECK(o.from.empty() || !o.was_given("--sample"),
+               "--sample {} and --from {} exclude each other: --from scores the file's architectures", o.sample,
+               o.from);
   // Each sampled architecture is held with its genes and breakdown (about 1 KiB).
   if (o.from.empty()) check_fits_in_memory(static_cast<double>(o.sample) * 1024.0, fmt::format("--sample {}", o.sample));
   std::unique_ptr<SearchSpace> space = make_search_space(o.space.name, o.space.options());

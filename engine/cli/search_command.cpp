@@ -93,6 +93,8 @@ int run_distributed(const CliParams& o) {
 
 int run_search(const CliParams& o) {
   ZEROLM_CHECK(o.config.empty() != o.resume.empty(), "zerolm search takes a CONFIG.yaml or --resume DIR (one of them)");
+  ZEROLM_CHECK(o.out.empty() || o.resume.empty(),
+               "--out {} with --resume {}: a resumed run stays in its own folder (leave --out out)", o.out, o.resume);
   ZEROLM_CHECK(!o.overwrite || o.resume.empty(),
                "--overwrite and --resume exclude each other: --overwrite starts the run again from the config");
   ZEROLM_CHECK(!o.distributed || (!o.overwrite && (o.resume.empty() || o.overrides.empty())),
