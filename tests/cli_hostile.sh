@@ -355,5 +355,10 @@ expect_error "latency fit --batch 1.5" "--batch: value 1.5 is not a whole number
   --benchmark "$root/benchmarks/hwgpt-latency/h100.json" --batch 1.5 --out "$tmp/m.json" --device x
 expect_error "score --from F --sample 5" "exclude each other" -- score --from "$root/tests/data/hf/gpt2.json" --sample 5
 expect_error "search --resume DIR --out OTHER" "a resumed run stays in its own folder" -- search --resume "$run" --out "$tmp/other"
+lts="$root/benchmarks/lts-gpt2/wt103.json"
+expect_error "calibrating on all but one record" "leaves 1 to evaluate on; a correlation needs at least 2" -- \
+  rank --benchmark "$lts" --calibrate-on "$lts" --sample 199
+expect_error "calibrating on another space's file" "records of space flexibert cannot calibrate space gpt2" -- \
+  rank --benchmark "$lts" --calibrate-on "$root/benchmarks/nas-bench-bert/architectures.json"
 
 echo "cli_hostile: all $checks checks passed"

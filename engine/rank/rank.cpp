@@ -121,9 +121,11 @@ RankReport rank_benchmark(const RankRequest& request) {
     std::vector<double> calibration_truth = truth;
     const Benchmark* source = &benchmark;
     if (!same) {
-      other = load_benchmark(c.file, std::string(space.protocol()));
+      // Its own space first: another space's file would fail on the protocol's name.
+      other = load_benchmark(c.file);
       ZEROLM_CHECK(other->space->name() == space.name(), "{}: records of space {} cannot calibrate space {}", c.file,
                    other->space->name(), space.name());
+      if (other->space->protocol() != space.protocol()) other = load_benchmark(c.file, std::string(space.protocol()));
       calibration_capacities = module_capacities(evaluate(*other->space, *proxy, other->architectures()), options);
       calibration_truth = other->ground_truths();
       source = &*other;
@@ -138,6 +140,10 @@ RankReport rank_benchmark(const RankRequest& request) {
       for (std::size_t i = 0; i < architectures.size(); ++i) {
         if (!same || !excluded.count(i)) rows.push_back(i);
       }
+      ZEROLM_CHECK(rows.size() >= 2,
+                   "--sample {}: calibrating on {} of the {} records of {} leaves {} to evaluate on; a correlation "
+                   "needs at least 2 (take a smaller --sample, or calibrate on another file)",
+                   c.sample, c.sample, architectures.size(), c.file, rows.size());
       evaluations.push_back({alpha, std::move(rows)});
     }
     report.repeats = c.repeats;
