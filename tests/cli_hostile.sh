@@ -360,5 +360,18 @@ expect_error "calibrating on all but one record" "leaves 1 to evaluate on; a cor
   rank --benchmark "$lts" --calibrate-on "$lts" --sample 199
 expect_error "calibrating on another space's file" "records of space flexibert cannot calibrate space gpt2" -- \
   rank --benchmark "$lts" --calibrate-on "$root/benchmarks/nas-bench-bert/architectures.json"
+"$(command -v /usr/bin/python3 || command -v python3)" - "$root/benchmarks/hwgpt-latency/h100.json" "$tmp/zero-latency.json" <<'PY'
+import json, sys
+records = json.load(open(sys.argv[1]))[:50]
+records[5]["gpu_latency_ms"] = 0
+json.dump(records, open(sys.argv[2], "w"))
+PY
+expect_error "latency fit on a latency of 0" "zero-latency.json: record 5: its measured latency is 0, not a positive number" -- \
+  latency fit --benchmark "$tmp/zero-latency.json" --out "$tmp/zero-model.json" --device x
+[ ! -e "$tmp/zero-model.json" ] || fail "latency fit on a latency of 0 wrote a model"
+"$ZEROLM" latency fit --benchmark "$root/benchmarks/hwgpt-latency/h100.json" --out "$tmp/good-model.json" \
+  --device x >/dev/null 2>&1 || fail "latency fit on the shipped records"
+expect_error "latency eval on a latency of 0" "record 5: its measured latency is 0" -- \
+  latency eval --benchmark "$tmp/zero-latency.json" --model "$tmp/good-model.json"
 
 echo "cli_hostile: all $checks checks passed"

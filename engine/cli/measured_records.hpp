@@ -47,6 +47,11 @@ inline MeasuredRecords select_measured(const CliParams& o, std::optional<double>
     if (!(r.*field)) continue;
     const std::size_t i = position++;
     if ((o.subset == "even" && i % 2 != 0) || (o.subset == "odd" && i % 2 == 0)) continue;
+    // A fit divides by it and an eval's error is relative to it: only a positive time or size is a measurement.
+    const double value = *(r.*field);
+    ZEROLM_CHECK(std::isfinite(value) && value > 0.0,
+                 "{}: record {}: its measured {} is {}, not a positive number (fit and eval need real measurements)",
+                 o.benchmark, r.id, what, value);
     out.architectures.push_back(r.architecture);
     out.specs.emplace_back();
     b.space->lower(r.architecture, out.specs.back());
