@@ -12,55 +12,61 @@ namespace {
 // million at once ran at a third of the rate of 65,536 at a time, on 2 cores with
 // 1 MiB of L2 each).
 constexpr std::size_t kEvaluateSlice = 65536;
-}  // namespace
 
-std::vector<ProxyBreakdown> evaluate(const SearchSpace& space, const Proxy& proxy,
-                                     std::span<const Architecture> architectures, std::size_t batch_size) {
-  std::vector<ProxyBreakdown> out(architectures.size());
-  // Lower and score a batch while its specs are still in cache: a spec is a few KiB,
-  // and lowering a whole population first would stream it through memory twice.
-  // Per thread and kept across calls: a search calls this once per generation,
-  // and specs regrown from empty each time cost more than the scoring.
-  // In slices (kEvaluateSlice), as evaluate_scores: one parallel loop over a
-  // million architectures runs at a third of the rate.
-  for (std::size_t first = 0; first < architectures.size(); first += kEvaluateSlice) {
-    const std::size_t last = std::min(architectures.size(), first + kEvaluateSlice);
+// Lowers architecture(i) for i in [0, count), in slices of kEvaluateSlice and
+// parallel batches of at most `batch_size`, and hands each batch's specs to
+// score_batch(range, specs) while they are still in cache: a spec is a few KiB,
+// and lowering a whole population first would stream it through memory twice.
+// The specs are per thread and kept across calls: a search calls this once per
+// generation, and specs regrown from empty each time cost more than the scoring.
+template <typename ArchitectureAt, typename ScoreBatch>
+void lower_in_batches(const SearchSpace& space, std::size_t count, std::size_t batch_size,
+                      const ArchitectureAt& architecture, const ScoreBatch& score_batch) {
+  for (std::size_t first = 0; first < count; first += kEvaluateSlice) {
+    const std::size_t last = std::min(count, first + kEvaluateSlice);
     tbb::parallel_for(tbb::blocked_range<std::size_t>(first, last, batch_size),
                       [&](const tbb::blocked_range<std::size_t>& range) {
                         thread_local std::vector<ModelSpec> specs;
                         if (specs.size() < range.size()) specs.resize(range.size());
                         for (std::size_t i = range.begin(); i < range.end(); ++i) {
-                          space.lower(architectures[i], specs[i - range.begin()]);
+                          space.lower(architecture(i), specs[i - range.begin()]);
                         }
-                        proxy.score(std::span<const ModelSpec>(specs.data(), range.size()),
-                                    std::span<ProxyBreakdown>(out.data() + range.begin(), range.size()));
+                        score_batch(range, std::span<const ModelSpec>(specs.data(), range.size()));
                       });
   }
+}
+}  // namespace
+
+std::vector<ProxyBreakdown> evaluate(const SearchSpace& space, const Proxy& proxy,
+                                     std::span<const Architecture> architectures, std::size_t batch_size) {
+  std::vector<ProxyBreakdown> out(architectures.size());
+  lower_in_batches(
+      space, architectures.size(), batch_size, [&](std::size_t i) -> const Architecture& { return architectures[i]; },
+      [&](const tbb::blocked_range<std::size_t>& range, std::span<const ModelSpec> specs) {
+        proxy.score(specs, std::span<ProxyBreakdown>(out.data() + range.begin(), range.size()));
+      });
   return out;
 }
 
 void evaluate_scores(const SearchSpace& space, const Proxy& proxy, std::size_t count,
                      const std::function<const Architecture&(std::size_t)>& architecture, std::span<double> scores,
                      std::size_t batch_size) {
-  // As evaluate(), in slices, the breakdowns per batch instead of per call.
-  for (std::size_t first = 0; first < count; first += kEvaluateSlice) {
-    const std::size_t last = std::min(count, first + kEvaluateSlice);
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(first, last, batch_size),
-                      [&](const tbb::blocked_range<std::size_t>& range) {
-                        thread_local std::vector<ModelSpec> specs;
-                        thread_local std::vector<ProxyBreakdown> breakdowns;
-                        if (specs.size() < range.size()) specs.resize(range.size());
-                        if (breakdowns.size() < range.size()) breakdowns.resize(range.size());
-                        for (std::size_t i = range.begin(); i < range.end(); ++i) {
-                          space.lower(architecture(i), specs[i - range.begin()]);
-                        }
-                        proxy.score(std::span<const ModelSpec>(specs.data(), range.size()),
-                                    std::span<ProxyBreakdown>(breakdowns.data(), range.size()));
-                        for (std::size_t i = range.begin(); i < range.end(); ++i) {
-                          scores[i] = breakdowns[i - range.begin()].score;
-                        }
-                      });
-  }
+  // As evaluate(), the breakdowns per batch instead of per call.
+  lower_in_batches(space, count, batch_size, architecture,
+                   [&](const tbb::blocked_range<std::size_t>& range, std::span<const ModelSpec> specs) {
+                     thread_local std::vector<ProxyBreakdown> breakdowns;
+                     if (breakdowns.size() < range.size()) breakdowns.resize(range.size());
+                     proxy.score(specs, std::span<ProxyBreakdown>(breakdowns.data(), range.size()));
+                     for (std::size_t i = range.begin(); i < range.end(); ++i) {
+                       scores[i] = breakdowns[i - range.begin()].score;
+                     }
+                   });
+}
+
+const kernels::WeightStatisticsBackend& sampled_weights_backend(const std::string& device, std::string_view proxy,
+                                                                std::string* picked) {
+  const ProxyDescriptor& d = proxy_descriptor(proxy);
+  return kernels::select_backend(device, picked, d.sampled_kernels.value_or(kernels::KernelFamily::weight_statistics));
 }
 
 ParameterBreakdown parameter_breakdown(const ModelSpec& spec) {
