@@ -14,6 +14,7 @@
 #include "engine/export/export_formats.hpp"
 #include "engine/latency/latency_model.hpp"
 #include "engine/latency/memory_model.hpp"
+#include "engine/scoring/evaluate.hpp"
 #include "kernels/weight_statistics.hpp"
 
 namespace zerolm::cli {
@@ -459,12 +460,10 @@ void record_given(const CLI::App& sub, CliParams& params) {
 
 const kernels::WeightStatisticsBackend* resolve_device(const std::string& device, const std::string& proxy,
                                                        ProxyMode mode) {
-  const ProxyDescriptor& d = proxy_descriptor(proxy);
-  const kernels::KernelFamily family = d.sampled_kernels.value_or(kernels::KernelFamily::weight_statistics);
   std::string picked;
   const kernels::WeightStatisticsBackend& backend =
-      kernels::select_backend(device.empty() ? "auto" : device, &picked, family);
-  if (mode == ProxyMode::sampled && d.sampled_kernels) fmt::print(stderr, "zerolm: {}\n", picked);
+      sampled_weights_backend(device.empty() ? "auto" : device, proxy, &picked);
+  if (mode == ProxyMode::sampled && proxy_descriptor(proxy).sampled_kernels) fmt::print(stderr, "zerolm: {}\n", picked);
   return &backend;
 }
 

@@ -190,8 +190,7 @@ ProxyCall proxy_call(const std::string& proxy, const std::string& mode, const py
                "device {}: proxy {} {} draws no weights, so nothing runs where device says (pass mode='sampled', or "
                "leave device out)",
                call.device, d.name, d.sampled_kernels ? "in the expected mode" : "reads shapes only and");
-  const kernels::KernelFamily family = d.sampled_kernels.value_or(kernels::KernelFamily::weight_statistics);
-  call.setting.options.backend = &kernels::select_backend(call.device, nullptr, family);
+  call.setting.options.backend = &sampled_weights_backend(call.device, proxy);
   return call;
 }
 
@@ -457,9 +456,7 @@ py::dict search(const std::optional<std::string>& config_text, const std::string
     if (overwrite) RunStore::remove(c.output);
   }
   if (device) c.device = *device;
-  const ProxyDescriptor& d = proxy_descriptor(c.proxy);
-  const auto* backend =
-      &kernels::select_backend(c.device, nullptr, d.sampled_kernels.value_or(kernels::KernelFamily::weight_statistics));
+  const auto* backend = &sampled_weights_backend(c.device, c.proxy);
 
   std::exception_ptr failure;  // from `progress`, raised when the search has stopped
   bool interrupted = false;

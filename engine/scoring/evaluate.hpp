@@ -21,6 +21,12 @@ void evaluate_scores(const SearchSpace& space, const Proxy& proxy, std::size_t c
                      const std::function<const Architecture&(std::size_t)>& architecture, std::span<double> scores,
                      std::size_t batch_size = 64);
 
+// The backend that draws `proxy`'s sampled weights on `device` (auto|cpu|cuda),
+// of the kernel family the proxy's registry entry names; `picked`,
+// when given, says which backend and why. An Error for cuda without a GPU.
+const kernels::WeightStatisticsBackend& sampled_weights_backend(const std::string& device, std::string_view proxy,
+                                                                std::string* picked = nullptr);
+
 // Parameters by role, as `zerolm params` reports them.
 struct ParameterBreakdown {
   std::int64_t total = 0, embedding = 0, attention = 0, ffn = 0, norm = 0;
