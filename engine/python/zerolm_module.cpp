@@ -24,6 +24,7 @@
 #include "engine/core/error.hpp"
 #include "engine/core/json_yaml.hpp"
 #include "engine/core/parse_number.hpp"
+#include "engine/core/resources.hpp"
 #include "engine/export/export_formats.hpp"
 #include "engine/export/run_export.hpp"
 #include "engine/rank/rank.hpp"
@@ -365,12 +366,18 @@ py::dict rank(const std::string& benchmark, const std::string& proxy_name, const
     request.alpha.kind = AlphaChoice::Kind::calibrated;
     CalibrationRequest c;
     c.file = rank_options["calibrate_on"];
-    for (const auto& [key, target] : {std::pair<const char*, std::size_t*>{"sample", &c.sample},
-                                      std::pair<const char*, std::size_t*>{"repeats", &c.repeats}}) {
-      if (!rank_options.count(key)) continue;
-      const auto parsed = parse_integer(rank_options[key], 1, 10000000);
-      ZEROLM_CHECK(parsed.has_value(), "{}: value {} is not a whole number in 1..10000000", key, rank_options[key]);
-      *target = static_cast<std::size_t>(*parsed);
+    // The CLI's bounds (--sample 1..1e7, --repeats 1..10000).
+    struct Count {
+      const char* key;
+      std::size_t* target;
+      std::int64_t maximum;
+    };
+    for (const Count& count : {Count{"sample", &c.sample, 10000000}, Count{"repeats", &c.repeats, 10000}}) {
+      if (!rank_options.count(count.key)) continue;
+      const auto parsed = parse_integer(rank_options[count.key], 1, count.maximum);
+      ZEROLM_CHECK(parsed.has_value(), "{}: value {} is not a whole number in 1..{}", count.key,
+                   rank_options[count.key], count.maximum);
+      *count.target = static_cast<std::size_t>(*parsed);
     }
     request.calibration = c;
   }
@@ -600,6 +607,9 @@ PYBIND11_MODULE(_zerolm, m) {
       .def(
           "sample",
           [](const PySpace& s, std::size_t n, std::uint64_t seed) {
+            // As `zerolm score --sample`: each held architecture costs about 1 KiB
+            // (here with its Python object); refused, not attempted, past memory.
+            check_fits_in_memory(static_cast<double>(n) * 1024.0, fmt::format("sample({})", n));
             std::vector<Architecture> drawn;
             {
               py::gil_scoped_release release;

@@ -98,6 +98,8 @@ def test_sample_is_the_clis_sample():
         assert by_hash[row["hash"]].to_dict()["architecture"] == row["architecture"]
     assert space.sample(300, seed=7) == archs
     assert space.sample(300, seed=8) != archs
+    with pytest.raises(zerolm.Error, match="sample"):
+        space.sample(10**15)  # refused before memory runs out
 
 
 def test_architecture_round_trips():
@@ -234,6 +236,8 @@ def test_rank_is_the_clis(benchmark, proxy, options):
 def test_rank_errors():
     with pytest.raises(zerolm.Error, match="calibrate_on"):
         zerolm.rank(FLEXIBERT, sample=10)
+    with pytest.raises(zerolm.Error, match="repeats: value 10001 is not a whole number in 1..10000"):
+        zerolm.rank(FLEXIBERT, calibrate_on=FLEXIBERT, repeats=10001)
     with pytest.raises(zerolm.Error) as raised:
         zerolm.rank(os.path.join(ROOT, "no-such-benchmark.json"))
     assert str(raised.value) == cli_error("rank", "--benchmark", os.path.join(ROOT, "no-such-benchmark.json"))
